@@ -1,0 +1,80 @@
+"""The one gate for untrusted text.
+
+Every string that comes from a feed passes through `plain_text` (or `one_line`) before it is stored or
+shown: HTML becomes plain text, entities are unescaped, C0/C1 control characters (ESC included) are
+removed except tab and newline, and the length is capped. The result is safe to show literally; the UI
+still never interprets it as markup.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+MAX_TEXT = 100_000
+MAX_LINE = 1_000
+
+# Elements whose content is never text a reader should see.
+_DROP_BLOCKS = re.compile(
+    r"<\s*(script|style|head|title|template|iframe|object|noscript|svg|math)\b[^>]*>.*?<\s*/\s*\1\s*>",
+    re.IGNORECASE | re.DOTALL,
+)
+_DROP_OPEN = re.compile(
+    r"<\s*(script|style|iframe|object|noscript|svg|math)\b.*", re.IGNORECASE | re.DOTALL
+)
+_COMMENT = re.compile(r"<!--.*?(-->|$)|<!\[CDATA\[|\]\]>", re.DOTALL)
+_BREAK = re.compile(
+    r"<\s*(br|/p|p|/div|div|/li|li|/h[1-6]|h[1-6]|/tr|/blockquote|blockquote|hr|/ul|/ol|/table)\b[^>]*>",
+    re.IGNORECASE,
+)
+_DANGEROUS_TAG = re.compile(r"<\s*/?\s*(script|style|iframe|object|embed)\b[^>]*>?", re.IGNORECASE)
+_TAG = re.compile(r"</?[A-Za-z!?/][^<>]*>?")
+# C0 controls except \t and \n, DEL, C1 controls, and the Unicode characters that reorder or hide text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_BLANKS = re.compile(r"\n\s*\n\s*(\n\s*)+")
+_LINE_EDGES = re.compile(r" *\n *")
+_HAS_MARKUP = re.compile(r"[<&]")
+
+
+def strip_controls(text: str) -> str:
+    """Remove control characters (keeping tab and newline); \r becomes a newline."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def plain_text(value: object, limit: int = MAX_TEXT) -> str:
+    """Turn feed HTML (or text) into plain, printable text with paragraphs kept as newlines."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > limit * 4:
+        text = text[: limit * 4]
+    if _HAS_MARKUP.search(text):
+        text = _COMMENT.sub(" ", text)
+        if "<" in text:
+            text = _DROP_BLOCKS.sub(" ", text)
+            text = _DROP_OPEN.sub(" ", text)
+            text = _BREAK.sub("\n", text)
+            text = _TAG.sub("", text)
+        text = html.unescape(text)
+        # Entities can decode to new tags ("&lt;script&gt;"): those are text the author wrote, and we keep
+        # them literal, but an encoded <script> block is still not reading matter.
+        if "<" in text:
+            text = _DROP_BLOCKS.sub(" ", text)
+            text = _DANGEROUS_TAG.sub("", text)
+    text = strip_controls(text)
+    text = _SPACES.sub(" ", text)
+    text = _LINE_EDGES.sub("\n", text)
+    text = _BLANKS.sub("\n\n", text).strip()
+    if len(text) > limit:
+        text = text[:limit].rstrip() + "…"
+    return text
+
+
+def one_line(value: object, limit: int = MAX_LINE) -> str:
+    """Plain text folded onto one line: titles, authors, feed names."""
+    text = plain_text(value, limit=limit * 2)
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[:limit].rstrip() + "…"
+    return text
