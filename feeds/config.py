@@ -1,0 +1,365 @@
+"""TOML config → typed, validated settings.
+
+Every problem is a `ConfigError` whose message is one line naming the file and the key (and the line,
+for syntax errors). Unknown keys are errors: a typo must not silently do nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from feeds.models import Agreement
+
+APP_NAME = "migwatch"
+
+MIN_INTERVAL = 60.0  # seconds; polling a feed more often than once a minute is abuse
+MAX_INTERVAL = 30 * 86400.0
+MAX_CONCURRENCY = 256
+MAX_TIMEOUT = 600.0
+
+
+class ConfigError(Exception):
+    """A config problem, already phrased as one line for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedConfig:
+    name: str
+    url: str
+    interval: float | None = None  # seconds; None: [poll] interval
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PollSettings:
+    interval: float = 15 * 60.0
+    concurrency: int = 16
+    timeout: float = 20.0
+    max_body: int = 16 * 1024 * 1024
+    per_host: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    path: Path | None = None
+    poll: PollSettings = field(default_factory=PollSettings)
+    db_path: Path | None = None
+    feeds: tuple[FeedConfig, ...] = ()
+    agreements: tuple[Agreement, ...] = ()
+    keys: Mapping[str, str] = field(default_factory=dict)  # binding id → key(s)
+
+
+def default_config_path() -> Path:
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME) / "config.toml"
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME) / "migwatch.db"
+
+
+_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*d)?\s*(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+(?:\.\d+)?)\s*m)?\s*(?:(\d+(?:\.\d+)?)\s*s)?\s*$")
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|k|mb|mib|m|gb|gib|g)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1000, "kib": 1024, "m": 1024**2, "mb": 1000**2, "mib": 1024**2,
+               "g": 1024**3, "gb": 1000**3, "gib": 1024**3}
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+def parse_duration(value: object) -> float:
+    """"15m", "20s", "1h30m", "2d" or a number of seconds → seconds. ValueError on anything else."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration like \"15m\" or \"20s\"")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str):
+        m = _DURATION.match(value)
+        if not value.strip() or not m or not any(m.groups()):
+            raise ValueError(f"{value!r} is not a duration (use e.g. \"15m\", \"20s\", \"1h30m\")")
+        d, h, mi, s = (float(g) if g else 0.0 for g in m.groups())
+        seconds = d * 86400 + h * 3600 + mi * 60 + s
+    else:
+        raise ValueError("expected a duration like \"15m\" or \"20s\"")
+    if seconds != seconds or seconds <= 0:  # NaN or not positive
+        raise ValueError("must be a positive duration")
+    return seconds
+
+
+def parse_size(value: object) -> int:
+    if isinstance(value, bool):
+        raise ValueError("expected a size like \"16MB\"")
+    if isinstance(value, int):
+        size = value
+    elif isinstance(value, str) and (m := _SIZE.match(value)):
+        size = int(float(m.group(1)) * _SIZE_UNITS[(m.group(2) or "").lower()])
+    else:
+        raise ValueError(f"{value!r} is not a size (use e.g. \"16MB\")")
+    if size < 1024:
+        raise ValueError("must be at least 1KB")
+    return size
+
+
+def check_feed_url(url: str, base: Path | None) -> str:
+    """A feed URL: http(s), file://, or a plain path (made absolute against the config's folder)."""
+    url = url.strip()
+    if not url or any(ord(c) < 32 or c == "\x7f" for c in url):
+        raise ValueError("is empty or has control characters")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https"):
+        if not parts.hostname:
+            raise ValueError(f"{url!r} has no host")
+        if " " in url:
+            raise ValueError(f"{url!r} contains a space")
+        try:
+            parts.port  # noqa: B018 - raises on a bad port
+        except ValueError:
+            raise ValueError(f"{url!r} has a bad port") from None
+        return url
+    if scheme == "file":
+        if not parts.path:
+            raise ValueError(f"{url!r} has no path")
+        return url
+    if scheme and len(scheme) > 1:  # "c:" is a drive letter, not a scheme
+        raise ValueError(f"{url!r}: only http, https and file URLs (or a path) are supported")
+    path = Path(url).expanduser()
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    return str(path)
+
+
+class _Reader:
+    """Walks a parsed TOML table, naming file and key in every error."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def error(self, key: str, message: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {key}: {message}")
+
+    def table(self, data: Mapping[str, Any], where: str, allowed: set[str]) -> None:
+        for key in data:
+            if key not in allowed:
+                name = f"{where}.{key}" if where else key
+                hint = ", ".join(sorted(allowed))
+                raise self.error(name, f"unknown key (expected one of: {hint})")
+
+    def get(self, data: Mapping[str, Any], where: str, key: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+        if key not in data:
+            return default
+        value = data[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+            names = " or ".join(_type_name(k) for k in kinds)
+            raise self.error(f"{where}.{key}" if where else key, f"expected {names}, got {_type_name(type(value))} {_show(value)}")
+        return value
+
+    def strings(self, data: Mapping[str, Any], where: str, key: str) -> tuple[str, ...]:
+        value = self.get(data, where, key, (list, str), [])
+        if isinstance(value, str):
+            value = [value]
+        for item in value:
+            if not isinstance(item, str) or not item.strip():
+                raise self.error(f"{where}.{key}", f"expected a list of non-empty strings, got {_show(item)}")
+        return tuple(s.strip() for s in value)
+
+
+def _type_name(kind: type) -> str:
+    return {str: "a string", int: "an integer", float: "a number", bool: "true/false", list: "a list",
+            dict: "a table"}.get(kind, kind.__name__)
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def load_config(path: Path) -> Settings:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found (create one with `migwatch init`)") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a config file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+        data = tomllib.loads(text)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: TOML syntax error: {exc}") from None
+    return settings_from_dict(data, path)
+
+
+def settings_from_dict(data: Mapping[str, Any], path: Path) -> Settings:
+    r = _Reader(path)
+    r.table(data, "", {"poll", "store", "feeds", "agreements", "keys"})
+    base = path.parent.resolve() if path else None
+
+    poll_data = r.get(data, "", "poll", dict, {})
+    r.table(poll_data, "poll", {"interval", "concurrency", "timeout", "max_body", "per_host"})
+    poll = PollSettings()
+    try:
+        interval = parse_duration(r.get(poll_data, "poll", "interval", (str, int, float), poll.interval))
+    except ValueError as exc:
+        raise r.error("poll.interval", str(exc)) from None
+    if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
+        raise r.error("poll.interval", "must be between 1m and 30d")
+    try:
+        timeout = parse_duration(r.get(poll_data, "poll", "timeout", (str, int, float), poll.timeout))
+    except ValueError as exc:
+        raise r.error("poll.timeout", str(exc)) from None
+    if not 1 <= timeout <= MAX_TIMEOUT:
+        raise r.error("poll.timeout", "must be between 1s and 10m")
+    concurrency = r.get(poll_data, "poll", "concurrency", int, poll.concurrency)
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise r.error("poll.concurrency", f"must be between 1 and {MAX_CONCURRENCY}, got {concurrency}")
+    per_host = r.get(poll_data, "poll", "per_host", int, poll.per_host)
+    if not 1 <= per_host <= MAX_CONCURRENCY:
+        raise r.error("poll.per_host", f"must be between 1 and {MAX_CONCURRENCY}, got {per_host}")
+    try:
+        max_body = parse_size(r.get(poll_data, "poll", "max_body", (str, int), poll.max_body))
+    except ValueError as exc:
+        raise r.error("poll.max_body", str(exc)) from None
+    poll = PollSettings(interval=interval, concurrency=concurrency, timeout=timeout, max_body=max_body,
+                        per_host=per_host)
+
+    store_data = r.get(data, "", "store", dict, {})
+    r.table(store_data, "store", {"path"})
+    db_path = None
+    if "path" in store_data:
+        db_text = r.get(store_data, "store", "path", str)
+        if not db_text.strip():
+            raise r.error("store.path", "must not be empty")
+        db_path = Path(db_text).expanduser()
+        if not db_path.is_absolute() and base is not None:
+            db_path = base / db_path
+
+    feeds: list[FeedConfig] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(r.get(data, "", "feeds", list, [])):
+        where = f"feeds[{i}]"
+        if not isinstance(item, dict):
+            raise r.error(where, "each [[feeds]] entry must be a table")
+        r.table(item, where, {"name", "url", "interval", "tags"})
+        url_text = r.get(item, where, "url", str)
+        if url_text is None:
+            raise r.error(f"{where}.url", "missing (every feed needs a url)")
+        try:
+            url = check_feed_url(url_text, base)
+        except ValueError as exc:
+            raise r.error(f"{where}.url", str(exc)) from None
+        if url in seen:
+            raise r.error(f"{where}.url", f"same feed as feeds[{seen[url]}]")
+        seen[url] = i
+        name = r.get(item, where, "name", str, "") or url
+        feed_interval = None
+        if "interval" in item:
+            try:
+                feed_interval = parse_duration(r.get(item, where, "interval", (str, int, float)))
+            except ValueError as exc:
+                raise r.error(f"{where}.interval", str(exc)) from None
+            if not MIN_INTERVAL <= feed_interval <= MAX_INTERVAL:
+                raise r.error(f"{where}.interval", "must be between 1m and 30d")
+        feeds.append(FeedConfig(name=name.strip(), url=url, interval=feed_interval,
+                                tags=r.strings(item, where, "tags")))
+
+    agreements: list[Agreement] = []
+    for i, item in enumerate(r.get(data, "", "agreements", list, [])):
+        where = f"agreements[{i}]"
+        if not isinstance(item, dict):
+            raise r.error(where, "each [[agreements]] entry must be a table")
+        r.table(item, where, {"id", "title", "parties", "aliases", "keywords"})
+        agreement_id = r.get(item, where, "id", str)
+        if agreement_id is None or not _ID.match(agreement_id):
+            raise r.error(f"{where}.id", "needs an id of lowercase letters, digits and dashes, like \"uk-rwanda\"")
+        parties = r.strings(item, where, "parties")
+        if not parties:
+            raise r.error(f"{where}.parties", "needs at least one party, like [\"UK\", \"Rwanda\"]")
+        agreements.append(Agreement(
+            id=agreement_id, title=r.get(item, where, "title", str, agreement_id), parties=parties,
+            aliases=r.strings(item, where, "aliases"), keywords=r.strings(item, where, "keywords"), bundled=False,
+        ))
+
+    keys_data = r.get(data, "", "keys", dict, {})
+    keys: dict[str, str] = {}
+    for binding_id, key in keys_data.items():
+        if not isinstance(key, str) or not key.strip():
+            raise r.error(f"keys.{binding_id}", "expected a key name like \"ctrl+s\" or \"j,down\"")
+        keys[binding_id] = key.strip()
+
+    return Settings(path=path, poll=poll, db_path=db_path, feeds=tuple(feeds), agreements=tuple(agreements),
+                    keys=keys)
+
+
+STARTER_CONFIG = '''\
+# migwatch config. Durations: "90s", "15m", "1h". Every key is optional except each feed's url.
+# Docs: migwatch --help. Check it with `migwatch feeds`.
+
+[poll]
+interval = "15m"      # how often each feed is polled, unless the feed sets its own
+concurrency = 16      # feeds fetched at once
+timeout = "20s"       # per request (connect and read)
+# max_body = "16MB"   # larger responses are cut off and recorded as errors
+
+[store]
+# path = "~/migwatch.db"   # default: the XDG data dir
+
+# Feeds: RSS or Atom, http(s), file:// or a local path. Add more, or `migwatch import-opml FILE`.
+[[feeds]]
+name = "UNHCR news"
+url = "https://www.unhcr.org/rss/news.xml"
+tags = ["un"]
+
+[[feeds]]
+name = "The Guardian: Immigration and asylum"
+url = "https://www.theguardian.com/uk-news/immigration/rss"
+tags = ["uk"]
+
+[[feeds]]
+name = "Al Jazeera"
+url = "https://www.aljazeera.com/xml/rss/all.xml"
+interval = "30m"
+
+[[feeds]]
+name = "InfoMigrants"
+url = "https://www.infomigrants.net/en/rss"
+tags = ["eu"]
+
+[[feeds]]
+name = "The New Humanitarian: Migration"
+url = "https://www.thenewhumanitarian.org/rss/migration.xml"
+
+[[feeds]]
+name = "Human Rights Watch news"
+url = "https://www.hrw.org/rss/news"
+tags = ["ngo"]
+
+[[feeds]]
+name = "Amnesty International news"
+url = "https://www.amnesty.org/en/feed/"
+tags = ["ngo"]
+
+# Agreements of your own are matched like the bundled ones (uk-rwanda, us-el-salvador, italy-albania, …).
+# [[agreements]]
+# id = "uk-albania"
+# title = "UK–Albania returns arrangement"
+# parties = ["United Kingdom", "Albania"]
+# aliases = ["return hubs"]
+# keywords = ["returns agreement"]
+
+# Remap keys by binding id (see `?` in the dashboard), e.g.:
+# [keys]
+# "triage.star" = "S"
+'''

@@ -1,0 +1,30 @@
+"""SQLite through sqlite-utils: the schema and its migrations, one Store class, the queries panes need."""
+
+from store.rows import (
+    TRIAGE_STATES,
+    Counts,
+    FactRow,
+    InboxRow,
+    LedgerRow,
+    MatchRow,
+    Negotiation,
+    StoryDetail,
+    TriageChange,
+)
+from store.schema import SCHEMA_VERSION
+from store.store import Store, StoreError
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "TRIAGE_STATES",
+    "Counts",
+    "FactRow",
+    "InboxRow",
+    "LedgerRow",
+    "MatchRow",
+    "Negotiation",
+    "Store",
+    "StoreError",
+    "StoryDetail",
+    "TriageChange",
+]

@@ -1,0 +1,564 @@
+"""One Store over one SQLite file (WAL, busy timeout). A Store belongs to the thread that opened it.
+
+Writes happen in short `BEGIN IMMEDIATE` transactions so the dashboard and a cron `migwatch poll` can share
+the file: a writer waits for the other (busy timeout) instead of failing with "database is locked".
+A feed's new stories, their facts and the feed's new validators are committed together, so a crash
+loses nothing: what was not stored is fetched again, because the old validators were not replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from feeds.models import Agreement, Analysis, FeedState, Story
+from store.rows import (
+    TRIAGE_STATES,
+    Counts,
+    FactRow,
+    InboxRow,
+    LedgerRow,
+    MatchRow,
+    Negotiation,
+    StoryDetail,
+    TriageChange,
+)
+from store.schema import SchemaTooNew, migrate
+
+BUSY_TIMEOUT_MS = 30_000
+LOCK_RETRIES = 6
+
+
+class StoreError(Exception):
+    """The database cannot be opened or used; the message is one line for the user."""
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _dt(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _fts_query(text: str) -> str:
+    """User words → a safe FTS5 query: each word quoted (so `"`, `-`, `:` are literal), prefix on the last."""
+    words = [w.replace('"', '""') for w in text.split() if w.strip('"')]
+    if not words:
+        return ""
+    parts = [f'"{w}"' for w in words]
+    parts[-1] += "*"
+    return " ".join(parts)
+
+
+_INBOX_SELECT = """
+SELECT s.id, s.title, s.published, s.first_seen, s.link, s.cluster_id,
+       t.state, t.starred, t.unread,
+       (SELECT group_concat(agreement_id, ' ') FROM matches m WHERE m.story_id = s.id AND m.main = 1) AS agreements,
+       (SELECT group_concat(coalesce(nullif(f.name, ''), f.url), '\x1f') FROM story_feeds sf JOIN feeds f ON f.url = sf.feed_url
+         WHERE sf.story_id = s.id) AS feed_names,
+       (SELECT count(*) FROM stories c WHERE c.cluster_id = s.cluster_id) AS cluster_size,
+       (SELECT count(*) FROM facts x WHERE x.story_id = s.id AND x.kind = 'conflict') AS conflicts,
+       EXISTS(SELECT 1 FROM matches m WHERE m.story_id = s.id AND m.main = 1) AS matched
+FROM stories s JOIN triage t ON t.story_id = s.id
+"""
+
+
+class Store:
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        try:
+            if not readonly:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(
+                str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=True
+            )
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._retry(lambda: self.conn.execute("PRAGMA journal_mode = WAL"))
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn.execute("PRAGMA foreign_keys = OFF")
+            self._retry(lambda: migrate(self.conn))
+        except SchemaTooNew as exc:
+            raise StoreError(f"{self.path}: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot open database: {exc}") from None
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot open database: {exc.strerror or exc}") from None
+        self.db = sqlite_utils.Database(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------------------------ transactions
+
+    @staticmethod
+    def _retry(fn):  # type: ignore[no-untyped-def]
+        """Run fn, retrying when another process holds the lock beyond the busy timeout."""
+        for attempt in range(LOCK_RETRIES):
+            try:
+                return fn()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc) or attempt == LOCK_RETRIES - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        return None
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self._retry(lambda: self.conn.execute("BEGIN IMMEDIATE"))
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self._retry(lambda: self.conn.execute("COMMIT"))
+
+    def integrity_check(self) -> str:
+        return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+    # ------------------------------------------------------------------------------------ agreements
+
+    def sync_agreements(self, agreements: Iterable[Agreement]) -> None:
+        rows = [(a.id, a.title, json.dumps(list(a.parties)), json.dumps(list(a.aliases)),
+                 json.dumps(list(a.keywords)), int(a.bundled)) for a in agreements]
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO agreements (id, title, parties, aliases, keywords, bundled) VALUES (?,?,?,?,?,?) "
+                "ON CONFLICT(id) DO UPDATE SET title=excluded.title, parties=excluded.parties, "
+                "aliases=excluded.aliases, keywords=excluded.keywords, bundled=excluded.bundled", rows)
+
+    def agreement_titles(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT id, title FROM agreements ORDER BY id").fetchall())
+
+    # ------------------------------------------------------------------------------------ feeds
+
+    def sync_feeds(self, feeds: Iterable[tuple[str, str, Sequence[str]]]) -> None:
+        """Make the feeds table know every configured (url, name, tags); keeps state of known feeds.
+
+        A feed whose URL moved (301/308) is known under its new URL and `moved_to` on the old row points
+        there, so the old config entry keeps working.
+        """
+        now = _iso(now_utc())
+        with self.transaction() as conn:
+            for url, name, tags in feeds:
+                moved = conn.execute("SELECT moved_to FROM feeds WHERE url = ?", (url,)).fetchone()
+                target = moved[0] if moved and moved[0] else url
+                conn.execute(
+                    "INSERT INTO feeds (url, name, tags, added_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(url) DO UPDATE SET name = excluded.name, tags = excluded.tags",
+                    (target, name, json.dumps(list(tags)), now))
+
+    def feed_states(self, urls: Iterable[str] | None = None) -> list[FeedState]:
+        rows = self.conn.execute(
+            "SELECT url, name, etag, last_modified, last_status, last_result, last_error, failures, "
+            "next_poll_at, next_poll_why, last_polled_at, retired, tags FROM feeds WHERE moved_to IS NULL "
+            "ORDER BY name, url").fetchall()
+        wanted = set(urls) if urls is not None else None
+        out = []
+        for r in rows:
+            if wanted is not None and r[0] not in wanted:
+                continue
+            out.append(FeedState(
+                url=r[0], name=r[1] or "", etag=r[2], last_modified=r[3], last_status=r[4], last_result=r[5] or "",
+                last_error=r[6], failures=r[7] or 0, next_poll_at=_dt(r[8]), next_poll_why=r[9] or "",
+                last_polled_at=_dt(r[10]), retired=bool(r[11]), tags=tuple(json.loads(r[12] or "[]"))))
+        return out
+
+    def resolve_feed_url(self, url: str) -> str:
+        """Follow `moved_to` links (bounded) to the URL a configured feed is now polled at."""
+        for _ in range(10):
+            row = self.conn.execute("SELECT moved_to FROM feeds WHERE url = ?", (url,)).fetchone()
+            if not row or not row[0]:
+                return url
+            url = row[0]
+        return url
+
+    def _write_feed_state(self, conn: sqlite3.Connection, state: FeedState, new: int, moved_from: str | None) -> None:
+        if moved_from and moved_from != state.url:
+            conn.execute(
+                "INSERT INTO feeds (url, name, tags, added_at) SELECT ?, name, tags, added_at FROM feeds "
+                "WHERE url = ? ON CONFLICT(url) DO NOTHING", (state.url, moved_from))
+            conn.execute("UPDATE feeds SET moved_to = ? WHERE url = ?", (state.url, moved_from))
+            conn.execute("UPDATE story_feeds SET feed_url = ? WHERE feed_url = ? AND story_id NOT IN "
+                         "(SELECT story_id FROM story_feeds WHERE feed_url = ?)", (state.url, moved_from, state.url))
+        conn.execute(
+            "UPDATE feeds SET etag = ?, last_modified = ?, last_status = ?, last_result = ?, last_error = ?, "
+            "failures = ?, next_poll_at = ?, next_poll_why = ?, last_polled_at = ?, retired = ?, last_new = ? "
+            "WHERE url = ?",
+            (state.etag, state.last_modified, state.last_status, state.last_result, state.last_error,
+             state.failures, _iso(state.next_poll_at), state.next_poll_why, _iso(state.last_polled_at),
+             int(state.retired), new, state.url))
+
+    def save_feed_state(self, state: FeedState, moved_from: str | None = None) -> None:
+        with self.transaction() as conn:
+            self._write_feed_state(conn, state, 0, moved_from)
+
+    def save_feed_result(
+        self,
+        state: FeedState,
+        items: Sequence[tuple[Story, Analysis]],
+        cluster_ids: dict[str, str] | None = None,
+        moved_from: str | None = None,
+    ) -> int:
+        """Store a feed's stories (new ones with their analysis) and its new state in one transaction.
+
+        Returns how many stories were new. A story already stored (same id, from this or another feed)
+        only gains this feed in story_feeds.
+        """
+        now = _iso(now_utc())
+        cluster_ids = cluster_ids or {}
+        new = 0
+        with self.transaction() as conn:
+            if items:
+                ids = [s.id for s, _ in items]
+                known = set()
+                for chunk in range(0, len(ids), 500):
+                    part = ids[chunk:chunk + 500]
+                    known.update(r[0] for r in conn.execute(
+                        f"SELECT id FROM stories WHERE id IN ({','.join('?' * len(part))})", part))
+                fresh = [(s, a) for s, a in items if s.id not in known]
+                new = len(fresh)
+                if fresh:
+                    self._insert_stories(conn, fresh, cluster_ids, now)
+                conn.executemany(
+                    "INSERT OR IGNORE INTO story_feeds (story_id, feed_url, seen_at) VALUES (?, ?, ?)",
+                    [(s.id, state.url, now) for s, _ in items])
+            self._write_feed_state(conn, state, new, moved_from)
+        return new
+
+    def _insert_stories(self, conn: sqlite3.Connection, fresh: Sequence[tuple[Story, Analysis]],
+                        cluster_ids: dict[str, str], now: str | None) -> None:
+        conn.executemany(
+            "INSERT INTO stories (id, title, text, link, author, published, first_seen, cluster_id, fingerprint) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(s.id, s.title, s.text, s.link, s.author, _iso(s.published), now,
+              cluster_ids.get(s.id, s.id), a.fingerprint or None) for s, a in fresh])
+        conn.executemany("INSERT OR IGNORE INTO triage (story_id, state, starred, unread, updated_at) "
+                         "VALUES (?, 'new', 0, 1, ?)", [(s.id, now) for s, _ in fresh])
+        match_rows = []
+        fact_rows = []
+        for s, a in fresh:
+            for m in a.matches:
+                match_rows.append((s.id, m.agreement_id, m.score, int(m.main), "auto", m.evidence.sentence,
+                                   m.evidence.start, m.evidence.end))
+            fact_rows.extend(_fact_rows(s.id, a))
+        if match_rows:
+            conn.executemany(
+                "INSERT OR REPLACE INTO matches (story_id, agreement_id, score, main, source, evidence, ev_start, "
+                "ev_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", match_rows)
+        if fact_rows:
+            conn.executemany(
+                "INSERT INTO facts (story_id, kind, agreement_id, stage, happened, amount, currency, payer, payee, "
+                "status, amount_kind, speaker, concern, denied_by, denial, claim, known, evidence, ev_start, ev_end) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", fact_rows)
+
+    def existing_story_ids(self, ids: Sequence[str]) -> set[str]:
+        known: set[str] = set()
+        for chunk in range(0, len(ids), 500):
+            part = list(ids[chunk:chunk + 500])
+            known.update(r[0] for r in self.conn.execute(
+                f"SELECT id FROM stories WHERE id IN ({','.join('?' * len(part))})", part))
+        return known
+
+    def cluster_candidates(self, agreement_ids: Iterable[str], since: datetime | None, limit: int = 400
+                           ) -> list[tuple[str, bytes]]:
+        """(cluster_id, fingerprint) of recent stories matched to any of these agreements."""
+        ids = list(agreement_ids)
+        if not ids:
+            return []
+        rows = self.conn.execute(
+            f"SELECT s.cluster_id, s.fingerprint FROM stories s WHERE s.fingerprint IS NOT NULL AND "
+            f"s.id IN (SELECT story_id FROM matches WHERE agreement_id IN ({','.join('?' * len(ids))})) "
+            f"AND coalesce(s.published, s.first_seen) >= ? ORDER BY coalesce(s.published, s.first_seen) DESC LIMIT ?",
+            [*ids, _iso(since) or "", limit]).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    # ------------------------------------------------------------------------------------ reading
+
+    def counts(self) -> Counts:
+        r = self.conn.execute(
+            "SELECT count(*), sum(unread), sum(starred), sum(state = 'accepted'), sum(state = 'dismissed') "
+            "FROM triage").fetchone()
+        matched = self.conn.execute("SELECT count(DISTINCT story_id) FROM matches WHERE main = 1").fetchone()[0]
+        f = self.conn.execute(
+            "SELECT count(*), sum(last_result IN ('error', 'gone') OR failures > 0) FROM feeds WHERE moved_to IS NULL"
+        ).fetchone()
+        return Counts(stories=r[0] or 0, matched=matched or 0, unread=r[1] or 0, starred=r[2] or 0,
+                      accepted=r[3] or 0, dismissed=r[4] or 0, feeds=f[0] or 0, unhealthy=f[1] or 0)
+
+    def inbox(self, *, limit: int = 300, offset: int = 0, agreement: str | None = None, query: str | None = None,
+              include_dismissed: bool = False, unread_only: bool = False, starred_only: bool = False
+              ) -> list[InboxRow]:
+        """Matched stories first, then newest first; a cluster's stories sit together."""
+        where = []
+        params: list[object] = []
+        if not include_dismissed:
+            where.append("t.state != 'dismissed'")
+        if unread_only:
+            where.append("t.unread = 1")
+        if starred_only:
+            where.append("t.starred = 1")
+        if agreement:
+            where.append("s.id IN (SELECT story_id FROM matches WHERE agreement_id = ?)")
+            params.append(agreement)
+        if query is not None:
+            fts = _fts_query(query)
+            if not fts:
+                return []
+            where.append("s.rowid IN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?)")
+            params.append(fts)
+        sql = _INBOX_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+        # Sort key: matched first; within that, clusters together by their newest story, then newest first.
+        sql = (f"SELECT *, max(coalesce(published, first_seen)) OVER (PARTITION BY cluster_id) AS cluster_time "
+               f"FROM ({sql}) ORDER BY matched DESC, cluster_time DESC, cluster_id, "
+               f"coalesce(published, first_seen) DESC, id LIMIT ? OFFSET ?")
+        params.extend([limit, offset])
+        return [self._inbox_row(r) for r in self.conn.execute(sql, params)]
+
+    @staticmethod
+    def _inbox_row(r: Sequence[object]) -> InboxRow:
+        return InboxRow(
+            id=str(r[0]), title=str(r[1] or ""), published=_dt(r[2]), first_seen=_dt(r[3]),  # type: ignore[arg-type]
+            link=r[4], cluster_id=r[5], state=str(r[6]), starred=bool(r[7]), unread=bool(r[8]),  # type: ignore[arg-type]
+            agreements=tuple(str(r[9]).split()) if r[9] else (),
+            feeds=tuple(str(r[10]).split("\x1f")) if r[10] else (),
+            cluster_size=int(r[11] or 1), conflicts=int(r[12] or 0),  # type: ignore[call-overload]
+        )
+
+    def inbox_count(self, *, agreement: str | None = None, include_dismissed: bool = False) -> int:
+        sql = "SELECT count(*) FROM triage t WHERE 1"
+        params: list[object] = []
+        if not include_dismissed:
+            sql += " AND t.state != 'dismissed'"
+        if agreement:
+            sql += " AND t.story_id IN (SELECT story_id FROM matches WHERE agreement_id = ?)"
+            params.append(agreement)
+        return int(self.conn.execute(sql, params).fetchone()[0])
+
+    def story(self, story_id: str) -> StoryDetail | None:
+        r = self.conn.execute(
+            "SELECT s.id, s.title, s.text, s.link, s.author, s.published, s.first_seen, s.cluster_id, "
+            "t.state, t.starred, t.unread FROM stories s JOIN triage t ON t.story_id = s.id WHERE s.id = ?",
+            (story_id,)).fetchone()
+        if r is None:
+            return None
+        feeds = tuple(x[0] for x in self.conn.execute(
+            "SELECT coalesce(nullif(f.name, ''), f.url) FROM story_feeds sf JOIN feeds f ON f.url = sf.feed_url "
+            "WHERE sf.story_id = ? ORDER BY sf.seen_at", (story_id,)))
+        matches = tuple(MatchRow(agreement_id=m[0], score=m[1], main=bool(m[2]), source=m[3], evidence=m[4] or "",
+                                 ev_start=m[5], ev_end=m[6]) for m in self.conn.execute(
+            "SELECT agreement_id, score, main, source, evidence, ev_start, ev_end FROM matches WHERE story_id = ? "
+            "ORDER BY main DESC, score DESC", (story_id,)))
+        facts = tuple(self._facts("WHERE story_id = ? ORDER BY id", (story_id,)))
+        sources: tuple[str, ...] = ()
+        if r[7]:
+            sources = tuple(x[0] for x in self.conn.execute(
+                "SELECT DISTINCT coalesce(nullif(f.name, ''), f.url) FROM stories s JOIN story_feeds sf ON "
+                "sf.story_id = s.id JOIN feeds f ON f.url = sf.feed_url WHERE s.cluster_id = ?", (r[7],)))
+        return StoryDetail(id=r[0], title=r[1] or "", text=r[2] or "", link=r[3], author=r[4] or "",
+                           published=_dt(r[5]), first_seen=_dt(r[6]), feeds=feeds, matches=matches, facts=facts,
+                           state=r[8], starred=bool(r[9]), unread=bool(r[10]), cluster_id=r[7],
+                           cluster_sources=sources)
+
+    def cluster_members(self, cluster_id: str) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM stories WHERE cluster_id = ? ORDER BY published",
+                                                (cluster_id,))]
+
+    _FACT_COLS = ("id, story_id, kind, agreement_id, stage, happened, amount, currency, payer, payee, status, "
+                  "amount_kind, speaker, concern, denied_by, denial, claim, known, evidence, ev_start, ev_end")
+
+    def _facts(self, where: str, params: Sequence[object]) -> Iterator[FactRow]:
+        for r in self.conn.execute(f"SELECT {self._FACT_COLS} FROM facts {where}", params):
+            yield FactRow(*r)
+
+    def _ledger(self, kind: str, limit: int, offset: int, agreement: str | None) -> list[LedgerRow]:
+        sql = (f"SELECT {', '.join('x.' + c.strip() for c in self._FACT_COLS.split(','))}, s.title, s.link, "
+               f"coalesce(s.published, s.first_seen), t.state, "
+               f"(SELECT group_concat(coalesce(nullif(f.name, ''), f.url), ', ') FROM story_feeds sf "
+               f" JOIN feeds f ON f.url = sf.feed_url WHERE sf.story_id = s.id) "
+               f"FROM facts x JOIN stories s ON s.id = x.story_id JOIN triage t ON t.story_id = s.id "
+               f"WHERE x.kind = ? AND t.state != 'dismissed'")
+        params: list[object] = [kind]
+        if agreement:
+            sql += " AND x.agreement_id = ?"
+            params.append(agreement)
+        sql += " ORDER BY t.state = 'accepted' DESC, coalesce(s.published, s.first_seen) DESC, x.id LIMIT ? OFFSET ?"
+        params.extend([limit, offset])
+        out = []
+        n = len(self._FACT_COLS.split(","))
+        for r in self.conn.execute(sql, params):
+            out.append(LedgerRow(fact=FactRow(*r[:n]), story_title=r[n] or "", story_link=r[n + 1],
+                                 published=_dt(r[n + 2]), confirmed=r[n + 3] == "accepted", source=r[n + 4] or ""))
+        return out
+
+    def payments(self, limit: int = 300, offset: int = 0, agreement: str | None = None) -> list[LedgerRow]:
+        return self._ledger("payment", limit, offset, agreement)
+
+    def warnings(self, limit: int = 300, offset: int = 0, agreement: str | None = None) -> list[LedgerRow]:
+        return self._ledger("warning", limit, offset, agreement)
+
+    def stage_events(self, limit: int = 300, offset: int = 0, agreement: str | None = None) -> list[LedgerRow]:
+        return self._ledger("stage", limit, offset, agreement)
+
+    def conflicts(self, limit: int = 300, offset: int = 0, agreement: str | None = None) -> list[LedgerRow]:
+        return self._ledger("conflict", limit, offset, agreement)
+
+    def negotiations(self) -> list[Negotiation]:
+        """Each agreement with stories: its latest stage (accepted facts win over unconfirmed ones)."""
+        titles = self.agreement_titles()
+        rows = self.conn.execute(
+            "SELECT x.agreement_id, x.stage, x.happened, x.story_id, x.evidence, t.state, "
+            "coalesce(s.published, s.first_seen) AS at, "
+            "(SELECT group_concat(coalesce(nullif(f.name, ''), f.url), ', ') FROM story_feeds sf "
+            " JOIN feeds f ON f.url = sf.feed_url WHERE sf.story_id = s.id) "
+            "FROM facts x JOIN stories s ON s.id = x.story_id JOIN triage t ON t.story_id = s.id "
+            "WHERE x.kind = 'stage' AND t.state != 'dismissed' "
+            "ORDER BY t.state = 'accepted', at, x.id").fetchall()
+        latest: dict[str, tuple] = {}
+        for r in rows:  # ascending: the last one wins
+            latest[r[0]] = r
+        counts = dict(self.conn.execute(
+            "SELECT m.agreement_id, count(*) FROM matches m JOIN triage t ON t.story_id = m.story_id "
+            "WHERE m.main = 1 AND t.state != 'dismissed' GROUP BY m.agreement_id").fetchall())
+        conflicts = dict(self.conn.execute(
+            "SELECT x.agreement_id, count(*) FROM facts x JOIN triage t ON t.story_id = x.story_id "
+            "WHERE x.kind = 'conflict' AND t.state != 'dismissed' GROUP BY x.agreement_id").fetchall())
+        out = []
+        for agreement_id, r in latest.items():
+            when = r[6][:10] if r[6] else None
+            out.append(Negotiation(agreement_id=agreement_id, title=titles.get(agreement_id, agreement_id),
+                                   stage=r[1], since=r[2] or when, source=r[7] or "", story_id=r[3],
+                                   evidence=r[4] or "", confirmed=r[5] == "accepted",
+                                   stories=int(counts.get(agreement_id, 0)), conflicts=int(conflicts.get(agreement_id, 0))))
+        out.sort(key=lambda n: (n.since or ""), reverse=True)
+        return out
+
+    def export_stories(self) -> Iterator[dict[str, object]]:
+        cur = self.conn.execute(
+            "SELECT s.id, s.title, s.link, s.published, s.first_seen, s.cluster_id, t.state, t.starred, t.unread, "
+            "(SELECT json_group_array(coalesce(nullif(f.name, ''), f.url)) FROM story_feeds sf JOIN feeds f "
+            " ON f.url = sf.feed_url WHERE sf.story_id = s.id), "
+            "(SELECT json_group_array(agreement_id) FROM matches m WHERE m.story_id = s.id AND m.main = 1), "
+            "(SELECT json_group_array(agreement_id) FROM matches m WHERE m.story_id = s.id AND m.main = 0) "
+            "FROM stories s JOIN triage t ON t.story_id = s.id ORDER BY coalesce(s.published, s.first_seen) DESC, s.id")
+        for r in cur:
+            yield {"id": r[0], "title": r[1], "link": r[2], "published": r[3], "first_seen": r[4],
+                   "cluster": r[5], "feeds": json.loads(r[9] or "[]"), "agreements": json.loads(r[10] or "[]"),
+                   "mentions": json.loads(r[11] or "[]"),
+                   "triage": {"state": r[6], "starred": bool(r[7]), "unread": bool(r[8])}}
+
+    # ------------------------------------------------------------------------------------ triage
+
+    def triage_state(self, story_id: str) -> dict[str, object] | None:
+        r = self.conn.execute("SELECT state, starred, unread FROM triage WHERE story_id = ?", (story_id,)).fetchone()
+        if r is None:
+            return None
+        return {"state": r[0], "starred": bool(r[1]), "unread": bool(r[2])}
+
+    def triage(self, story_id: str, action: str, **changes: object) -> TriageChange:
+        """Apply one triage action (state/starred/unread changes) and journal it, in one transaction."""
+        allowed = {"state", "starred", "unread"}
+        if not changes or set(changes) - allowed:
+            raise ValueError(f"triage changes must be among {sorted(allowed)}")
+        if "state" in changes and changes["state"] not in TRIAGE_STATES:
+            raise ValueError(f"unknown triage state {changes['state']!r}")
+        with self.transaction() as conn:
+            r = conn.execute("SELECT state, starred, unread FROM triage WHERE story_id = ?", (story_id,)).fetchone()
+            if r is None:
+                raise KeyError(story_id)
+            before = {"state": r[0], "starred": bool(r[1]), "unread": bool(r[2])}
+            after = {**before, **changes}
+            self._set_triage(conn, story_id, after)
+            conn.execute("INSERT INTO triage_log (story_id, action, before, after, at) VALUES (?, ?, ?, ?, ?)",
+                         (story_id, action, json.dumps(before), json.dumps(after), _iso(now_utc())))
+        return TriageChange(story_id, action, before, after)
+
+    @staticmethod
+    def _set_triage(conn: sqlite3.Connection, story_id: str, values: dict[str, object]) -> None:
+        conn.execute("UPDATE triage SET state = ?, starred = ?, unread = ?, updated_at = ? WHERE story_id = ?",
+                     (values["state"], int(bool(values["starred"])), int(bool(values["unread"])),
+                      _iso(now_utc()), story_id))
+
+    def undo(self) -> TriageChange | None:
+        """Undo the latest triage action not yet undone (the journal survives restarts)."""
+        with self.transaction() as conn:
+            r = conn.execute("SELECT id, story_id, action, before, after FROM triage_log WHERE undone = 0 "
+                             "ORDER BY id DESC LIMIT 1").fetchone()
+            if r is None:
+                return None
+            before = json.loads(r[3])
+            if r[2] == "link":
+                conn.execute("DELETE FROM matches WHERE story_id = ? AND agreement_id = ? AND source = 'user'",
+                             (r[1], json.loads(r[4]).get("agreement")))
+            else:
+                self._set_triage(conn, r[1], before)
+            conn.execute("UPDATE triage_log SET undone = 1 WHERE id = ?", (r[0],))
+        return TriageChange(r[1], r[2], json.loads(r[4]), before)
+
+    def link(self, story_id: str, agreement_id: str) -> TriageChange:
+        """The user says this story is about this agreement."""
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM stories WHERE id = ?", (story_id,)).fetchone() is None:
+                raise KeyError(story_id)
+            conn.execute(
+                "INSERT INTO matches (story_id, agreement_id, score, main, source, evidence, ev_start, ev_end) "
+                "VALUES (?, ?, 1.0, 1, 'user', '', NULL, NULL) ON CONFLICT(story_id, agreement_id) DO UPDATE "
+                "SET main = 1", (story_id, agreement_id))
+            before: dict[str, object] = {}
+            after: dict[str, object] = {"agreement": agreement_id}
+            conn.execute("INSERT INTO triage_log (story_id, action, before, after, at) VALUES (?, 'link', ?, ?, ?)",
+                         (story_id, json.dumps(before), json.dumps(after), _iso(now_utc())))
+        return TriageChange(story_id, "link", before, after)
+
+    def journal(self, limit: int = 100) -> list[tuple[str, str, str, bool]]:
+        return [(r[0], r[1], r[2], bool(r[3])) for r in self.conn.execute(
+            "SELECT at, story_id, action, undone FROM triage_log ORDER BY id DESC LIMIT ?", (limit,))]
+
+
+def _fact_rows(story_id: str, a: Analysis) -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = []
+
+    def row(kind: str, agreement_id: str | None, ev: object, **kw: object) -> tuple[object, ...]:
+        cols = ("stage", "happened", "amount", "currency", "payer", "payee", "status", "amount_kind", "speaker",
+                "concern", "denied_by", "denial", "claim", "known")
+        return (story_id, kind, agreement_id, *(kw.get(c) for c in cols),
+                ev.sentence, ev.start, ev.end)  # type: ignore[attr-defined]
+
+    for st in a.stages:
+        rows.append(row("stage", st.agreement_id, st.evidence, stage=st.stage, happened=st.when))
+    for p in a.payments:
+        rows.append(row("payment", p.agreement_id, p.evidence, amount=p.amount, currency=p.currency, payer=p.payer,
+                        payee=p.payee, status=p.status, amount_kind=p.kind))
+    for w in a.warnings:
+        rows.append(row("warning", w.agreement_id, w.evidence, speaker=w.by, concern=w.concern,
+                        denied_by=w.denied_by, denial=w.denial.sentence if w.denial else None))
+    for c in a.conflicts:
+        rows.append(row("conflict", c.agreement_id, c.evidence, claim=c.claim, known=c.known))
+    return rows
