@@ -1,1 +1,5 @@
-__version__ = "0.1.0"
+"""The Textual dashboard and the `migwatch` command line."""
+
+from feeds.version import __version__
+
+__all__ = ["__version__"]

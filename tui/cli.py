@@ -24,14 +24,21 @@ def _fail(message: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="FILE", help="config file (default: $MIGWATCH_CONFIG or the XDG path)")
-    common.add_argument("--db", metavar="FILE", help="database file (default: [store] path, or the XDG data dir)")
+    def options(default: object) -> argparse.ArgumentParser:
+        # The global options work before or after the command; a subcommand's copy must not reset
+        # a value given before it, hence SUPPRESS as its default.
+        p = argparse.ArgumentParser(add_help=False)
+        p.add_argument("--config", metavar="FILE", default=default,
+                       help="config file (default: $MIGWATCH_CONFIG or the XDG path)")
+        p.add_argument("--db", metavar="FILE", default=default,
+                       help="database file (default: [store] path, or the XDG data dir)")
+        return p
 
+    common = options(argparse.SUPPRESS)
     parser = argparse.ArgumentParser(
         prog="migwatch",
         description="Watch migration agreements in the news: poll feeds, match stories, extract facts.",
-        parents=[common],
+        parents=[options(None)],
     )
     parser.add_argument("--version", action="version", version=f"migwatch {__version__}")
     parser.add_argument("--demo", action="store_true", help="the dashboard on bundled demo feeds (no network, no config)")
@@ -155,29 +162,279 @@ def _load_settings(args: argparse.Namespace, required: bool = True):  # type: ig
         raise UsageError(str(exc)) from None
 
 
+def _db_path(args: argparse.Namespace, settings) -> Path:  # type: ignore[no-untyped-def]
+    from feeds.config import default_db_path
+
+    if getattr(args, "db", None):
+        return Path(args.db).expanduser()
+    if settings is not None and settings.db_path is not None:
+        return Path(settings.db_path)
+    return default_db_path()
+
+
+def _open_store(path: Path):  # type: ignore[no-untyped-def]
+    from store import Store, StoreError
+
+    try:
+        return Store(path)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+
+
+# ---------------------------------------------------------------------------------------------- dashboard
+
+
 def cmd_dashboard(args: argparse.Namespace) -> int:
-    raise UsageError("the dashboard is not built yet")
+    if args.demo:
+        return _run_demo(args)
+    settings = _load_settings(args, required=False)
+    if settings is None:
+        path, _ = _config_path(args)
+        raise UsageError(f"{path}: no config yet: run `migwatch init` to write a starter one, "
+                         "or `migwatch --demo` to try migwatch without one")
+    db_path = _db_path(args, settings)
+    _open_store(db_path).close()  # a bad database is a one-line error here, not a crash in the app
+    from tui.app import run_dashboard
+
+    return int(run_dashboard(settings, db_path))
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    """The dashboard on bundled stories served from loopback: no config, no network."""
+    import tempfile
+
+    from tui.app import run_dashboard
+    from tui.demo import DemoServer, demo_settings
+
+    with tempfile.TemporaryDirectory(prefix="migwatch-demo-") as tmp:
+        db_path = Path(args.db).expanduser() if args.db else Path(tmp) / "demo.db"
+        _open_store(db_path).close()
+        with DemoServer() as server:
+            return int(run_dashboard(demo_settings(server), db_path, demo=True))
+
+
+# ---------------------------------------------------------------------------------------------- poll
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
-    raise UsageError("not built yet")
+    import asyncio
+
+    from feeds.agreements import load_catalogue
+    from feeds.pipeline import Poller
+
+    settings = _load_settings(args)
+    db_path = _db_path(args, settings)
+    _open_store(db_path).close()
+    if not settings.feeds:
+        raise UsageError(f"{settings.path}: no [[feeds]] to poll (add some, or `migwatch import-opml FILE`)")
+    catalogue = load_catalogue(settings.agreements)
+
+    async def rounds() -> int:
+        poller = Poller(settings, db_path, catalogue)
+        try:
+            while True:
+                result = await poller.poll_round(force=args.once)
+                if not args.quiet:
+                    print(f"migwatch poll: {result.summary()}", flush=True)
+                for outcome in result.outcomes:
+                    if outcome.error and not args.quiet:
+                        print(f"  {outcome.name}: {outcome.error}", file=sys.stderr, flush=True)
+                if args.once:
+                    return 0
+                next_at = result.next_poll_at or await poller.next_poll_at()
+                from datetime import UTC, datetime
+
+                wait = 60.0 if next_at is None else (next_at - datetime.now(UTC)).total_seconds()
+                await asyncio.sleep(min(max(wait, 1.0), 3600.0))
+        finally:
+            await poller.aclose()
+
+    return asyncio.run(rounds())
+
+
+# ---------------------------------------------------------------------------------------------- init
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    raise UsageError("not built yet")
+    from feeds.config import STARTER_CONFIG
+
+    path = Path(args.path).expanduser() if args.path else _config_path(args)[0]
+    if path.exists():
+        raise UsageError(f"{path}: already exists; not overwriting it (edit it, or choose another path)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "x", encoding="utf-8") as fh:
+            fh.write(STARTER_CONFIG)
+    except FileExistsError:
+        raise UsageError(f"{path}: already exists; not overwriting it") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    print(f"wrote {path}: edit its [[feeds]], then run `migwatch` (or `migwatch poll --once`)")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- OPML
 
 
 def cmd_import_opml(args: argparse.Namespace) -> int:
-    raise UsageError("not built yet")
+    import tomlkit
+
+    from feeds.config import ConfigError, check_feed_url, settings_from_dict
+    from feeds.opml import OpmlError, read_opml
+
+    try:
+        data = Path(args.file).expanduser().read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{args.file}: {exc.strerror or exc}") from None
+    try:
+        opml_feeds = read_opml(data)
+    except OpmlError as exc:
+        raise UsageError(f"{args.file}: {exc}") from None
+    path, _ = _config_path(args)
+    if path.exists():
+        try:
+            doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomlkit.exceptions.TOMLKitError) as exc:
+            raise UsageError(f"{path}: cannot read the config: {exc}") from None
+        _load_settings(args)  # the existing file must be valid before we add to it
+    else:
+        doc = tomlkit.document()
+        doc.add(tomlkit.comment("migwatch config, created by `migwatch import-opml`; see `migwatch init` for every key"))
+    feeds = doc.get("feeds")
+    if feeds is None:
+        feeds = tomlkit.aot()
+        doc["feeds"] = feeds
+    known = {str(f.get("url", "")) for f in feeds}
+    added = skipped = 0
+    problems = []
+    for i, feed in enumerate(opml_feeds):
+        try:
+            url = check_feed_url(feed.url, None)
+        except ValueError as exc:
+            problems.append(f"outline {i + 1} ({feed.name}): {exc}")
+            continue
+        if url in known:
+            skipped += 1
+            continue
+        known.add(url)
+        table = tomlkit.table()
+        table["name"] = feed.name
+        table["url"] = url
+        if feed.tags:
+            table["tags"] = list(feed.tags)
+        feeds.append(table)
+        added += 1
+    text = tomlkit.dumps(doc)
+    try:
+        settings_from_dict(tomlkit.parse(text).unwrap(), path)
+    except ConfigError as exc:
+        raise UsageError(f"{args.file}: the result would not be a valid config: {exc}") from None
+    _write_atomically(path, text)
+    for problem in problems:
+        print(f"migwatch: {args.file}: skipped {problem}", file=sys.stderr)
+    print(f"{path}: added {added} feeds ({skipped} already there, {len(problems)} skipped)")
+    return 0
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".migwatch-", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
 def cmd_export_opml(args: argparse.Namespace) -> int:
-    raise UsageError("not built yet")
+    from feeds.opml import write_opml
+
+    settings = _load_settings(args)
+    data = write_opml(settings.feeds)
+    if args.output:
+        _write_atomically(Path(args.output).expanduser(), data.decode("utf-8"))
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- export
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    raise UsageError("not built yet")
+    from tui.export import export_rows, render
+
+    settings = _load_settings(args, required=False)
+    store = _open_store(_db_path(args, settings))
+    try:
+        text = render(args.kind, export_rows(store, args.kind), args.format)
+    finally:
+        store.close()
+    if args.output:
+        _write_atomically(Path(args.output).expanduser(), text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- feeds
 
 
 def cmd_feeds(args: argparse.Namespace) -> int:
-    raise UsageError("not built yet")
+    from datetime import UTC, datetime
+
+    settings = _load_settings(args, required=False)
+    store = _open_store(_db_path(args, settings))
+    try:
+        configured = None
+        if settings is not None:
+            store.sync_feeds((f.url, f.name, f.tags) for f in settings.feeds)
+            configured = [store.resolve_feed_url(f.url) for f in settings.feeds]
+        states = store.feed_states(configured)
+    finally:
+        store.close()
+    if not states:
+        print("no feeds yet: add [[feeds]] to the config, then `migwatch poll --once`")
+        return 0
+    now = datetime.now(UTC)
+    for st in states:
+        print(feed_health_line(st, now))
+    return 0
+
+
+def feed_health_line(st, now) -> str:  # type: ignore[no-untyped-def]
+    """One line per feed: name, last result, error, next poll and why (shared with the dashboard)."""
+    from feeds.text import one_line
+
+    result = st.last_result or "never polled"
+    if st.last_status and st.last_result not in ("", "ok"):
+        result += f" (HTTP {st.last_status})" if f"HTTP {st.last_status}" not in (st.last_error or "") else ""
+    if st.retired:
+        nxt = "never (retired)"
+    elif st.next_poll_at is None:
+        nxt = "next round"
+    else:
+        delta = (st.next_poll_at - now).total_seconds()
+        nxt = "due now" if delta <= 0 else f"in {_human(delta)}"
+    why = f" — {st.next_poll_why}" if st.next_poll_why else ""
+    error = f"; error: {one_line(st.last_error, 200)}" if st.last_error else ""
+    failures = f"; {st.failures} failures" if st.failures else ""
+    return f"{one_line(st.name or st.url, 60)}  [{st.url}]\n    {result}{error}{failures}; next poll {nxt}{why}"
+
+
+def _human(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
+    return f"{seconds // 86400}d{(seconds % 86400) // 3600}h"

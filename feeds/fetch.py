@@ -1,0 +1,265 @@
+"""Fetching feeds like a good citizen: one shared httpx.AsyncClient, conditional GET, bounded everything.
+
+`fetch_feed` never raises for anything a server or the network can do: every outcome is a `FetchResult`
+with an error kind and message the feed health screen can show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import formatdate, parsedate_to_datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urljoin, urlsplit
+
+from feeds.version import __version__ as VERSION
+
+if TYPE_CHECKING:
+    import httpx
+
+USER_AGENT = f"migwatch/{VERSION} (+https://github.com/migwatch/migwatch; feed reader)"
+ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"
+MAX_REDIRECTS = 10
+MAX_RETRY_AFTER = 86400.0
+PERMANENT = {301, 308}
+REDIRECTS = {301, 302, 303, 307, 308}
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    url: str  # what was asked for
+    final_url: str  # where the body came from
+    status: int | None = None
+    body: bytes | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    error: str | None = None  # one line for the user
+    error_kind: str | None = None  # http | timeout | network | dns | too-large | redirect | gone | throttled | file
+    moved_to: str | None = None  # set when every hop was a permanent redirect
+    retry_after: float | None = None  # seconds
+    max_age: float | None = None  # freshness from Cache-Control / Expires, seconds
+    content_type: str | None = None
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def new_client(concurrency: int, timeout: float) -> httpx.AsyncClient:
+    import httpx
+
+    limits = httpx.Limits(max_connections=max(concurrency, 1), max_keepalive_connections=max(concurrency, 1))
+    return httpx.AsyncClient(
+        headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        limits=limits,
+        follow_redirects=False,  # followed by hand, to know whether every hop was permanent
+        trust_env=False,  # never send feed traffic through a proxy the user did not configure here
+    )
+
+
+def is_file_url(url: str) -> bool:
+    scheme = urlsplit(url).scheme.lower()
+    return scheme == "file" or scheme == "" or (len(scheme) == 1 and os.name == "nt")
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After as seconds or an HTTP-date → seconds from now (0 ≤ x ≤ one day)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = when.timestamp() - (now if now is not None else time.time())
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+_MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+
+
+def parse_freshness(headers: httpx.Headers) -> float | None:
+    """Seconds the response stays fresh: Cache-Control max-age unless no-cache, else Expires − Date."""
+    cache_control = headers.get("cache-control", "")
+    if re.search(r"no-cache|no-store", cache_control, re.IGNORECASE):
+        return None
+    m = _MAX_AGE.search(cache_control)
+    if m:
+        return float(m.group(1))
+    expires = headers.get("expires")
+    if expires:
+        try:
+            exp = parsedate_to_datetime(expires)
+            date = parsedate_to_datetime(headers["date"]) if headers.get("date") else datetime.now(UTC)
+            if exp.tzinfo is None:
+                exp = exp.replace(tzinfo=UTC)
+            if date.tzinfo is None:
+                date = date.replace(tzinfo=UTC)
+            return max((exp - date).total_seconds(), 0.0)
+        except (TypeError, ValueError, IndexError, KeyError):
+            return None
+    return None
+
+
+def _network_error(exc: Exception) -> tuple[str, str]:
+    import httpx
+
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout", f"timed out ({type(exc).__name__})"
+    low = text.lower()
+    if any(s in low for s in ("name or service not known", "nodename nor servname", "getaddrinfo", "name resolution",
+                              "no address associated", "temporary failure in name")):
+        return "dns", f"host not found ({text})"
+    if "refused" in low:
+        return "network", "connection refused"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "network", f"server closed the connection ({text})"
+    return "network", f"{type(exc).__name__}: {text}"
+
+
+async def fetch_feed(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    max_body: int = 16 * 1024 * 1024,
+    deadline: float = 20.0,
+) -> FetchResult:
+    """GET a feed with the stored validators; the whole exchange ends within `deadline` seconds."""
+    if is_file_url(url):
+        return await asyncio.to_thread(read_file_feed, url, etag=etag, last_modified=last_modified, max_body=max_body)
+    started = time.monotonic()
+    try:
+        async with asyncio.timeout(deadline):
+            result = await _fetch_http(client, url, etag, last_modified, max_body)
+    except TimeoutError:
+        result = FetchResult(url, url, error=f"no complete response within {deadline:g}s", error_kind="timeout")
+    except Exception as exc:  # noqa: BLE001 - any failure of one feed is that feed's error, never the round's
+        kind, message = _network_error(exc)
+        result = FetchResult(url, url, error=message, error_kind=kind)
+    return _with_elapsed(result, time.monotonic() - started)
+
+
+def _with_elapsed(result: FetchResult, elapsed: float) -> FetchResult:
+    from dataclasses import replace
+
+    return replace(result, elapsed=elapsed)
+
+
+async def _fetch_http(client: httpx.AsyncClient, url: str, etag: str | None, last_modified: str | None,
+                      max_body: int) -> FetchResult:
+    import httpx
+
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    current = url
+    permanent = True
+    seen = {url}
+    for _hop in range(MAX_REDIRECTS + 1):
+        try:
+            async with client.stream("GET", current, headers=headers) as response:
+                status = response.status_code
+                if status in REDIRECTS and response.headers.get("location"):
+                    target = urljoin(current, response.headers["location"])
+                    if urlsplit(target).scheme.lower() not in ("http", "https"):
+                        return FetchResult(url, current, status, error=f"redirect to a non-http URL {target!r}",
+                                           error_kind="redirect")
+                    permanent = permanent and status in PERMANENT
+                    if target in seen:
+                        return FetchResult(url, current, status, error=f"redirect loop at {target}",
+                                           error_kind="redirect")
+                    seen.add(target)
+                    current = target
+                    continue
+                moved = current if permanent and current != url else None
+                common = {"moved_to": moved, "content_type": response.headers.get("content-type"),
+                          "max_age": parse_freshness(response.headers)}
+                if status == 304:
+                    return FetchResult(url, current, status, not_modified=True, etag=etag,
+                                       last_modified=last_modified, **common)  # type: ignore[arg-type]
+                if status in (429, 503):
+                    retry = parse_retry_after(response.headers.get("retry-after"))
+                    return FetchResult(url, current, status, error=f"HTTP {status} {response.reason_phrase}".strip(),
+                                       error_kind="throttled", retry_after=retry, **common)  # type: ignore[arg-type]
+                if status == 410:
+                    return FetchResult(url, current, status, error="HTTP 410 Gone: the feed was removed",
+                                       error_kind="gone", **common)  # type: ignore[arg-type]
+                if status >= 400 or status < 200:
+                    return FetchResult(url, current, status, error=f"HTTP {status} {response.reason_phrase}".strip(),
+                                       error_kind="http", **common)  # type: ignore[arg-type]
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > max_body and \
+                        not response.headers.get("content-encoding"):
+                    return FetchResult(url, current, status, error=f"body of {int(declared):,} bytes is over the "
+                                       f"{max_body:,}-byte cap", error_kind="too-large", **common)  # type: ignore[arg-type]
+                chunks = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > max_body:
+                        return FetchResult(url, current, status, error=f"body over the {max_body:,}-byte cap",
+                                           error_kind="too-large", **common)  # type: ignore[arg-type]
+                    chunks.append(chunk)
+                body = b"".join(chunks)
+                if not body.strip():
+                    return FetchResult(url, current, status, error="empty body", error_kind="http",
+                                       **common)  # type: ignore[arg-type]
+                return FetchResult(url, current, status, body=body, etag=response.headers.get("etag"),
+                                   last_modified=response.headers.get("last-modified"), **common)  # type: ignore[arg-type]
+        except httpx.DecodingError as exc:
+            return FetchResult(url, current, error=f"cannot decode the response ({exc})", error_kind="http")
+    return FetchResult(url, current, error=f"more than {MAX_REDIRECTS} redirects", error_kind="redirect")
+
+
+def file_path(url: str) -> Path:
+    parts = urlsplit(url)
+    if parts.scheme.lower() == "file":
+        return Path(unquote(parts.path))
+    return Path(url).expanduser()
+
+
+def read_file_feed(url: str, *, etag: str | None = None, last_modified: str | None = None,
+                   max_body: int = 16 * 1024 * 1024) -> FetchResult:
+    """A local feed: its size and mtime stand in for an ETag, so an unchanged file costs no parse."""
+    path = file_path(url)
+    try:
+        st = path.stat()
+        if not path.is_file():
+            return FetchResult(url, url, error=f"{path} is not a file", error_kind="file")
+        validator = '"' + hashlib.sha1(f"{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:16] + '"'
+        modified = formatdate(st.st_mtime, usegmt=True)
+        if etag and etag == validator:
+            return FetchResult(url, url, 304, not_modified=True, etag=etag, last_modified=last_modified)
+        if st.st_size > max_body:
+            return FetchResult(url, url, error=f"file of {st.st_size:,} bytes is over the {max_body:,}-byte cap",
+                               error_kind="too-large")
+        with open(path, "rb") as fh:
+            body = fh.read(max_body + 1)
+    except FileNotFoundError:
+        return FetchResult(url, url, error=f"{path}: no such file", error_kind="file")
+    except OSError as exc:
+        return FetchResult(url, url, error=f"{path}: {exc.strerror or exc}", error_kind="file")
+    if len(body) > max_body:
+        return FetchResult(url, url, error=f"file over the {max_body:,}-byte cap", error_kind="too-large")
+    if not body.strip():
+        return FetchResult(url, url, 200, error="empty file", error_kind="file")
+    return FetchResult(url, url, 200, body=body, etag=validator, last_modified=modified)

@@ -1,0 +1,387 @@
+"""One place that runs poll → parse → analyse → store.
+
+The Poller runs on the caller's event loop (the dashboard's, or `migwatch poll`'s): fetching is async
+httpx; parsing and analysis run in a process pool (CPU work, and feedparser holds the GIL); every
+database call runs in one writer thread that owns its own Store. Nothing here blocks the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from feeds.config import Settings
+from feeds.models import Agreement, Analysis, FeedState, Story
+
+if TYPE_CHECKING:
+    import httpx
+
+    from feeds.fetch import FetchResult
+    from store import Store
+
+MAX_BACKOFF = 86400.0
+MAX_FLOOR = 31 * 86400.0
+CLUSTER_WINDOW = timedelta(days=10)
+
+
+@dataclass(frozen=True, slots=True)
+class RoundProgress:
+    done: int
+    total: int
+    new: int
+    errors: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOutcome:
+    url: str
+    name: str
+    result: str  # ok | not-modified | error | gone | throttled | skipped
+    new: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoundResult:
+    polled: int = 0
+    new: int = 0
+    not_modified: int = 0
+    errors: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    new_matched: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (story id, title, agreement ids)
+    next_poll_at: datetime | None = None
+    outcomes: tuple[FeedOutcome, ...] = field(default_factory=tuple)
+
+    def summary(self) -> str:
+        next_text = ""
+        if self.next_poll_at is not None:
+            next_text = f"; next poll {self.next_poll_at.astimezone().strftime('%H:%M:%S')}"
+        skipped = f", {self.skipped} skipped" if self.skipped else ""
+        return (f"polled {self.polled} feeds: {self.new} new stories, {self.not_modified} not modified (304), "
+                f"{self.errors} errors{skipped} in {self.seconds:.1f}s{next_text}")
+
+
+# ------------------------------------------------------------------------------- worker-process side
+
+_ANALYZER: Any = None
+
+
+def _init_worker(extra: Sequence[Agreement]) -> None:
+    global _ANALYZER
+    from feeds.agreements import load_catalogue
+    from feeds.analyze import Analyzer
+
+    _ANALYZER = Analyzer(load_catalogue(extra))
+
+
+def _parse(body: bytes, url: str, content_type: str | None) -> Any:
+    from feeds.parse import NotAFeed, parse_feed
+
+    try:
+        return parse_feed(body, url, content_type)
+    except NotAFeed as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - a parser crash on hostile bytes is that feed's error
+        return f"cannot parse the feed ({type(exc).__name__}: {str(exc)[:200]})"
+
+
+def _analyze(stories: Sequence[Story]) -> list[Analysis]:
+    return [_ANALYZER.analyze(s) for s in stories]
+
+
+# ------------------------------------------------------------------------------- scheduling
+
+
+def _fmt_seconds(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60}m"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f}h".replace(".0h", "h")
+    return f"{seconds / 86400:.1f}d".replace(".0d", "d")
+
+
+def schedule_success(interval: float, max_age: float | None, ttl: float | None) -> tuple[float, str]:
+    """Seconds to the next poll after a good fetch, and why: freshness and ttl set a floor."""
+    delay, why = interval, f"interval {_fmt_seconds(interval)}"
+    if max_age and max_age > delay:
+        delay, why = min(max_age, MAX_FLOOR), f"Cache-Control max-age {_fmt_seconds(max_age)}"
+    if ttl and ttl > delay:
+        delay, why = min(ttl, MAX_FLOOR), f"feed ttl {_fmt_seconds(ttl)}"
+    return delay, why
+
+
+def schedule_failure(interval: float, failures: int) -> tuple[float, str]:
+    factor = 2 ** min(max(failures - 1, 0), 10)
+    delay = min(interval * factor, MAX_BACKOFF)
+    return delay, f"backoff ×{factor} after {failures} failure{'s' if failures != 1 else ''}"
+
+
+class Poller:
+    def __init__(self, settings: Settings, db_path: Path, catalogue: Any = None, *, workers: int | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.settings = settings
+        self.db_path = Path(db_path)
+        self.catalogue = catalogue
+        self.workers = (min(os.cpu_count() or 1, 4) if workers is None else workers)
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="migwatch-db")
+        self._store: Store | None = None
+        self._pool: Executor | None = None
+        self._client: httpx.AsyncClient | None = None
+        self._synced = False
+        self._intervals: dict[str, float] = {}
+        self._names: dict[str, str] = {}
+
+    # -------------------------------------------------------------------- resources
+
+    def _db(self) -> Store:
+        """The writer thread's Store (only ever called on that thread)."""
+        if self._store is None:
+            from store import Store
+
+            self._store = Store(self.db_path)
+        return self._store
+
+    async def _run_db(self, fn: Callable[..., Any], *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, fn, *args)
+
+    def _executor(self) -> Executor:
+        if self._pool is None:
+            if self.workers <= 0:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="migwatch-parse",
+                                                initializer=_init_worker, initargs=(self.settings.agreements,))
+            else:
+                import multiprocessing
+
+                method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context(method),
+                                                 initializer=_init_worker, initargs=(self.settings.agreements,))
+        return self._pool
+
+    def _get_client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            from feeds.fetch import new_client
+
+            self._client = new_client(self.settings.poll.concurrency, self.settings.poll.timeout)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        if self._store is not None:
+            store, self._store = self._store, None
+            await self._run_db(store.close)
+        self._writer.shutdown(wait=True)
+
+    # -------------------------------------------------------------------- setup
+
+    def _sync(self) -> list[FeedState]:
+        store = self._db()
+        if not self._synced:
+            if self.catalogue is not None:
+                store.sync_agreements(self.catalogue)
+            store.sync_feeds((f.url, f.name, f.tags) for f in self.settings.feeds)
+            self._synced = True
+        self._intervals.clear()
+        urls = []
+        for f in self.settings.feeds:
+            url = store.resolve_feed_url(f.url)
+            urls.append(url)
+            self._intervals[url] = f.interval or self.settings.poll.interval
+            self._names[url] = f.name
+        return store.feed_states(urls)
+
+    async def feed_states(self) -> list[FeedState]:
+        return list(await self._run_db(self._sync))
+
+    # -------------------------------------------------------------------- one round
+
+    async def poll_round(self, *, force: bool = False,
+                         progress: Callable[[RoundProgress], None] | None = None) -> RoundResult:
+        started = time.monotonic()
+        states: list[FeedState] = await self._run_db(self._sync)
+        now = self.clock()
+        due, skipped = [], 0
+        for st in states:
+            if st.retired:
+                skipped += 1
+                continue
+            waiting = st.next_poll_at is not None and st.next_poll_at > now
+            # --once polls everything now, except a feed whose server asked us to wait (Retry-After).
+            if waiting and (not force or st.last_result == "throttled"):
+                skipped += 1
+                continue
+            due.append(st)
+        total = len(due)
+        counters = {"done": 0, "new": 0, "errors": 0, "not_modified": 0}
+        new_matched: list[tuple[str, str, tuple[str, ...]]] = []
+        outcomes: list[FeedOutcome] = []
+        limit = asyncio.Semaphore(self.settings.poll.concurrency)
+        hosts: dict[str, asyncio.Semaphore] = {}
+
+        async def one(st: FeedState) -> None:
+            host = urlsplit(st.url).hostname or ""
+            host_limit = hosts.setdefault(host, asyncio.Semaphore(self.settings.poll.per_host))
+            async with limit, host_limit:
+                outcome = await self._poll_feed(st, new_matched)
+            outcomes.append(outcome)
+            counters["done"] += 1
+            counters["new"] += outcome.new
+            if outcome.result in ("error", "gone", "throttled"):
+                counters["errors"] += 1
+            elif outcome.result == "not-modified":
+                counters["not_modified"] += 1
+            if progress is not None:
+                progress(RoundProgress(counters["done"], total, counters["new"], counters["errors"]))
+
+        if progress is not None:
+            progress(RoundProgress(0, total, 0, 0))
+        await asyncio.gather(*(one(st) for st in due))
+        next_at = await self.next_poll_at()
+        return RoundResult(polled=total, new=counters["new"], not_modified=counters["not_modified"],
+                           errors=counters["errors"], skipped=skipped, seconds=time.monotonic() - started,
+                           new_matched=tuple(new_matched), next_poll_at=next_at, outcomes=tuple(outcomes))
+
+    async def next_poll_at(self) -> datetime | None:
+        states: list[FeedState] = await self._run_db(self._sync)
+        times = [s.next_poll_at for s in states if not s.retired and s.next_poll_at is not None]
+        if any(s.next_poll_at is None and not s.retired for s in states):
+            return self.clock()
+        return min(times) if times else None
+
+    async def _poll_feed(self, st: FeedState, new_matched: list[tuple[str, str, tuple[str, ...]]]) -> FeedOutcome:
+        from feeds.fetch import fetch_feed
+
+        poll = self.settings.poll
+        interval = self._intervals.get(st.url, poll.interval)
+        name = self._names.get(st.url) or st.name or st.url
+        now = self.clock()
+        try:
+            fetched = await fetch_feed(self._get_client(), st.url, etag=st.etag, last_modified=st.last_modified,
+                                       max_body=poll.max_body, deadline=poll.timeout)
+            return await self._handle(st, fetched, interval, name, now, new_matched)
+        except Exception as exc:  # noqa: BLE001 - one feed's failure must never stop the round
+            failures = st.failures + 1
+            delay, why = schedule_failure(interval, failures)
+            message = f"internal error: {type(exc).__name__}: {str(exc)[:200]}"
+            state = replace(st, last_result="error", last_error=message, failures=failures, last_polled_at=now,
+                            next_poll_at=now + timedelta(seconds=delay), next_poll_why=why)
+            try:
+                await self._run_db(self._db().save_feed_state, state)
+            except Exception:  # noqa: BLE001, S110 - the round goes on; the feed is retried next time
+                pass
+            return FeedOutcome(st.url, name, "error", error=message)
+
+    async def _handle(self, st: FeedState, fetched: FetchResult, interval: float, name: str, now: datetime,
+                      new_matched: list[tuple[str, str, tuple[str, ...]]]) -> FeedOutcome:
+        loop = asyncio.get_running_loop()
+        moved_from = None
+        url = st.url
+        if fetched.moved_to and fetched.moved_to != st.url:
+            moved_from, url = st.url, fetched.moved_to
+        base = replace(st, url=url, last_status=fetched.status, last_polled_at=now)
+        jitter = random.uniform(0, 0.05)
+
+        if fetched.error is not None:
+            failures = st.failures + 1
+            if fetched.error_kind == "gone":
+                state = replace(base, last_result="gone", last_error=fetched.error, failures=failures, retired=True,
+                                next_poll_at=None, next_poll_why="410 Gone: retired, no longer polled")
+                await self._run_db(self._db().save_feed_state, state, moved_from)
+                return FeedOutcome(url, name, "gone", error=fetched.error)
+            if fetched.error_kind == "throttled" and fetched.retry_after is not None:
+                delay = max(fetched.retry_after, 1.0)
+                why = f"Retry-After {_fmt_seconds(delay)} (HTTP {fetched.status})"
+                result = "throttled"
+            else:
+                delay, why = schedule_failure(interval, failures)
+                result = "throttled" if fetched.error_kind == "throttled" else "error"
+            state = replace(base, last_result=result, last_error=fetched.error, failures=failures,
+                            next_poll_at=now + timedelta(seconds=delay), next_poll_why=why)
+            await self._run_db(self._db().save_feed_state, state, moved_from)
+            return FeedOutcome(url, name, result, error=fetched.error)
+
+        if fetched.not_modified:
+            delay, why = schedule_success(interval, fetched.max_age, None)
+            state = replace(base, last_result="not-modified", last_error=None, failures=0,
+                            next_poll_at=now + timedelta(seconds=delay * (1 + jitter)), next_poll_why=why)
+            await self._run_db(self._db().save_feed_state, state, moved_from)
+            return FeedOutcome(url, name, "not-modified")
+
+        assert fetched.body is not None
+        parsed = await loop.run_in_executor(self._executor(), _parse, fetched.body, fetched.final_url,
+                                            fetched.content_type)
+        if isinstance(parsed, str):
+            failures = st.failures + 1
+            delay, why = schedule_failure(interval, failures)
+            # The old validators stay: this body was not stored, so the next poll must fetch it again.
+            state = replace(base, last_result="error", last_error=parsed, failures=failures,
+                            next_poll_at=now + timedelta(seconds=delay), next_poll_why=why)
+            await self._run_db(self._db().save_feed_state, state, moved_from)
+            return FeedOutcome(url, name, "error", error=parsed)
+
+        stories = [replace(s, feed_url=url) for s in parsed.stories]
+        known: set[str] = await self._run_db(self._db().existing_story_ids, [s.id for s in stories]) if stories else set()
+        fresh = [s for s in stories if s.id not in known]
+        analyses: list[Analysis] = []
+        if fresh:
+            analyses = await loop.run_in_executor(self._executor(), _analyze, fresh)
+        by_id = dict(zip((s.id for s in fresh), analyses, strict=True))
+        items = [(s, by_id.get(s.id) or Analysis(s.id)) for s in stories]
+        delay, why = schedule_success(interval, fetched.max_age, parsed.ttl_seconds)
+        state = replace(base, etag=fetched.etag, last_modified=fetched.last_modified, last_result="ok",
+                        last_error=parsed.warning if not stories else None, failures=0,
+                        next_poll_at=now + timedelta(seconds=delay * (1 + jitter)), next_poll_why=why)
+        new = await self._run_db(self._save, state, items, fresh, moved_from)
+        for s in fresh:
+            a = by_id[s.id]
+            if a.agreements:
+                new_matched.append((s.id, s.title, tuple(a.agreements)))
+        return FeedOutcome(url, name, "ok", new=new)
+
+    def _save(self, state: FeedState, items: list[tuple[Story, Analysis]], fresh: list[Story],
+              moved_from: str | None) -> int:
+        """Writer thread: cluster the new stories against recent ones, then one transaction for the feed."""
+        store = self._db()
+        fresh_ids = {s.id for s in fresh}
+        clusters = _assign_clusters(store, [(s, a) for s, a in items if s.id in fresh_ids])
+        return store.save_feed_result(state, items, clusters, moved_from)
+
+
+def _assign_clusters(store: Store, fresh: list[tuple[Story, Analysis]]) -> dict[str, str]:
+    try:
+        from feeds.cluster import pick_cluster
+    except ImportError:  # pragma: no cover - the clusterer is optional while it is being written
+        return {}
+    out: dict[str, str] = {}
+    batch: list[tuple[str, bytes, frozenset[str]]] = []
+    for story, analysis in fresh:
+        agreements = frozenset(m.agreement_id for m in analysis.matches)
+        if not analysis.fingerprint or not agreements:
+            continue
+        since = (story.published or datetime.now(UTC)) - CLUSTER_WINDOW
+        candidates = store.cluster_candidates(agreements, since)
+        candidates.extend((cid, fp) for cid, fp, agr in batch if agr & agreements)
+        cluster = pick_cluster(analysis.fingerprint, candidates)
+        cluster_id = cluster or story.id
+        out[story.id] = cluster_id
+        batch.append((cluster_id, analysis.fingerprint, agreements))
+    return out

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from feedserver import FeedServer  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    server = FeedServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fixture_bytes():
+    def read(name: str) -> bytes:
+        return (FIXTURES / name).read_bytes()
+
+    return read
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """Never read or write the real user's config or data."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.delenv("MIGWATCH_CONFIG", raising=False)
+    os.environ.setdefault("NO_COLOR", "1")
+
+
+def write_config(path: Path, feeds: list[tuple[str, str]], extra: str = "") -> Path:
+    lines = ['[poll]\ninterval = "15m"\nconcurrency = 8\ntimeout = "5s"\n', extra]
+    for name, url in feeds:
+        lines.append(f'[[feeds]]\nname = "{name}"\nurl = "{url}"\n')
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

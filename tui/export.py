@@ -1,0 +1,103 @@
+"""`migwatch export KIND --format csv|json|md`: stories and the ledger, each fact with its evidence."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from store import LedgerRow, Store
+
+PAGE = 5000
+
+
+def _ledger_pages(fetch: Any) -> Iterable[LedgerRow]:
+    offset = 0
+    while True:
+        rows = fetch(limit=PAGE, offset=offset)
+        yield from rows
+        if len(rows) < PAGE:
+            return
+        offset += PAGE
+
+
+def _common(row: LedgerRow) -> dict[str, Any]:
+    return {
+        "story_id": row.fact.story_id, "story_title": row.story_title, "link": row.story_link,
+        "published": row.published.isoformat() if row.published else None, "source": row.source,
+        "confirmed": row.confirmed, "evidence": row.fact.evidence,
+        "evidence_span": [row.fact.ev_start, row.fact.ev_end] if row.fact.ev_start is not None else None,
+    }
+
+
+def export_rows(store: Store, kind: str) -> list[dict[str, Any]]:
+    if kind == "stories":
+        return list(store.export_stories())
+    if kind == "negotiations":
+        titles = store.agreement_titles()
+        out = []
+        for row in _ledger_pages(store.stage_events):
+            f = row.fact
+            out.append({"agreement": f.agreement_id, "title": titles.get(f.agreement_id or "", f.agreement_id),
+                        "stage": f.stage, "happened": f.happened, **_common(row)})
+        for row in _ledger_pages(store.conflicts):
+            f = row.fact
+            out.append({"agreement": f.agreement_id, "title": titles.get(f.agreement_id or "", f.agreement_id),
+                        "stage": None, "conflict": {"claim": f.claim, "known": f.known}, **_common(row)})
+        return out
+    if kind == "payments":
+        return [{"agreement": r.fact.agreement_id, "payer": r.fact.payer, "payee": r.fact.payee,
+                 "amount": r.fact.amount, "currency": r.fact.currency, "status": r.fact.status,
+                 "kind": r.fact.amount_kind, **_common(r)} for r in _ledger_pages(store.payments)]
+    if kind == "warnings":
+        return [{"agreement": r.fact.agreement_id, "by": r.fact.speaker, "concern": r.fact.concern,
+                 "denied_by": r.fact.denied_by, "denial": r.fact.denial, **_common(r)}
+                for r in _ledger_pages(store.warnings)]
+    raise ValueError(kind)
+
+
+def _flat(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "; ".join(_flat(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={_flat(v)}" for k, v in value.items())
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def render(kind: str, rows: list[dict[str, Any]], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    columns: list[str] = []
+    for row in rows:
+        for key in row:
+            if key not in columns:
+                columns.append(key)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(columns)
+        for row in rows:
+            # A cell starting with = + - @ would be a formula in a spreadsheet: feed text must stay text.
+            cells = [_flat(row.get(c)) for c in columns]
+            writer.writerow(["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in cells])
+        return buf.getvalue()
+    if fmt == "md":
+        if not rows:
+            return f"# migwatch {kind}\n\n(nothing yet)\n"
+
+        def cell(v: Any) -> str:
+            return _flat(v).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+        lines = [f"# migwatch {kind}", "", "| " + " | ".join(columns) + " |",
+                 "|" + "|".join("---" for _ in columns) + "|"]
+        lines += ["| " + " | ".join(cell(row.get(c)) for c in columns) + " |" for row in rows]
+        return "\n".join(lines) + "\n"
+    raise ValueError(fmt)
