@@ -1,0 +1,76 @@
+"""Parsing: the text gate, stable ids, timezone-aware dates, not-a-feed bodies."""
+
+from __future__ import annotations
+
+import pytest
+
+from feeds.parse import NotAFeed, parse_feed, story_id
+from feeds.text import one_line, plain_text
+
+
+def test_fixture_feed_parses_to_plain_text(fixture_bytes) -> None:
+    parsed = parse_feed(fixture_bytes("rwanda.rss"), "http://127.0.0.1/wire.xml")
+    assert parsed.title == "Test Wire"
+    assert parsed.ttl_seconds == 300
+    first = parsed.stories[0]
+    assert first.id == "test-wire-0001" or first.id.startswith("feed:")
+    assert "<p>" not in first.text and "&lt;" not in first.text
+    assert "\n" in first.text  # paragraphs survive as newlines
+    assert first.published is not None and first.published.utcoffset() is not None
+    assert first.link == "http://127.0.0.1/wire/1"
+
+
+def test_hostile_titles_keep_markup_literal_and_lose_control_chars(fixture_bytes) -> None:
+    parsed = parse_feed(fixture_bytes("hostile_titles.rss"), "http://127.0.0.1/h.xml")
+    titles = [s.title for s in parsed.stories]
+    assert "[bold red]Markup in a title[/]" in titles
+    assert "[/" in titles
+    assert all("\x1b" not in t and "\x07" not in t for t in titles)
+    assert any("ESC and" in t for t in titles)
+    body = parsed.stories[-1].text
+    assert "<script" not in body and "Body" in body
+
+
+def test_html_page_is_not_a_feed() -> None:
+    with pytest.raises(NotAFeed, match="HTML"):
+        parse_feed(b"<!DOCTYPE html><html><head><title>Hi</title></head><body><p>x</p></body></html>", "http://x")
+
+
+def test_random_bytes_are_not_a_feed() -> None:
+    with pytest.raises(NotAFeed):
+        parse_feed(bytes(range(256)) * 4, "http://x")
+
+
+def test_truncated_feed_keeps_what_it_can() -> None:
+    body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+            b'<item><title>First</title><guid>http://e.org/1</guid></item><item><title>Sec')
+    parsed = parse_feed(body, "http://x")
+    assert [s.title for s in parsed.stories][:1] == ["First"]
+
+
+def test_billion_laughs_does_not_expand() -> None:
+    lol = b'<!ENTITY lol0 "lol">' + b"".join(
+        b'<!ENTITY lol%d "%s">' % (i, b"".join(b"&lol%d;" % (i - 1) for _ in range(10))) for i in range(1, 10))
+    body = (b'<?xml version="1.0"?><!DOCTYPE rss [' + lol + b']><rss version="2.0"><channel><title>t</title>'
+            b'<item><title>&lol9;</title><guid>http://e.org/1</guid></item></channel></rss>')
+    try:
+        parsed = parse_feed(body, "http://x")
+    except NotAFeed:
+        return
+    assert all(len(s.title) < 10_000 for s in parsed.stories)
+
+
+def test_ids_guid_link_hash() -> None:
+    assert story_id("http://a", "https://e.org/story/1", None, "t", "x") == "https://e.org/story/1"
+    # short opaque guids are only unique inside a feed
+    assert story_id("http://a", "1", None, "t", "x") != story_id("http://b", "1", None, "t", "x")
+    assert story_id("http://a", None, "https://e.org/2", "t", "x") == "https://e.org/2"
+    assert story_id("http://a", None, None, "t", "x") == story_id("http://b", None, None, "t", "x")
+
+
+def test_text_gate() -> None:
+    assert plain_text("a &amp; b &lt;c&gt;") == "a & b <c>"
+    assert plain_text("x\x1b[2Jy\x9bz\u202eq") == "xyzq" or "\x1b" not in plain_text("x\x1b[2Jy")
+    assert one_line("a\n\nb\tc") == "a b c"
+    assert plain_text("<style>p{}</style><p>Hi</p>") == "Hi"
+    assert len(plain_text("x" * 500_000)) <= 100_001
