@@ -118,9 +118,22 @@ def parse_freshness(headers: httpx.Headers) -> float | None:
 def _network_error(exc: Exception) -> tuple[str, str]:
     import httpx
 
+    import errno
+    import socket
+
     text = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
         return "timeout", f"timed out ({type(exc).__name__})"
+    # httpx wraps the OS error ("All connection attempts failed"): the cause says what really happened.
+    cause: BaseException | None = exc
+    for _ in range(6):
+        if cause is None:
+            break
+        if isinstance(cause, socket.gaierror):
+            return "dns", f"host not found ({cause.strerror or cause})"
+        if isinstance(cause, ConnectionRefusedError) or getattr(cause, "errno", None) == errno.ECONNREFUSED:
+            return "network", "connection refused"
+        cause = cause.__cause__ or cause.__context__
     low = text.lower()
     if any(s in low for s in ("name or service not known", "nodename nor servname", "getaddrinfo", "name resolution",
                               "no address associated", "temporary failure in name")):

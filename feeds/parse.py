@@ -71,6 +71,15 @@ def story_id(feed_url: str, guid: str | None, link: str | None, title: str, text
 
 
 def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
+    """Well-formed RSS 2.0 and Atom 1.0 take a fast path through the C XML parser; everything else
+    (and anything the fast path is unsure of) goes through feedparser, which handles every dialect."""
+    fast = _fast_parse(body, url)
+    if fast is not None:
+        return fast
+    return _feedparser_parse(body, url, content_type)
+
+
+def _feedparser_parse(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     import feedparser
 
     headers = {"content-location": url}
@@ -113,3 +122,143 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
         warning = one_line(parsed.get("bozo_exception"), 200)
     return ParsedFeed(title=one_line(feed.get("title"), 300), stories=tuple(stories), ttl_seconds=ttl,
                       warning=warning)
+
+
+# ------------------------------------------------------------------------------------ the fast path
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
+_DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
+_DC_DATE = "{http://purl.org/dc/elements/1.1/}date"
+
+
+class _Unsure(Exception):
+    """The fast path declines; feedparser takes the feed."""
+
+
+def _fast_parse(body: bytes, url: str) -> ParsedFeed | None:
+    import xml.etree.ElementTree as ET
+
+    head = body[:2048]
+    # Entity declarations (and the bombs built from them) and odd encodings are feedparser's business.
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in body or b"<?xml-stylesheet" in head:
+        return None
+    decl = re.match(rb"\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)", head)
+    if decl and decl.group(1).lower() not in (b"utf-8", b"utf8", b"us-ascii", b"iso-8859-1", b"latin-1"):
+        return None
+    try:
+        root = ET.fromstring(body)
+        if root.tag == "rss" and (root.get("version") or "").startswith(("2.", "0.91", "0.92")):
+            return _fast_rss(root, url)
+        if root.tag == _ATOM + "feed":
+            return _fast_atom(root, url)
+    except (ET.ParseError, _Unsure, ValueError, TypeError, OverflowError):
+        return None
+    return None
+
+
+def _rfc822(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError):
+        raise _Unsure from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
+
+
+def _iso8601(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise _Unsure from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
+
+
+def _fast_rss(root: Any, url: str) -> ParsedFeed:
+    channel = root.find("channel")
+    if channel is None:
+        raise _Unsure
+    stories = []
+    seen: set[str] = set()
+    for item in channel.iterfind("item"):
+        if len(stories) >= MAX_ENTRIES:
+            break
+        for child in item:
+            # Markup inside an element (XHTML in a description) is feedparser's to interpret.
+            if len(child) and child.tag in ("title", "description", _CONTENT_ENCODED):
+                raise _Unsure
+        title = one_line(item.findtext("title"), 500)
+        description = item.findtext("description") or ""
+        encoded = item.findtext(_CONTENT_ENCODED) or ""
+        text = plain_text(encoded if len(encoded) > len(description) else description)
+        link = (item.findtext("link") or "").strip()
+        guid_el = item.find("guid")
+        guid = (guid_el.text or "").strip() if guid_el is not None else ""
+        if not link and guid_el is not None and guid_el.get("isPermaLink", "true").lower() == "true" and \
+                guid.lower().startswith(("http://", "https://")):
+            link = guid
+        link = one_line(link, 2000) or None
+        if link and not re.match(r"^https?://", link, re.IGNORECASE):
+            link = None
+        if not title and not text:
+            continue
+        published = _rfc822(item.findtext("pubDate")) or _iso8601(item.findtext(_DC_DATE))
+        sid = story_id(url, guid or None, link, title, text)
+        if sid in seen:
+            continue
+        seen.add(sid)
+        author = item.findtext(_DC_CREATOR) or item.findtext("author") or ""
+        stories.append(Story(id=sid, title=title, text=text, link=link, published=published,
+                             author=one_line(author, 200), feed_url=url))
+    ttl_text = (channel.findtext("ttl") or "").strip()
+    ttl = float(ttl_text) * 60 if ttl_text.isdigit() else None
+    return ParsedFeed(title=one_line(channel.findtext("title"), 300), stories=tuple(stories), ttl_seconds=ttl)
+
+
+def _atom_text(el: Any) -> str:
+    if el is None:
+        return ""
+    kind = (el.get("type") or "text").lower()
+    if kind == "xhtml" or len(el):
+        raise _Unsure  # inline XHTML: let feedparser serialise it
+    return el.text or ""
+
+
+def _fast_atom(root: Any, url: str) -> ParsedFeed:
+    stories = []
+    seen: set[str] = set()
+    for entry in root.iterfind(_ATOM + "entry"):
+        if len(stories) >= MAX_ENTRIES:
+            break
+        title = one_line(_atom_text(entry.find(_ATOM + "title")), 500)
+        summary = _atom_text(entry.find(_ATOM + "summary"))
+        content = _atom_text(entry.find(_ATOM + "content"))
+        text = plain_text(content if len(content) > len(summary) else summary)
+        link = None
+        for link_el in entry.iterfind(_ATOM + "link"):
+            if (link_el.get("rel") or "alternate") == "alternate" and link_el.get("href"):
+                link = link_el.get("href").strip()
+                break
+        if link and not re.match(r"^https?://", link, re.IGNORECASE):
+            raise _Unsure  # relative links need xml:base resolution
+        if not title and not text:
+            continue
+        published = _iso8601(entry.findtext(_ATOM + "published")) or _iso8601(entry.findtext(_ATOM + "updated"))
+        guid = (entry.findtext(_ATOM + "id") or "").strip()
+        sid = story_id(url, guid or None, link, title, text)
+        if sid in seen:
+            continue
+        seen.add(sid)
+        author = entry.findtext(f"{_ATOM}author/{_ATOM}name") or ""
+        stories.append(Story(id=sid, title=title, text=text, link=one_line(link, 2000) or None,
+                             published=published, author=one_line(author, 200), feed_url=url))
+    return ParsedFeed(title=one_line(_atom_text(root.find(_ATOM + "title")), 300), stories=tuple(stories))

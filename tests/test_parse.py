@@ -74,3 +74,44 @@ def test_text_gate() -> None:
     assert one_line("a\n\nb\tc") == "a b c"
     assert plain_text("<style>p{}</style><p>Hi</p>") == "Hi"
     assert len(plain_text("x" * 500_000)) <= 100_001
+
+
+RSS_FAST = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel><title>Fast &amp; loose</title><ttl>30</ttl>
+<item><title>One &lt;b&gt;bold&lt;/b&gt; claim</title><link>https://e.org/1</link><guid isPermaLink="false">urn:e:1</guid>
+<pubDate>Tue, 06 May 2025 08:00:00 +0200</pubDate><dc:creator>A. Writer</dc:creator>
+<description>&lt;p&gt;Short&lt;/p&gt;</description><content:encoded><![CDATA[<p>Longer body with <a href="x">a link</a> &amp; more.</p>]]></content:encoded></item>
+<item><title>No guid</title><link>https://e.org/2</link><description>Two</description></item>
+<item><title>Permalink guid</title><guid>https://e.org/3</guid><description>Three</description></item>
+</channel></rss>"""
+
+ATOM_FAST = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Atom feed</title>
+<entry><title type="html">Court &amp;amp; ruling</title><id>tag:e.org,2025:1</id>
+<link rel="alternate" href="https://e.org/a1"/><published>2025-05-06T08:00:00Z</published>
+<author><name>B. Writer</name></author><summary type="html">&lt;p&gt;Summary&lt;/p&gt;</summary>
+<content type="html">&lt;p&gt;The full &lt;em&gt;content&lt;/em&gt;.&lt;/p&gt;</content></entry>
+</feed>"""
+
+
+@pytest.mark.parametrize("body", [RSS_FAST, ATOM_FAST], ids=["rss", "atom"])
+def test_fast_path_agrees_with_feedparser(body: bytes) -> None:
+    from feeds.parse import _fast_parse, _feedparser_parse
+
+    fast = _fast_parse(body, "http://127.0.0.1/f.xml")
+    slow = _feedparser_parse(body, "http://127.0.0.1/f.xml", None)
+    assert fast is not None, "the fast path should take a well-formed feed"
+    assert fast.stories == slow.stories
+    assert fast.title == slow.title
+    assert fast.ttl_seconds == slow.ttl_seconds
+
+
+def test_fast_path_declines_what_it_cannot_read() -> None:
+    from feeds.parse import _fast_parse
+
+    assert _fast_parse(b'<?xml version="1.0"?><!DOCTYPE rss><rss version="2.0"><channel/></rss>', "u") is None
+    assert _fast_parse(b'<rss version="2.0"><channel><item><title>&nbsp;x</title></item></channel></rss>', "u") is None
+    assert _fast_parse(b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>', "u") is None
+    assert _fast_parse(b'<rss version="2.0"><channel><item><title>x</title><pubDate>someday</pubDate>'
+                       b'</item></channel></rss>', "u") is None
