@@ -1,0 +1,768 @@
+"""The migwatch dashboard: an inbox, a preview, three ledger panes and a status line over one SQLite file.
+
+Threads and connections (SQLite connections belong to the thread that opened them):
+- the UI thread keeps one read `Store` for cheap, indexed lookups (a story for the preview, a page of rows);
+- one "db" thread (a single-worker executor) owns a second `Store`: every triage write runs there, in the
+  order the keys were pressed, and so do the heavier reads that rebuild the panes (the inbox ordering
+  over every story), so a reload always sees the writes made before it;
+- polling is one async worker on the App (`feeds.pipeline.Poller`, which parses in a process pool and
+  writes in its own thread); a round ends in one message and one `batch_update()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import webbrowser
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from feeds.config import Settings
+from store import Counts, InboxRow, LedgerRow, Negotiation, Store, StoreError
+from tui.screens import FeedHealthScreen, HelpScreen, PickerScreen, SearchScreen
+from tui.widgets import (
+    InboxTable,
+    LedgerTable,
+    NegotiationsTable,
+    PagedTable,
+    PaymentsTable,
+    Preview,
+    StatusLine,
+    WarningsTable,
+    clean,
+    format_when,
+    lit,
+)
+
+HERE = Path(__file__).parent
+INBOX_PAGE = 300
+LEDGER_PAGE = 200
+MAX_NOTIFICATIONS = 8  # per round; the rest are summed up in one more
+MIN_POLL_DELAY = 5.0
+
+Clock = Callable[[], datetime]
+PollerFactory = Callable[[Settings, Path, Any], Any]
+
+
+# ------------------------------------------------------------------------------------------- queries
+#
+# Store.inbox() orders by (matched, cluster time, …) with per-row subqueries over every story: ~1 s at
+# 100,000 stories, per page. The dashboard instead fetches the ordering alone (ids, same ORDER BY) once per
+# reload, off the UI thread, and then pages by slicing it and fetching rows by primary key (ms).
+# TODO(store): move these into Store as public API (inbox_ids / inbox_rows); see the final report.
+
+
+def _fts_query(text: str) -> str:
+    words = [w.replace('"', '""') for w in text.split() if w.strip('"')]
+    if not words:
+        return ""
+    parts = [f'"{w}"' for w in words]
+    parts[-1] += "*"
+    return " ".join(parts)
+
+
+def inbox_ids(store: Store, *, agreement: str | None = None, query: str | None = None) -> list[str]:
+    """Every inbox story id in Store.inbox()'s order (matched first, clusters together, newest first)."""
+    where = ["t.state != 'dismissed'"]
+    params: list[object] = []
+    if agreement:
+        where.append("s.id IN (SELECT story_id FROM matches WHERE agreement_id = ?)")
+        params.append(agreement)
+    if query is not None:
+        fts = _fts_query(query)
+        if not fts:
+            return []
+        where.append("s.rowid IN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?)")
+        params.append(fts)
+    sql = (
+        "SELECT id FROM (SELECT s.id, s.cluster_id, coalesce(s.published, s.first_seen) AS at, "
+        "EXISTS(SELECT 1 FROM matches m WHERE m.story_id = s.id AND m.main = 1) AS matched "
+        "FROM stories s JOIN triage t ON t.story_id = s.id WHERE " + " AND ".join(where) + ") "
+        "ORDER BY matched DESC, max(at) OVER (PARTITION BY cluster_id) DESC, cluster_id, at DESC, id")
+    return [r[0] for r in store.conn.execute(sql, params)]
+
+
+def inbox_rows(store: Store, ids: Sequence[str]) -> list[InboxRow]:
+    """The inbox rows for these ids, in the given order (primary-key lookups)."""
+    from store.store import _INBOX_SELECT
+
+    out: dict[str, InboxRow] = {}
+    for start in range(0, len(ids), 500):
+        part = list(ids[start:start + 500])
+        sql = _INBOX_SELECT + f" WHERE s.id IN ({','.join('?' * len(part))})"
+        for r in store.conn.execute(sql, part):
+            row = store._inbox_row(r)
+            out[row.id] = row
+    return [out[i] for i in ids if i in out]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything the panes show, read in one go on the db thread."""
+
+    ids: list[str]
+    rows: list[InboxRow]
+    negotiations: list[Negotiation]
+    payments: list[LedgerRow]
+    warnings: list[LedgerRow]
+    counts: Counts
+    titles: dict[str, str]
+    more_payments: bool
+    more_warnings: bool
+
+
+def load_snapshot(store: Store, *, agreement: str | None, query: str | None, inbox_rows_wanted: int,
+                  payments_wanted: int = LEDGER_PAGE, warnings_wanted: int = LEDGER_PAGE) -> Snapshot:
+    ids = inbox_ids(store, agreement=agreement, query=query)
+    rows = inbox_rows(store, ids[:max(INBOX_PAGE, inbox_rows_wanted)])
+    payments = store.payments(limit=payments_wanted + 1, agreement=agreement)
+    warnings = store.warnings(limit=warnings_wanted + 1, agreement=agreement)
+    negotiations = store.negotiations()
+    if agreement:
+        negotiations = [n for n in negotiations if n.agreement_id == agreement]
+    return Snapshot(ids=ids, rows=rows, negotiations=negotiations, payments=payments[:payments_wanted],
+                    warnings=warnings[:warnings_wanted], counts=store.counts(), titles=store.agreement_titles(),
+                    more_payments=len(payments) > payments_wanted, more_warnings=len(warnings) > warnings_wanted)
+
+
+# ------------------------------------------------------------------------------------------- the app
+
+
+def _default_poller_factory(settings: Settings, db_path: Path, catalogue: Any) -> Any:
+    from feeds.pipeline import Poller
+
+    return Poller(settings, db_path, catalogue)
+
+
+def _load_catalogue(settings: Settings) -> Any:
+    try:
+        from feeds.agreements import load_catalogue
+    except ImportError:
+        return list(settings.agreements)
+    return load_catalogue(settings.agreements)
+
+
+PANE_NAMES = {"inbox": "Inbox", "preview": "Preview", "negotiations": "Negotiations", "payments": "Payments",
+              "warnings": "Rights warnings"}
+
+
+class MigwatchApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "migwatch"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("r", "refresh", "Refresh", id="app.refresh"),
+        Binding("slash", "search", "Search", id="app.search"),
+        Binding("f", "filter", "Filter", id="app.filter"),
+        Binding("z", "undo", "Undo", id="triage.undo"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("h,F", "feeds", "Feeds", id="app.feeds"),
+        Binding("escape", "clear_filters", "Clear filter", show=False, id="app.clear"),
+    ]
+
+    class RoundFinished(Message):
+        def __init__(self, result: Any) -> None:
+            super().__init__()
+            self.result = result
+
+    class RoundFailed(Message):
+        def __init__(self, error: str) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(
+        self,
+        settings: Settings,
+        db_path: Path,
+        poller_factory: PollerFactory | None = None,
+        clock: Clock | None = None,
+        *,
+        autopoll: bool = True,
+        demo: bool = False,
+        url_opener: Callable[[str], object] | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.db_path = Path(db_path)
+        self.poller_factory = poller_factory or _default_poller_factory
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.autopoll = autopoll
+        self.demo = demo
+        self.url_opener = url_opener or webbrowser.open
+        self.store: Store | None = None
+        self._db_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="migwatch-ui-db")
+        self._db_store: Store | None = None
+        self.titles: dict[str, str] = {}
+        self.filter_agreement: str | None = None
+        self.search_query: str | None = None
+        self.counts: Counts | None = None
+        self._pending: dict[str, InboxRow] = {}  # optimistic rows whose write has not landed yet
+        self._writes_in_flight = 0
+        self._last_saved = ""
+        self._progress: Any = None
+        self._polling = False
+        self._poll_error: str | None = None
+        self._last_round: Any = None
+        self._next_poll_at: datetime | None = None
+        self._force_poll = False
+        self._wake: asyncio.Event | None = None
+        self._status_dirty = True
+        self._reload_generation = 0
+        self.loaded: asyncio.Event | None = None  # set in on_mount (needs the loop)
+        self.first_paint_at: float | None = None
+
+    # ----------------------------------------------------------------------------------- layout
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="◆")
+        with Vertical(id="main"):
+            with Horizontal(id="top"):
+                yield InboxTable(id="inbox")
+                yield Preview(id="preview")
+            with Horizontal(id="ledgers"):
+                yield NegotiationsTable(id="negotiations")
+                yield PaymentsTable(id="payments")
+                yield WarningsTable(id="warnings")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    @property
+    def inbox(self) -> InboxTable:
+        return self.query_one("#inbox", InboxTable)
+
+    @property
+    def preview(self) -> Preview:
+        return self.query_one("#preview", Preview)
+
+    def on_mount(self) -> None:
+        self.loaded = asyncio.Event()
+        self._wake = asyncio.Event()
+        if self.settings.keys:
+            self.set_keymap(dict(self.settings.keys))
+        self.sub_title = "demo" if self.demo else str(self.db_path)
+        for pane_id, label in PANE_NAMES.items():
+            self.query_one(f"#{pane_id}").border_title = Content(label)
+        try:
+            self.store = Store(self.db_path)
+        except StoreError as exc:
+            self.exit(return_code=2, message=str(exc))
+            return
+        self.titles = self.store.agreement_titles()
+        self.inbox.focus()
+        self.reload()
+        self.set_interval(0.5, self._tick)
+        if self.autopoll:
+            self.start_polling()
+
+    async def on_unmount(self) -> None:
+        # Let queued writes land, then close each connection on its own thread.
+        def close_db() -> None:
+            if self._db_store is not None:
+                self._db_store.close()
+
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._db_pool, close_db)
+        except RuntimeError:
+            pass
+        self._db_pool.shutdown(wait=True)
+        if self.store is not None:
+            self.store.close()
+
+    # ----------------------------------------------------------------------------------- db thread
+
+    def _db(self) -> Store:
+        """The db thread's Store; only ever called on that thread."""
+        if self._db_store is None:
+            self._db_store = Store(self.db_path)
+        return self._db_store
+
+    async def on_db(self, fn: Callable[[Store], Any]) -> Any:
+        """Run fn(store) on the db thread, in submission order."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._db_pool, lambda: fn(self._db()))
+
+    # ----------------------------------------------------------------------------------- loading
+
+    def reload(self) -> None:
+        """Re-read every pane (in the db thread) and apply it in one batch."""
+        self._reload_generation += 1
+        self._reload(self._reload_generation, self.filter_agreement, self.search_query,
+                     len(self.inbox.shown), self._ledger_loaded("#payments"), self._ledger_loaded("#warnings"))
+
+    def _ledger_loaded(self, selector: str) -> int:
+        return max(LEDGER_PAGE, self.query_one(selector, LedgerTable).loaded)
+
+    @work(group="reload", exit_on_error=False)
+    async def _reload(self, generation: int, agreement: str | None, query: str | None, inbox_wanted: int,
+                      payments_wanted: int, warnings_wanted: int) -> None:
+        snapshot = await self.on_db(partial(
+            load_snapshot, agreement=agreement, query=query, inbox_rows_wanted=min(inbox_wanted, 2000),
+            payments_wanted=min(payments_wanted, 2000), warnings_wanted=min(warnings_wanted, 2000)))
+        if generation != self._reload_generation:
+            return  # a newer reload (another filter) is on its way
+        self.apply_snapshot(snapshot)
+
+    def apply_snapshot(self, snap: Snapshot) -> None:
+        with self.batch_update():
+            self.titles = snap.titles
+            self.counts = snap.counts
+            ids = [i for i in snap.ids if not (i in self._pending and self._pending[i].state == "dismissed")]
+            rows = [self._pending.get(r.id, r) for r in snap.rows if r.id in set(ids)]
+            was_empty = not self.inbox.row_count
+            self.inbox.show(ids, rows)
+            self.query_one("#negotiations", NegotiationsTable).show(snap.negotiations, more=False)
+            self.query_one("#payments", PaymentsTable).show(snap.payments, more=snap.more_payments)
+            self.query_one("#warnings", WarningsTable).show(snap.warnings, more=snap.more_warnings)
+            self._update_titles()
+            if was_empty or self.preview.story_id is None or self.preview.story_id not in self.inbox.shown:
+                self.show_preview(self.inbox.current_key())
+            else:
+                self.show_preview(self.preview.story_id)
+            self._status_dirty = True
+            self._update_status()
+        if self.loaded is not None:
+            self.loaded.set()
+
+    def _update_titles(self) -> None:
+        label = f"Inbox — {len(self.inbox.ids):,} stories"
+        if self.counts is not None:
+            label += f", {self.counts.unread:,} unread"
+        extra: list[Content] = [Content(label)]
+        if self.filter_agreement:
+            extra.append(Content(" — agreement: "))
+            extra.append(Content(clean(self.titles.get(self.filter_agreement, self.filter_agreement), limit=40)))
+        if self.search_query:
+            extra.append(Content(" — search: "))
+            extra.append(Content(clean(self.search_query, limit=40)))
+        self.inbox.border_title = Content.assemble(*extra)
+
+    @on(PagedTable.NeedMore)
+    def _page_more(self, event: PagedTable.NeedMore) -> None:
+        if self.store is None:
+            return
+        table = event.table
+        if isinstance(table, InboxTable):
+            start = len(table.shown)
+            ids = table.ids[start:start + INBOX_PAGE]
+            if ids:
+                table.append_rows(inbox_rows(self.store, ids))
+            table.exhausted = len(table.shown) >= len(table.ids)
+        elif isinstance(table, PaymentsTable | WarningsTable):
+            fetch = self.store.payments if isinstance(table, PaymentsTable) else self.store.warnings
+            items = fetch(limit=LEDGER_PAGE + 1, offset=table.loaded, agreement=self.filter_agreement)
+            table.append(items[:LEDGER_PAGE], more=len(items) > LEDGER_PAGE)
+
+    # ----------------------------------------------------------------------------------- preview
+
+    def show_preview(self, story_id: str | None) -> None:
+        story = self.store.story(story_id) if (self.store is not None and story_id) else None
+        if story is not None and story_id in self._pending:
+            p = self._pending[story_id]
+            story = replace(story, state=p.state, starred=p.starred, unread=p.unread)
+        self.preview.show(story, self.titles)
+
+    @on(InboxTable.RowHighlighted, "#inbox")
+    def _inbox_moved(self, event: InboxTable.RowHighlighted) -> None:
+        self.show_preview(event.row_key.value if event.row_key else None)
+
+    # ----------------------------------------------------------------------------------- triage
+
+    def _story_row(self) -> InboxRow | None:
+        """The story the keys act on: the preview's when it has focus, else the inbox cursor's."""
+        if self.focused is self.preview and self.preview.story_id:
+            row = self.inbox.shown.get(self.preview.story_id)
+            if row is not None:
+                return row
+        return self.inbox.current_row()
+
+    def action_triage(self, what: str) -> None:
+        row = self._story_row()
+        if row is None:
+            self.bell()
+            return
+        if what == "star":
+            changes: dict[str, object] = {"starred": not row.starred}
+            done = "starred" if not row.starred else "unstarred"
+        elif what == "unread":
+            changes = {"unread": not row.unread}
+            done = "marked unread" if not row.unread else "marked read"
+        elif what == "accept":
+            changes = {"state": "new" if row.state == "accepted" else "accepted", "unread": False}
+            done = "accepted" if row.state != "accepted" else "unaccepted"
+        elif what == "dismiss":
+            changes = {"state": "dismissed", "unread": False}
+            done = "dismissed"
+        elif what == "read":
+            if not row.unread:
+                return
+            changes, done = {"unread": False}, "read"
+        else:
+            return
+        new_row = replace(row, **changes)  # type: ignore[arg-type]
+        self._pending[row.id] = new_row
+        if what == "dismiss":
+            index = self.inbox.cursor_row
+            self.inbox.drop_row(row.id)
+            if self.inbox.row_count:
+                self.inbox.move_cursor(row=min(index, self.inbox.row_count - 1), animate=False)
+            self.show_preview(self.inbox.current_key())
+        else:
+            self.inbox.update_row(new_row)
+            if self.preview.story_id == row.id:
+                self.show_preview(row.id)
+        self._write(row.id, what, changes, done, row, reload_after=what in ("accept", "dismiss"))
+
+    @work(group="write", exit_on_error=False)
+    async def _write(self, story_id: str, what: str, changes: dict[str, object], done: str, before: InboxRow,
+                     reload_after: bool) -> None:
+        self._writes_in_flight += 1
+        self._status_dirty = True
+        try:
+            await self.on_db(lambda s: s.triage(story_id, what, **changes))
+        except Exception as exc:  # the write failed: undo the optimistic change and say so
+            self._pending.pop(story_id, None)
+            self.notify(f"Could not save ({what}): {exc}", title="Not saved", severity="error", markup=False)
+            self.reload()
+            return
+        finally:
+            self._writes_in_flight -= 1
+        if self._pending.get(story_id) == replace(before, **changes):  # type: ignore[arg-type]
+            self._pending.pop(story_id, None)
+        self._saved(done, before.title)
+        if reload_after:
+            self.reload()
+
+    def _saved(self, done: str, title: str) -> None:
+        self._last_saved = f"saved: {done} “{clean(title, limit=40)}”"
+        self._status_dirty = True
+        self._update_status()
+
+    def action_open_story(self) -> None:
+        row = self.inbox.current_row()
+        if row is None:
+            return
+        self.show_preview(row.id)
+        self.preview.focus()
+        if row.unread:
+            self.action_triage("read")
+
+    def action_show_source(self) -> None:
+        """Enter on a ledger row: show the story the fact came from."""
+        table = self.focused
+        if not isinstance(table, LedgerTable):
+            return
+        story_id = table.current_story()
+        if story_id is None:
+            return
+        self.inbox.move_to_key(story_id)
+        self.show_preview(story_id)
+
+    def action_undo(self) -> None:
+        self._undo()
+
+    @work(group="write", exit_on_error=False)
+    async def _undo(self) -> None:
+        try:
+            change = await self.on_db(lambda s: s.undo())
+        except Exception as exc:
+            self.notify(f"Could not undo: {exc}", severity="error", markup=False)
+            return
+        if change is None:
+            self.notify("Nothing to undo.", title="Undo")
+            return
+        self._pending.pop(change.story_id, None)
+        self._last_saved = f"undone: {change.action}"
+        self.inbox.move_to_key(change.story_id)
+        self.reload()
+
+    def action_link(self) -> None:
+        row = self._story_row()
+        if row is None:
+            self.bell()
+            return
+        choices = sorted(self._agreement_choices(), key=lambda c: c[1].lower())
+        if not choices:
+            self.notify("No agreements are known yet.", title="Link")
+            return
+
+        def chosen(agreement_id: str | None) -> None:
+            if not agreement_id:
+                return
+            self._link(row, agreement_id)
+
+        self.push_screen(PickerScreen("Link story to agreement", choices), chosen)
+
+    def _agreement_choices(self) -> list[tuple[str, str]]:
+        titles = dict(self.titles)
+        if not titles:
+            for agreement in _load_catalogue(self.settings):
+                titles[agreement.id] = agreement.title
+        return list(titles.items())
+
+    @work(group="write", exit_on_error=False)
+    async def _link(self, row: InboxRow, agreement_id: str) -> None:
+        if agreement_id not in row.agreements:
+            self.inbox.update_row(replace(row, agreements=(*row.agreements, agreement_id)))
+        try:
+            await self.on_db(lambda s: s.link(row.id, agreement_id))
+        except Exception as exc:
+            self.notify(f"Could not link: {exc}", severity="error", markup=False)
+            self.reload()
+            return
+        self._saved(f"linked to {agreement_id}", row.title)
+        self.reload()
+
+    def action_open_link(self) -> None:
+        row = self._story_row()
+        link = row.link if row is not None else None
+        if not link:
+            self.notify("This story has no link.", title="Open")
+            return
+        parts = urlsplit(link)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            self.notify("Not opening this link: only http and https links are opened.", title="Open",
+                        severity="warning")
+            return
+        self._open_url(link)
+        self._last_saved = "opened link in the browser"
+        self._status_dirty = True
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def _open_url(self, link: str) -> None:
+        # webbrowser can block (it may start a process), so never on the event loop.
+        self.url_opener(link)
+
+    # ----------------------------------------------------------------------------------- search/filter
+
+    def action_search(self) -> None:
+        def done(query: str | None) -> None:
+            if query is None:
+                return
+            self.search_query = query or None
+            self.inbox.clear()
+            self.inbox.shown = {}
+            self.reload()
+
+        self.push_screen(SearchScreen(self.search_query or ""), done)
+
+    def action_filter(self) -> None:
+        choices = [("", "All agreements"), *sorted(self._agreement_choices(), key=lambda c: c[1].lower())]
+
+        def done(agreement_id: str | None) -> None:
+            if agreement_id is None:
+                return
+            self.filter_agreement = agreement_id or None
+            self.inbox.clear()
+            self.inbox.shown = {}
+            self.reload()
+
+        self.push_screen(PickerScreen("Filter by agreement", choices, current=self.filter_agreement or ""), done)
+
+    def action_clear_filters(self) -> None:
+        if self.filter_agreement or self.search_query:
+            self.filter_agreement = None
+            self.search_query = None
+            self.reload()
+
+    # ----------------------------------------------------------------------------------- screens
+
+    def action_help(self) -> None:
+        focused = self.focused
+        pane = "Dashboard"
+        node = focused
+        while node is not None and getattr(node, "id", None) not in PANE_NAMES:
+            node = node.parent  # type: ignore[assignment]
+        if node is not None:
+            pane = PANE_NAMES[node.id]  # type: ignore[index]
+        keys = []
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description:
+                continue
+            keys.append((self.get_key_display(binding), binding.description, binding.id or ""))
+        help_path = HERE / "help.md"
+        try:
+            help_markdown = help_path.read_text(encoding="utf-8")
+        except OSError:
+            help_markdown = ""
+        self.push_screen(HelpScreen(pane, keys, help_markdown))
+
+    def action_feeds(self) -> None:
+        if isinstance(self.screen, FeedHealthScreen):
+            self.pop_screen()
+            return
+        states = self.store.feed_states() if self.store is not None else []
+        self.push_screen(FeedHealthScreen(states, self.clock()))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        commands = [
+            ("Accept story", "Confirm the story's facts into the ledger (a)", partial(self.action_triage, "accept")),
+            ("Dismiss story", "Hide the story from the inbox (x)", partial(self.action_triage, "dismiss")),
+            ("Star story", "Star or unstar the story (s)", partial(self.action_triage, "star")),
+            ("Toggle unread", "Mark the story read or unread (u)", partial(self.action_triage, "unread")),
+            ("Link to agreement", "Say the story is about an agreement (l)", self.action_link),
+            ("Open link", "Open the story in the browser (o)", self.action_open_link),
+            ("Search stories", "Full-text search (/)", self.action_search),
+            ("Filter by agreement", "Show one agreement's stories and facts (f)", self.action_filter),
+            ("Clear filter and search", "Show everything again (esc)", self.action_clear_filters),
+            ("Undo", "Undo the last triage action (z)", self.action_undo),
+            ("Refresh", "Poll every feed now (r)", self.action_refresh),
+            ("Feed health", "Each feed's last result, error and next poll (h)", self.action_feeds),
+            ("Help", "Keys of the focused pane (?)", self.action_help),
+        ]
+        for title, help_text, callback in commands:
+            yield SystemCommand(title, help_text, callback)
+
+    # ----------------------------------------------------------------------------------- polling
+
+    def start_polling(self) -> None:
+        if not self.settings.feeds:
+            self._poll_error = "no feeds configured"
+            self._status_dirty = True
+            return
+        self._poll_loop()
+
+    def action_refresh(self) -> None:
+        self._force_poll = True
+        if not self.settings.feeds:
+            self.notify("No feeds are configured: add [[feeds]] to the config.", title="Refresh", markup=False)
+            return
+        if not any(w.name == "poll" and w.is_running for w in self.workers):
+            self._poll_loop()
+        elif self._polling:
+            self.notify("A poll round is running; another will follow it.", title="Refresh")
+        if self._wake is not None:
+            self._wake.set()
+
+    @work(group="poll", name="poll", exclusive=True, exit_on_error=False)
+    async def _poll_loop(self) -> None:
+        try:
+            poller = self.poller_factory(self.settings, self.db_path, _load_catalogue(self.settings))
+        except Exception as exc:  # e.g. the pipeline cannot start: the dashboard still works
+            self.post_message(self.RoundFailed(f"polling unavailable: {exc}"))
+            return
+        assert self._wake is not None
+        try:
+            while True:
+                force, self._force_poll = self._force_poll, False
+                self._wake.clear()
+                self._polling = True
+                self._progress = None
+                self._status_dirty = True
+                try:
+                    result = await poller.poll_round(force=force, progress=self._on_progress)
+                except Exception as exc:
+                    self.post_message(self.RoundFailed(f"{type(exc).__name__}: {exc}"))
+                    result = None
+                finally:
+                    self._polling = False
+                if result is not None:
+                    self.post_message(self.RoundFinished(result))
+                delay = self._delay_until(result.next_poll_at if result is not None else None)
+                if self._force_poll:
+                    continue
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
+                except TimeoutError:
+                    pass
+        finally:
+            await poller.aclose()
+
+    def _delay_until(self, next_poll_at: datetime | None) -> float:
+        now = datetime.now(UTC)
+        if next_poll_at is None:
+            delay = self.settings.poll.interval
+        else:
+            delay = (next_poll_at - now).total_seconds()
+        delay = min(max(delay, MIN_POLL_DELAY), self.settings.poll.interval)
+        self._next_poll_at = self.clock() + timedelta(seconds=delay)
+        return delay
+
+    def _on_progress(self, progress: Any) -> None:
+        # Called on the event loop for every feed; the status line redraws on the next tick.
+        self._progress = progress
+        self._status_dirty = True
+
+    def on_migwatch_app_round_finished(self, message: RoundFinished) -> None:
+        result = message.result
+        self._last_round = result
+        self._poll_error = None
+        self.reload()
+        matched = list(result.new_matched)
+        for _story_id, title, agreements in matched[:MAX_NOTIFICATIONS]:
+            names = ", ".join(self.titles.get(a, a) for a in agreements) or "new story"
+            self.notify(f"{clean(names, limit=80)}: {clean(title, limit=200)}", title="New story", markup=False,
+                        timeout=8)
+        if len(matched) > MAX_NOTIFICATIONS:
+            self.notify(f"… and {len(matched) - MAX_NOTIFICATIONS} more new matched stories.", title="New stories",
+                        markup=False)
+
+    def on_migwatch_app_round_failed(self, message: RoundFailed) -> None:
+        self._poll_error = clean(message.error, limit=200)
+        self._status_dirty = True
+        self._update_status()
+
+    # ----------------------------------------------------------------------------------- status
+
+    def _tick(self) -> None:
+        self._status_dirty = True
+        self._update_status()
+
+    def _update_status(self) -> None:
+        if not self._status_dirty:
+            return
+        self._status_dirty = False
+        now = self.clock()
+        parts: list[Text | str] = []
+        p = self._progress
+        if self._polling:
+            if p is not None:
+                parts.append(Text(f"⟳ polling {p.done}/{p.total} feeds · {p.new} new · {p.errors} errors",
+                                  style="bold"))
+            else:
+                parts.append(Text("⟳ polling…", style="bold"))
+        elif self._last_round is not None:
+            r = self._last_round
+            parts.append(f"last round: {r.polled} feeds · {r.new} new · {r.errors} errors")
+        if self._poll_error:
+            parts.append(lit(self._poll_error, "red"))
+        if not self._polling and self._next_poll_at is not None:
+            parts.append(f"next poll {format_when(self._next_poll_at, now)}")
+        elif not self._polling and self._last_round is None and not self._poll_error:
+            parts.append("next poll —")
+        if self.counts is not None:
+            c = self.counts
+            health = f"{c.feeds} feeds" + (f", {c.unhealthy} unhealthy (h)" if c.unhealthy else "")
+            parts.append(Text(health, style="red" if c.unhealthy else ""))
+        if self._writes_in_flight:
+            parts.append(Text("saving…", style="yellow"))
+        elif self._last_saved:
+            parts.append(Text(self._last_saved, style="green"))
+        self.query_one("#status", StatusLine).show(parts)
+
+
+def run_dashboard(settings: Settings, db_path: Path, *, demo: bool = False) -> int:
+    """The `migwatch` dashboard; returns the exit code."""
+    app = MigwatchApp(settings, db_path, demo=demo)
+    result = app.run()
+    if app.return_code not in (None, 0):
+        return int(app.return_code)
+    return int(result or 0)

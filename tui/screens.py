@@ -1,0 +1,187 @@
+"""Screens over the dashboard: help, feed health, the agreement picker and the search prompt."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Label, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from feeds.models import FeedState
+from tui.widgets import NAV_BINDINGS, clean, format_when, lit
+
+# ------------------------------------------------------------------------------------------- help
+
+
+class HelpScreen(ModalScreen[None]):
+    """The focused pane's keys (as remapped by the user's keymap) and the help text."""
+
+    BINDINGS = [
+        Binding("escape,question_mark,q", "dismiss", "Close", id="help.close"),
+    ]
+
+    def __init__(self, pane: str, keys: Sequence[tuple[str, str, str]], help_markdown: str) -> None:
+        super().__init__()
+        self.pane = pane
+        self.keys = keys
+        self.help_markdown = help_markdown
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box") as box:
+            box.border_title = Content(f"Help — {self.pane}")
+            box.border_subtitle = Content("esc to close")
+            table: DataTable = DataTable(id="help-keys", cursor_type="none", zebra_stripes=True)
+            table.can_focus = False
+            yield table
+            with VerticalScroll(id="help-text"):
+                yield Markdown(self.help_markdown)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#help-keys", DataTable)
+        table.add_column("Key", key="key", width=12)
+        table.add_column("Action", key="action", width=24)
+        table.add_column("Binding id (remap in [keys])", key="id")
+        for key, description, binding_id in self.keys:
+            table.add_row(Text(key, style="bold"), Text(description), Text(binding_id, style="dim"))
+
+
+# ------------------------------------------------------------------------------------------- feed health
+
+
+def _result_text(state: FeedState) -> Text:
+    result = state.last_result or "never polled"
+    style = {"ok": "green", "not-modified": "green", "error": "bold red", "gone": "red"}.get(state.last_result, "")
+    if state.retired:
+        result, style = "retired", "red"
+    text = lit(result, style)
+    if state.last_status:
+        text.append(f" {state.last_status}", "dim")
+    return text
+
+
+class FeedHealthScreen(Screen[None]):
+    """Each feed: last result, error, next poll and why."""
+
+    BINDINGS = [
+        *NAV_BINDINGS,
+        Binding("escape,h,F,q", "app.pop_screen", "Back", id="feeds.close"),
+    ]
+
+    def __init__(self, states: Iterable[FeedState], now: datetime) -> None:
+        super().__init__()
+        self.states = list(states)
+        self.now = now
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="feeds-box") as box:
+            ok = sum(1 for s in self.states if s.last_result in ("ok", "not-modified") and not s.failures)
+            box.border_title = Content(f"Feed health — {len(self.states)} feeds, {ok} healthy")
+            table: DataTable = DataTable(id="feeds-table", cursor_type="row")
+            yield table
+            yield Static(id="feeds-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#feeds-table", DataTable)
+        table.add_column("Feed", key="feed", width=28)
+        table.add_column("Last result", key="result", width=16)
+        table.add_column("Fails", key="failures", width=5)
+        table.add_column("Last polled", key="polled", width=12)
+        table.add_column("Next poll", key="next", width=12)
+        table.add_column("Why", key="why", width=24)
+        table.add_column("Error", key="error")
+        for i, s in enumerate(self.states):
+            table.add_row(
+                lit(s.name or s.url, "bold"),
+                _result_text(s),
+                Text(str(s.failures), style="red" if s.failures else "dim"),
+                Text(format_when(s.last_polled_at, self.now)),
+                Text("retired" if s.retired else format_when(s.next_poll_at, self.now)),
+                lit(s.next_poll_why, "dim"),
+                lit(s.last_error or "", "red"),
+                key=str(i),
+            )
+        if not self.states:
+            self.query_one("#feeds-detail", Static).update(Text("No feeds configured yet.", style="dim"))
+        table.focus()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is None:
+            return
+        s = self.states[int(event.row_key.value)]
+        detail = Text()
+        detail.append_text(lit(s.url, "underline"))
+        if s.last_error:
+            detail.append("\n")
+            detail.append_text(lit(s.last_error, "red", one_line=False))
+        self.query_one("#feeds-detail", Static).update(detail)
+
+
+# ------------------------------------------------------------------------------------------- pickers
+
+
+class PickerScreen(ModalScreen[str | None]):
+    """Choose one agreement (link, filter). Labels are `Text`, never markup."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="picker.cancel")]
+
+    def __init__(self, title: str, choices: Sequence[tuple[str, str]], *, current: str | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = list(choices)
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker-box") as box:
+            box.border_title = Content(self.title_text)
+            box.border_subtitle = Content("enter to choose · esc to cancel")
+            options = []
+            for value, label in self.choices:
+                prompt = Text.assemble(lit(label), ("  " + clean(value), "dim")) if value and label != value else lit(label)
+                options.append(Option(prompt, id=value or "\x00all"))
+            yield OptionList(*options, id="picker-list")
+
+    def on_mount(self) -> None:
+        option_list = self.query_one(OptionList)
+        option_list.focus()
+        if self.current is not None:
+            for i, (value, _) in enumerate(self.choices):
+                if value == self.current:
+                    option_list.highlighted = i
+                    break
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        option_id = event.option.id or ""
+        self.dismiss("" if option_id == "\x00all" else option_id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SearchScreen(ModalScreen[str | None]):
+    """The `/` prompt: words searched with FTS5 across titles and text; empty clears the search."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="search.cancel")]
+
+    def __init__(self, current: str = "") -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="search-box") as box:
+            box.border_title = Content("Search stories")
+            yield Input(value=self.current, placeholder="words… (enter to search, empty to clear)", id="search-input")
+            yield Label(Content("Every word must appear; the last one may be a prefix."), id="search-hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
