@@ -1,0 +1,184 @@
+"""Stories that report the same event from several outlets share a cluster.
+
+A rewrite shares few word shingles with its original, so a fingerprint holds two things: a MinHash of
+word 3-shingles (datasketch), which catches copies and light edits, and a set of hashed "event
+entities" (rare names, numbers, sums, agreements), which catches paraphrases: the same minister, the
+same £50m, the same agreements. Two stories about the same agreement but different events share the
+agreement and the country names (which are not entities here) and little else.
+
+Fingerprints are compact bytes so the store can keep one per story:
+
+    b"MW1" | num_perm (1 byte) | num_perm × uint32 | n_agreements (1) | × uint32 | n_entities (2) | × uint32
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from feeds.agreements import COUNTRIES
+from feeds.models import Analysis, Story
+
+NUM_PERM = 64
+_MAGIC = b"MW1"
+_MAX_ENTITIES = 200
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+_CAPITALISED = re.compile(r"(?<![.!?“\"‘]\s)(?<!^)\b([A-Z][\w’'-]{2,}(?:\s+[A-Z][\w’'-]+)*)")
+_NUMBER = re.compile(r"\b\d[\d,.]*\d\b|\b\d{2,}\b")
+# Names so common in these stories that sharing them says nothing about sharing an event.
+_COMMON = frozenset(
+    w.lower()
+    for w in (
+        "The This That These Those It He She They We His Her Their Its In On At For From With After Before "
+        "But And Or If When While As By Of To A An Since Last Next Monday Tuesday Wednesday Thursday Friday "
+        "Saturday Sunday January February March April May June July August September October November "
+        "December President Prime Minister Minister Government Foreign Home Office Secretary Court Supreme "
+        "United Nations States Kingdom European Union Commission Council Reuters AP AFP News Agency Said "
+        "According However Meanwhile Also Under Over Despite Mr Mrs Ms Dr Some Many Other Others More Most "
+        "Trump Administration Migration Migrants Asylum Refugees Human Rights Deal Agreement".split()
+    )
+)
+_COUNTRY_WORDS = frozenset(
+    w.lower() for forms, _ in COUNTRIES.values() for form in forms for w in form.split()
+) | frozenset(w.lower() for name in COUNTRIES for w in name.split())
+
+
+def _hash32(data: bytes) -> int:
+    return zlib.crc32(data) & 0xFFFFFFFF
+
+
+def _shingles(text: str) -> list[bytes]:
+    words = [w.lower() for w in _WORD.findall(text)]
+    if len(words) < 3:
+        return [" ".join(words).encode()] if words else []
+    return [f"{words[k]} {words[k + 1]} {words[k + 2]}".encode() for k in range(len(words) - 2)]
+
+
+def _entities(story: Story, analysis: Analysis) -> tuple[set[int], set[int]]:
+    text = f"{story.title}\n{story.text}"
+    entities: set[str] = set()
+    for m in _CAPITALISED.finditer(text):
+        for word in m.group(1).split():
+            low = word.lower().strip("’'")
+            if len(low) > 2 and low not in _COMMON and low not in _COUNTRY_WORDS:
+                entities.add("n:" + low)
+    for m in _NUMBER.finditer(text):
+        entities.add("d:" + m.group(0).replace(",", ""))
+    for payment in analysis.payments:
+        if payment.amount:
+            entities.add(f"p:{payment.currency}:{round(payment.amount / 1e5)}")
+    for warning in analysis.warnings:
+        entities.add("w:" + warning.by.lower())
+    agreements = {_hash32(m.agreement_id.encode()) for m in analysis.matches if m.main}
+    hashed = {_hash32(e.encode()) for e in entities}
+    if len(hashed) > _MAX_ENTITIES:
+        hashed = set(sorted(hashed)[:_MAX_ENTITIES])
+    return agreements, hashed
+
+
+def fingerprint(story: Story, analysis: Analysis) -> bytes:
+    """A compact summary of the story for `same_event`; cheap to compute, a few hundred bytes."""
+    from datasketch import MinHash  # lazy: `migwatch poll` starts without numpy
+
+    shingles = _shingles(f"{story.title}\n{story.text}")
+    minhash = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=_hash32)
+    if shingles:
+        minhash.update_batch(shingles)
+    agreements, entities = _entities(story, analysis)
+    return b"".join((
+        _MAGIC,
+        struct.pack("<B", NUM_PERM),
+        struct.pack(f"<{NUM_PERM}I", *(int(v) & 0xFFFFFFFF for v in minhash.hashvalues)),
+        struct.pack("<B", len(agreements)),
+        struct.pack(f"<{len(agreements)}I", *sorted(agreements)),
+        struct.pack("<H", len(entities)),
+        struct.pack(f"<{len(entities)}I", *sorted(entities)),
+    ))
+
+
+def _unpack(fp: bytes) -> tuple[tuple[int, ...], frozenset[int], frozenset[int]] | None:
+    if len(fp) < 5 or not fp.startswith(_MAGIC):
+        return None
+    try:
+        (k,) = struct.unpack_from("<B", fp, 3)
+        offset = 4
+        sig = struct.unpack_from(f"<{k}I", fp, offset)
+        offset += 4 * k
+        (na,) = struct.unpack_from("<B", fp, offset)
+        offset += 1
+        agreements = frozenset(struct.unpack_from(f"<{na}I", fp, offset))
+        offset += 4 * na
+        (ne,) = struct.unpack_from("<H", fp, offset)
+        offset += 2
+        entities = frozenset(struct.unpack_from(f"<{ne}I", fp, offset))
+    except struct.error:
+        return None
+    return sig, agreements, entities
+
+
+# Thresholds, measured on stories and their rewrites: a copy keeps most shingles; a paraphrase keeps
+# few shingles but a third or more of its rare names and numbers.
+COPY_JACCARD = 0.5
+PARAPHRASE_ENTITIES = 0.25
+PARAPHRASE_SHINGLES = 0.03
+
+
+def similarity(fp_a: bytes, fp_b: bytes) -> tuple[float, float, bool]:
+    """(shingle Jaccard estimate, entity Jaccard, whether they share an agreement)."""
+    a, b = _unpack(fp_a), _unpack(fp_b)
+    if a is None or b is None or len(a[0]) != len(b[0]) or not a[0]:
+        return 0.0, 0.0, False
+    shingles = sum(x == y for x, y in zip(a[0], b[0], strict=True)) / len(a[0])
+    union = len(a[2] | b[2])
+    entities = len(a[2] & b[2]) / union if union else 0.0
+    return shingles, entities, bool(a[1] & b[1])
+
+
+def _score(fp_a: bytes, fp_b: bytes) -> float:
+    shingles, entities, shared = similarity(fp_a, fp_b)
+    if shingles >= COPY_JACCARD:
+        return 1.0 + shingles
+    if shared and entities >= PARAPHRASE_ENTITIES and shingles >= PARAPHRASE_SHINGLES:
+        return entities + shingles
+    return 0.0
+
+
+def same_event(fp_a: bytes, fp_b: bytes) -> bool:
+    """Whether two fingerprints look like the same story (a copy, or a rewrite of the same event)."""
+    return _score(fp_a, fp_b) > 0.0
+
+
+def pick_cluster(fp: bytes, candidates: Iterable[tuple[str, bytes]]) -> str | None:
+    """The cluster of the most similar candidate (cluster id, fingerprint) that reports the same event."""
+    best: tuple[float, str] | None = None
+    for cluster_id, other in candidates:
+        score = _score(fp, other)
+        if score > 0.0 and (best is None or score > best[0]):
+            best = (score, cluster_id)
+    return best[1] if best else None
+
+
+class Clusterer:
+    """Assigns cluster ids within one batch; a new cluster is named after its first story."""
+
+    def __init__(self, window: timedelta = timedelta(days=4)) -> None:
+        self.window = window
+        self._members: list[tuple[str, bytes, datetime | None]] = []
+
+    def assign(self, story_id: str, fp: bytes, published: datetime | None = None) -> str:
+        candidates = (
+            (cluster_id, other)
+            for cluster_id, other, when in self._members
+            if published is None or when is None or abs(_aware(published) - _aware(when)) <= self.window
+        )
+        cluster_id = pick_cluster(fp, candidates) or story_id
+        self._members.append((cluster_id, fp, published))
+        return cluster_id
+
+
+def _aware(when: datetime) -> datetime:
+
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -1,0 +1,299 @@
+"""Story → agreements: which tracked agreements a story is ABOUT, and which it only mentions.
+
+Naming both countries is not enough (Rwanda's football sponsorship, an IMF loan to Tunisia): a sentence
+counts when it names the agreement's parties (or one of its aliases) together with a migration cue
+(deport…, asylum, migrants, third country …). One such sentence makes the agreement a main subject of
+the story; weaker evidence (the parties next to "deal"/"talks", or in neighbouring sentences) makes it a
+mention. Everything is computed from parties, aliases and keywords, so a user's own agreement from the
+config matches as well as a bundled one.
+
+`prepare` does the per-story work once (sentences, catalogue hits, cues); `feeds.extract` reuses it.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from feeds.agreements import Catalogue, CatalogueIndex
+from feeds.models import Evidence, Match, Story
+
+# Evidence taken from the title, which is not part of Story.text, carries these offsets.
+TITLE_SPAN = (-1, -1)
+
+_ABBREV = frozenset(
+    "mr mrs ms dr st jan feb mar apr jun jul aug sep sept oct nov dec no gov sen rep gen lt col prof vs "
+    "inc jr sr co corp ltd messrs mt ft approx est".split()
+)
+_SPLIT = re.compile(r"(?<=[.!?])[\"”’')\]]*[ \t]+(?=[\"“‘'(\[]?[A-Z0-9])|[ \t]*\n[\s]*")
+_LAST_TOKEN = re.compile(r"(\S+)\s*$")
+_INITIALS = re.compile(r"(?:[A-Za-z]\.){2,}[\"”’')\]]*$|^[A-Z]\.$")
+
+MIGRATION_CUE = re.compile(
+    r"\b(?:deport\w*|asylum|migrants?|migrations?|immigra\w*|refugees?|expel\w*|expulsions?|"
+    r"third[\s-]countr(?:y|ies)[\s-](?:nationals?|deportations?|deal|agreement|arrangement|transfers?)|"
+    r"resettle\w*|offshore|aliens|non-?citizens|returnees|detainees|irregular\s+arrivals?|small\s+boats?|"
+    r"boat\s+arrivals?|people[\s-]smuggl\w*|smugglers|human\s+trafficking|displaced)\b",
+    re.IGNORECASE,
+)
+# Cues that a story is about sending people somewhere, not about migration in general.
+TRANSFER_CUE = re.compile(
+    r"\b(?:deport\w*|expel\w*|expulsions?|offshore|to\s+(?:a\s+)?third[\s-]countr(?:y|ies)|"
+    r"third[\s-]countr(?:y|ies)\s+(?:nationals?|deportations?|deals?|agreements?|arrangements?|transfers?|"
+    r"processing|solution)|"
+    r"(?:receive|take\s+in|accept|host|send|sending|transfer\w*|relocat\w*|fly|flown|flights?)\s+"
+    r"(?:\w+\s+){0,3}(?:migrants|deportees|asylum[\s-]seekers|refugees|people))\b",
+    re.IGNORECASE,
+)
+DEAL_WORD = re.compile(
+    r"\b(?:deals?|agreements?|accords?|memorand(?:um|a)|MoUs?|pacts?|treaty|treaties|partnerships?|"
+    r"arrangements?|protocol|scheme|plans?|programmes?|policy|talks|negotiations?|declaration|"
+    r"framework|understanding|cooperation|joint\s+statement)\b",
+    re.IGNORECASE,
+)
+# "a similar deal", "such agreements": the deal is likened to the migration deal the story is about.
+SIMILAR_DEAL = re.compile(
+    r"\b(?:similar|such|comparable|equivalent|same\s+kind\s+of)\s+(?:\w+\s+){0,2}"
+    r"(?:deals?|agreements?|arrangements?|pacts?|schemes?|plans?|partnerships?|accords?)\b",
+    re.IGNORECASE,
+)
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans in `text`: ends of sentences and line breaks split; "U.S." and "Mr." do not."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SPLIT.finditer(text):
+        if m.group(0).strip(" \t") == "" and "\n" not in m.group(0):
+            head = text[start : m.start()]
+            last = _LAST_TOKEN.search(head)
+            if last:
+                token = last.group(1)
+                bare = token.rstrip("\"”’')]").rstrip(".").lower()
+                if bare in _ABBREV or _INITIALS.search(token):
+                    continue
+        _add_span(text, start, m.start(), spans)
+        start = m.end()
+    _add_span(text, start, len(text), spans)
+    return spans
+
+
+def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
+
+
+@dataclass(slots=True)
+class Hit:
+    start: int
+    end: int
+    kind: str  # party | alias | keyword
+    key: str  # a country for parties, an agreement id otherwise
+
+
+@dataclass(slots=True)
+class Doc:
+    """One story prepared for matching and extraction: sentences and what each names."""
+
+    story: Story
+    text: str
+    title: str
+    spans: list[tuple[int, int]]
+    starts: list[int]
+    hits: list[list[Hit]]  # per sentence
+    title_hits: list[Hit]
+    cue: list[bool]  # per sentence: a migration cue
+    transfer: list[bool]
+    deal: list[bool]
+    title_cue: bool
+    title_deal: bool
+    index: CatalogueIndex
+    # filled by match_story: agreements fully / partly anchored in each sentence
+    full: list[list[str]] = field(default_factory=list)
+    partial: list[list[str]] = field(default_factory=list)
+    matched: dict[str, Match] = field(default_factory=dict)
+
+    def sentence(self, i: int) -> str:
+        a, b = self.spans[i]
+        return self.text[a:b]
+
+    def evidence(self, i: int) -> Evidence:
+        a, b = self.spans[i]
+        return Evidence(self.text[a:b], a, b)
+
+    def sentence_of(self, offset: int) -> int:
+        return max(0, bisect_right(self.starts, offset) - 1)
+
+    def countries(self, i: int) -> set[str]:
+        return {h.key for h in self.hits[i] if h.kind == "party"}
+
+
+def _hits(index: CatalogueIndex, text: str) -> list[Hit]:
+    out: list[Hit] = []
+    for m in index.regex.finditer(text):
+        for kind, key in index.lookup(m.group(0)):
+            out.append(Hit(m.start(), m.end(), kind, key))
+    return out
+
+
+def _flags(pattern: re.Pattern[str], text: str, starts: list[int], n: int) -> list[bool]:
+    flags = [False] * n
+    for m in pattern.finditer(text):
+        flags[max(0, bisect_right(starts, m.start()) - 1)] = True
+    return flags
+
+
+def _cues(text: str, title: str, starts: list[int], n: int) -> list[bool]:
+    cue = _flags(MIGRATION_CUE, text, starts, n)
+    # "a similar deal" only stands for a migration deal in a story that is about migration at all.
+    if any(cue) or MIGRATION_CUE.search(title):
+        cue = [a or b for a, b in zip(cue, _flags(SIMILAR_DEAL, text, starts, n), strict=True)]
+    return cue
+
+
+def prepare(story: Story, catalogue: Catalogue) -> Doc:
+    index = catalogue.index
+    text = story.text or ""
+    title = story.title or ""
+    spans = split_sentences(text)
+    starts = [a for a, _ in spans]
+    n = len(spans)
+    hits: list[list[Hit]] = [[] for _ in range(n)]
+    if n:
+        for hit in _hits(index, text):
+            hits[max(0, bisect_right(starts, hit.start) - 1)].append(hit)
+    return Doc(
+        story=story, text=text, title=title, spans=spans, starts=starts, hits=hits,
+        title_hits=_hits(index, title) if title else [],
+        cue=_cues(text, title, starts, n),
+        transfer=_flags(TRANSFER_CUE, text, starts, n) if n else [],
+        deal=_flags(DEAL_WORD, text, starts, n) if n else [],
+        title_cue=bool(MIGRATION_CUE.search(title)), title_deal=bool(DEAL_WORD.search(title)),
+        index=index,
+    )
+
+
+def _anchor(index: CatalogueIndex, agreement_id: str, sentence_hits: list[Hit]) -> tuple[int, bool]:
+    """How firmly a sentence names an agreement: 2 fully (parties or alias), 1 partly, 0 not; and
+    whether one of its keywords is there (a keyword is a cue of its own)."""
+    first, rest = index.required[agreement_id]
+    countries = set()
+    alias = keyword = False
+    for h in sentence_hits:
+        if h.kind == "party":
+            countries.add(h.key)
+        elif h.key == agreement_id:
+            if h.kind == "alias":
+                alias = True
+            else:
+                keyword = True
+    has_first = first in countries
+    has_rest = any(p in countries for p in rest)
+    if alias or (has_first and (has_rest or not rest)) and (rest or keyword):
+        return 2, keyword
+    if has_first or has_rest:
+        if keyword and (has_rest or not rest):
+            return 2, keyword
+        return 1, keyword
+    return 0, keyword
+
+
+# Weights of the evidence a sentence gives; MAIN is what a story needs to be about an agreement.
+STRONG = 3.0
+MAIN = 3.0
+MENTION = 1.0
+
+
+def match_story(doc: Doc) -> list[Match]:
+    """Score every agreement against the prepared story; fills doc.full/doc.partial/doc.matched."""
+    index = doc.index
+    n = len(doc.spans)
+    doc_cues = sum(doc.cue) + doc.title_cue
+    doc_transfer = any(doc.transfer) or bool(doc.title_cue and TRANSFER_CUE.search(doc.title))
+    candidates: set[str] = set()
+    for sentence_hits in (*doc.hits, doc.title_hits):
+        for h in sentence_hits:
+            if h.kind == "party":
+                candidates.update(index.by_party.get(h.key, ()))
+            else:
+                candidates.add(h.key)
+    full: list[list[str]] = [[] for _ in range(n)]
+    partial: list[list[str]] = [[] for _ in range(n)]
+    matches: list[Match] = []
+    for agreement_id in sorted(candidates):
+        first, rest = index.required[agreement_id]
+        score = 0.0
+        best: tuple[float, int] = (0.0, -1)
+        levels = []
+        for i in range(n):
+            level, keyword = _anchor(index, agreement_id, doc.hits[i])
+            levels.append(level)
+            if level == 2:
+                full[i].append(agreement_id)
+            elif level == 1:
+                partial[i].append(agreement_id)
+            weight = 0.0
+            if level == 2 and (doc.cue[i] or keyword):
+                weight = STRONG
+            elif level == 2 and doc.deal[i]:
+                # In a story about sending people abroad, the two states and "deal" mean this deal.
+                weight = STRONG if doc_transfer else 1.5 if doc_cues else 0.3
+            elif level == 2:
+                weight = 1.0 if doc_cues >= 2 else 0.2
+            if weight > best[0]:
+                best = (weight, i)
+            score += weight
+        # A receiving country in a migration sentence, with the sender in a neighbouring one.
+        for i in range(n):
+            if levels[i] == 1 and doc.cue[i] and rest:
+                here = doc.countries(i)
+                if any(p in here for p in rest) and first not in here:
+                    near = set()
+                    if i > 0:
+                        near |= doc.countries(i - 1)
+                    if i + 1 < n:
+                        near |= doc.countries(i + 1)
+                    if first in near:
+                        score += 1.0
+                        if best[1] < 0:
+                            best = (1.0, i)
+        # The title says what the story is about.
+        title_level, title_keyword = _anchor(index, agreement_id, doc.title_hits)
+        if title_level == 2 and (doc.title_cue or title_keyword):
+            score += STRONG
+        elif title_level == 2 and (doc.title_deal or doc_cues):
+            score += 1.5 if doc_cues else 0.5
+        elif title_level == 1 and doc_cues and score > 0:
+            score += 0.5
+        # Spread evidence: both sides in several migration sentences, and the story is about transfers.
+        if rest and doc_transfer and score < MAIN:
+            sender = sum(1 for i in range(n) if doc.cue[i] and first in doc.countries(i))
+            receiver = sum(1 for i in range(n) if doc.cue[i] and any(p in doc.countries(i) for p in rest))
+            if sender >= 2 and receiver >= 2:
+                score += 2.0
+        if score < MENTION:
+            continue
+        main = score >= MAIN
+        if best[1] >= 0:
+            evidence = doc.evidence(best[1])
+        elif doc.title:
+            evidence = Evidence(doc.title, *TITLE_SPAN)
+        else:
+            evidence = doc.evidence(0)
+        matches.append(Match(agreement_id, round(score, 2), main, evidence))
+    matches.sort(key=lambda m: (-m.main, -m.score, m.agreement_id))
+    keep = {m.agreement_id for m in matches}
+    doc.full = [[a for a in row if a in keep] for row in full]
+    doc.partial = [[a for a in row if a in keep] for row in partial]
+    doc.matched = {m.agreement_id: m for m in matches}
+    return matches
+
+
+def match(story: Story, catalogue: Catalogue) -> list[Match]:
+    """The agreements a story concerns, main subjects first."""
+    return match_story(prepare(story, catalogue))
