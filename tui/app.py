@@ -226,7 +226,8 @@ class MigwatchApp(App[int]):
         self._status_dirty = True
         self._reload_generation = 0
         self.loaded: asyncio.Event | None = None  # set in on_mount (needs the loop)
-        self.first_paint_at: float | None = None
+        self._select_after_reload: str | None = None
+        self._poller: Any = None
 
     # ----------------------------------------------------------------------------------- layout
 
@@ -272,6 +273,13 @@ class MigwatchApp(App[int]):
             self.start_polling()
 
     async def on_unmount(self) -> None:
+        self.workers.cancel_group(self, "poll")
+        if self._poller is not None:
+            poller, self._poller = self._poller, None
+            try:
+                await poller.aclose()
+            except Exception:
+                pass
         # Let queued writes land, then close each connection on its own thread.
         def close_db() -> None:
             if self._db_store is not None:
@@ -327,6 +335,10 @@ class MigwatchApp(App[int]):
             rows = [self._pending.get(r.id, r) for r in snap.rows if r.id in set(ids)]
             was_empty = not self.inbox.row_count
             self.inbox.show(ids, rows)
+            if self._select_after_reload is not None:
+                if self.inbox.move_to_key(self._select_after_reload):
+                    self.preview.story_id = None
+                self._select_after_reload = None
             self.query_one("#negotiations", NegotiationsTable).show(snap.negotiations, more=False)
             self.query_one("#payments", PaymentsTable).show(snap.payments, more=snap.more_payments)
             self.query_one("#warnings", WarningsTable).show(snap.warnings, more=snap.more_warnings)
@@ -489,7 +501,7 @@ class MigwatchApp(App[int]):
             return
         self._pending.pop(change.story_id, None)
         self._last_saved = f"undone: {change.action}"
-        self.inbox.move_to_key(change.story_id)
+        self._select_after_reload = change.story_id
         self.reload()
 
     def action_link(self) -> None:
@@ -594,9 +606,12 @@ class MigwatchApp(App[int]):
         keys = []
         for active in self.screen.active_bindings.values():
             binding = active.binding
-            if not binding.description:
+            # Ours have ids; Textual's own (cursor left/right, pages) are standard and left out.
+            if not binding.description or not (binding.id or binding.show):
                 continue
             keys.append((self.get_key_display(binding), binding.description, binding.id or ""))
+        keys.append(("tab / shift+tab", "Next / previous pane", ""))
+        keys.append(("ctrl+p", "Command palette: every action", ""))
         help_path = HERE / "help.md"
         try:
             help_markdown = help_path.read_text(encoding="utf-8")
@@ -660,6 +675,7 @@ class MigwatchApp(App[int]):
             self.post_message(self.RoundFailed(f"polling unavailable: {exc}"))
             return
         assert self._wake is not None
+        self._poller = poller
         try:
             while True:
                 force, self._force_poll = self._force_poll, False
@@ -684,7 +700,9 @@ class MigwatchApp(App[int]):
                 except TimeoutError:
                     pass
         finally:
-            await poller.aclose()
+            if self._poller is poller:
+                self._poller = None
+                await poller.aclose()
 
     def _delay_until(self, next_poll_at: datetime | None) -> float:
         now = datetime.now(UTC)

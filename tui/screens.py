@@ -45,9 +45,9 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#help-keys", DataTable)
-        table.add_column("Key", key="key", width=12)
-        table.add_column("Action", key="action", width=24)
-        table.add_column("Binding id (remap in [keys])", key="id")
+        table.add_column(Text("Key"), key="key", width=16)
+        table.add_column(Text("Action"), key="action", width=30)
+        table.add_column(Text("Binding id (remap in [keys])"), key="id")
         for key, description, binding_id in self.keys:
             table.add_row(Text(key, style="bold"), Text(description), Text(binding_id, style="dim"))
 
