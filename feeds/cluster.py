@@ -9,6 +9,9 @@ agreement and the country names (which are not entities here) and little else.
 Fingerprints are compact bytes so the store can keep one per story:
 
     b"MW1" | num_perm (1 byte) | num_perm × uint32 | n_agreements (1) | × uint32 | n_entities (2) | × uint32
+          | n_quote (1) | n_quote × uint32      (a MinHash of the quotations' shingles; 0 when none)
+
+Outlets rewrite the narrative but keep the quotes, so the quotations get a signature of their own.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from feeds.agreements import COUNTRIES
 from feeds.models import Analysis, Story
 
 NUM_PERM = 64
+QUOTE_PERM = 32
+_QUOTE = re.compile(r"[“\"]([^”\"\n]{12,}?)[”\"]|‘([^’\n]{12,}?)’(?!\w)")
 _MAGIC = b"MW1"
 _MAX_ENTITIES = 200
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
@@ -88,6 +93,12 @@ def fingerprint(story: Story, analysis: Analysis) -> bytes:
     if shingles:
         minhash.update_batch(shingles)
     agreements, entities = _entities(story, analysis)
+    quoted = [q for m in _QUOTE.finditer(story.text) for q in _shingles(m.group(1) or m.group(2) or "")]
+    quote_values: tuple[int, ...] = ()
+    if quoted:
+        quote_hash = MinHash(num_perm=QUOTE_PERM, seed=2, hashfunc=_hash32)
+        quote_hash.update_batch(quoted)
+        quote_values = tuple(int(v) & 0xFFFFFFFF for v in quote_hash.hashvalues)
     return b"".join((
         _MAGIC,
         struct.pack("<B", NUM_PERM),
@@ -96,10 +107,12 @@ def fingerprint(story: Story, analysis: Analysis) -> bytes:
         struct.pack(f"<{len(agreements)}I", *sorted(agreements)),
         struct.pack("<H", len(entities)),
         struct.pack(f"<{len(entities)}I", *sorted(entities)),
+        struct.pack("<B", len(quote_values)),
+        struct.pack(f"<{len(quote_values)}I", *quote_values),
     ))
 
 
-def _unpack(fp: bytes) -> tuple[tuple[int, ...], frozenset[int], frozenset[int]] | None:
+def _unpack(fp: bytes) -> tuple[tuple[int, ...], frozenset[int], frozenset[int], tuple[int, ...]] | None:
     if len(fp) < 5 or not fp.startswith(_MAGIC):
         return None
     try:
@@ -114,34 +127,46 @@ def _unpack(fp: bytes) -> tuple[tuple[int, ...], frozenset[int], frozenset[int]]
         (ne,) = struct.unpack_from("<H", fp, offset)
         offset += 2
         entities = frozenset(struct.unpack_from(f"<{ne}I", fp, offset))
+        offset += 4 * ne
+        (nq,) = struct.unpack_from("<B", fp, offset)
+        quotes = struct.unpack_from(f"<{nq}I", fp, offset + 1)
     except struct.error:
         return None
-    return sig, agreements, entities
+    return sig, agreements, entities, quotes
 
 
 # Thresholds, measured on stories and their rewrites: a copy keeps most shingles; a paraphrase keeps
 # few shingles but a third or more of its rare names and numbers.
 COPY_JACCARD = 0.5
-PARAPHRASE_ENTITIES = 0.25
-PARAPHRASE_SHINGLES = 0.03
+SHARED_QUOTES = 0.2
+PARAPHRASE_ENTITIES = 0.35
+PARAPHRASE_SHINGLES = 0.05
 
 
-def similarity(fp_a: bytes, fp_b: bytes) -> tuple[float, float, bool]:
-    """(shingle Jaccard estimate, entity Jaccard, whether they share an agreement)."""
+def similarity(fp_a: bytes, fp_b: bytes) -> tuple[float, float, bool, float]:
+    """(shingle Jaccard estimate, entity Jaccard, whether they share an agreement, quote Jaccard)."""
     a, b = _unpack(fp_a), _unpack(fp_b)
     if a is None or b is None or len(a[0]) != len(b[0]) or not a[0]:
-        return 0.0, 0.0, False
+        return 0.0, 0.0, False, 0.0
     shingles = sum(x == y for x, y in zip(a[0], b[0], strict=True)) / len(a[0])
     union = len(a[2] | b[2])
     entities = len(a[2] & b[2]) / union if union else 0.0
-    return shingles, entities, bool(a[1] & b[1])
+    quotes = 0.0
+    if a[3] and len(a[3]) == len(b[3]):
+        quotes = sum(x == y for x, y in zip(a[3], b[3], strict=True)) / len(a[3])
+    return shingles, entities, bool(a[1] & b[1]), quotes
 
 
 def _score(fp_a: bytes, fp_b: bytes) -> float:
-    shingles, entities, shared = similarity(fp_a, fp_b)
+    shingles, entities, shared, quotes = similarity(fp_a, fp_b)
     if shingles >= COPY_JACCARD:
         return 1.0 + shingles
-    if shared and entities >= PARAPHRASE_ENTITIES and shingles >= PARAPHRASE_SHINGLES:
+    if not shared:
+        return 0.0
+    # The same quotation in two stories about the same agreement: the same event, retold.
+    if quotes >= SHARED_QUOTES and (entities >= 0.03 or shingles >= 0.03):
+        return quotes + entities + shingles
+    if entities >= PARAPHRASE_ENTITIES and shingles >= PARAPHRASE_SHINGLES:
         return entities + shingles
     return 0.0
 

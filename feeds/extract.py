@@ -153,6 +153,13 @@ _MODAL = re.compile(
     r"wants?|seeks?|seeking|intends?|due|once|upcoming|proposed|possible|potential|unless)\b[^,;]{0,25}$",
     re.IGNORECASE,
 )
+# Without the bare infinitive "to": "decided to postpone" reports a decision, "to sign" only an aim.
+_MODAL_STRICT = re.compile(
+    r"\b(?:if|would|could|might|may|should|will|shall|expected\s+to|set\s+to|aims?\s+to|plans?\s+to|"
+    r"hopes?\s+to|wants?\s+to|intends?\s+to|threatens?\s+to|due\s+to|once|upcoming|proposed|possible|"
+    r"potential|unless)\b[^,;]{0,25}$",
+    re.IGNORECASE,
+)
 _BACKGROUND = re.compile(
     r"\b(?:after|following|since|before|former|previous|previously|older|earlier|original|old|"
     r"had|once)\b[^,;]{0,50}$",
@@ -186,12 +193,15 @@ def attribute(doc: Doc, i: int, pos: int, lookback: int = 3, fallback: bool = Fa
     Fully named agreements in the sentence win (the nearest distinguishing party to the fact when there
     are several); then a party named alone; then "the deal" & co. refer back to the last agreement named.
     """
+    sentence = doc.sentence(i)
+    if _SEPARATE.search(sentence):
+        return None
     full = doc.full[i]
     if len(full) == 1:
         return full[0]
     if full:
         return _nearest(doc, i, pos, full)
-    partial = doc.partial[i]
+    partial = [a for a in doc.partial[i] if _distinctive(doc, i, a) or _DEFINITE_DEAL.search(sentence)]
     if len(partial) == 1:
         return partial[0]
     if partial:
@@ -208,6 +218,24 @@ def attribute(doc: Doc, i: int, pos: int, lookback: int = 3, fallback: bool = Fa
         if mains:
             return max(mains, key=lambda m: m.score).agreement_id
     return None
+
+
+_SEPARATE = re.compile(r"\b(?:in\s+a\s+separate|separately|unrelated|in\s+another\s+(?:case|development))\b",
+                       re.IGNORECASE)
+
+
+def _distinctive(doc: Doc, i: int, agreement_id: str) -> bool:
+    """Whether what the sentence names of the agreement points at it: a receiving party, an alias, or a
+    sender that only this agreement has ("the U.S. Supreme Court" says nothing about which US deal)."""
+    index = doc.index
+    first, rest = index.required[agreement_id]
+    for h in doc.hits[i]:
+        if h.kind != "party":
+            if h.key == agreement_id:
+                return True
+        elif h.key in rest or (h.key == first and len(index.by_party.get(first, ())) <= 2):
+            return True
+    return False
 
 
 def _recent(doc: Doc, i: int, lookback: int, among: list[str] | None) -> str | None:
@@ -266,7 +294,7 @@ _STAGE_CUES: dict[str, str] = {
         r"\bsign(?:ed|s|ing)?\b|\binked\b|\bnewly\s+signed\b|\bratif\w+"
         rf"|\bstruck\s+(?:a|an|the)\s+{_W}{{0,3}}(?:deal|agreement|pact|accord)"
         r"|\b(?:deal|agreement|pact|accord)s?\s+(?:was\s+|were\s+)?struck\b"
-        rf"|\breached\s+(?:a|an)\s+{_W}{{0,3}}(?:deal|agreement|accord|understanding)"
+        rf"|\breached\s+(?:a\s+|an\s+)?{_W}{{0,3}}(?:deals?|agreements?|accords?|understanding)"
         rf"|\bconcluded\s+(?:a|an|the)\s+{_W}{{0,2}}(?:deal|agreement)"
         rf"|\blaunch(?:ed|es|ing)?\s+(?:a|an|the)\s+{_W}{{0,3}}(?:partnership|agreement|deal|declaration)"
         r"|\bagreed\s+to\s+(?:take|receive|accept|host|resettle)\b"
@@ -282,8 +310,8 @@ _STAGE_CUES: dict[str, str] = {
         r"migrants|plane|returns?)\b|\barriv(?:ed|al|als|es)\b|\bbatch(?:es)?\b"
         rf"|\b(?:received|receives|receiving|took\s+in|has\s+taken\s+in)\s+{_W}{{0,5}}"
         r"(?:deportees|migrants|people|nationals|asylum[\s-]seekers|men|women|refugees|\d+)"
-        rf"|\b(?:sent|flown|transferred|deported|relocated|moved|taken|sending|transferring|returning)\s+"
-        rf"{_W}{{0,4}}(?:deportees|migrants|people|nationals|asylum[\s-]seekers|men|Venezuelans|suspects|"
+        rf"|\b(?:sent|flown|transferred|deported|relocated|moved|taken)\s+"
+        rf"{_W}{{1,4}}(?:deportees|migrants|people|nationals|asylum[\s-]seekers|men|Venezuelans|suspects|"
         r"detainees|members|refugees|them)\b"
         r"|\b(?:sent|flown|transferred|deported|relocated|moved|taken)\s+(?:directly\s+|immediately\s+)?"
         r"(?:to|into)\b(?=[^.]*\b\d)"
@@ -360,7 +388,7 @@ def _stage_of(stage: str, sentence: str, start: int, end: int) -> tuple[str | No
         return None, False
     if _NOT_A_STAGE.match(sentence, start):
         return None, False
-    modal = bool(_MODAL.search(before[-30:]))
+    modal = bool((_MODAL if stage == "signed" else _MODAL_STRICT).search(before[-30:]))
     if modal:
         if stage == "signed":
             return "negotiating", False
@@ -793,6 +821,10 @@ def _speakers(sentence: str) -> list[_Speaker]:
             found.append(_Speaker(_un_name(surface), "un", s, m.end()))
         elif canon == "=COURT":
             name = re.sub(r"^(?:a|the|The)\s+", "", surface)
+            if re.search(r"[Jj]udges?\b", name):
+                # "a U.S. district judge" and "District Judge Brian Murphy" are one speaker, the judge.
+                tail = re.search(r"[Jj]udges?((?:\s+[A-Z][a-z]+){0,2})$", name)
+                name = ("Judge" + tail.group(1)) if tail and tail.group(1) else "judge"
             found.append(_Speaker(name, "court", s, m.end()))
         elif canon == "=GROUP":
             found.append(_Speaker(surface.lower() if not surface.isupper() else surface, "group", s, m.end()))
@@ -861,6 +893,12 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
         if not _SPEECH.search(sentence):
             continue
         concerns = _concerns(sentence, [(sp.start, sp.end) for sp in speakers])
+        # '"…," said X, an expert. "There is no focus on human rights."': the quote goes on after the
+        # speaker's sentence, and what it warns of is in the sentences that continue it.
+        j = i + 1
+        while j < len(doc.spans) and j <= i + 2 and doc.sentence(j)[:1] in "“\"‘":
+            concerns += [c for c in _concerns(doc.sentence(j), []) if c not in concerns]
+            j += 1
         chosen = [speakers[0]]
         rest = sentence[speakers[0].end :]
         conj = _CONJOINED.match(rest)
@@ -894,6 +932,8 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
                 existing = merged[key]["concerns"]
                 assert isinstance(existing, list)
                 existing.extend(lab for lab in labels if lab not in existing)
+                if len(speaker.name) > len(str(merged[key]["by"])) and key == "judge":
+                    merged[key]["by"] = speaker.name
             last_key = key
             last_sentence = i
     out = []
@@ -909,6 +949,8 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
 
 def _speaker_key(name: str) -> str:
     low = name.lower()
+    if low.startswith("judge"):
+        return "judge"
     if "unhcr" in low or "refugee agency" in low:
         return "unhcr"
     if low in ("rights groups", "human rights groups", "human rights organisations", "human rights organizations",
