@@ -54,6 +54,9 @@ def plain_text(value: object, limit: int = MAX_TEXT) -> str:
         if "<" in text:
             text = _DROP_BLOCKS.sub(" ", text)
             text = _DROP_OPEN.sub(" ", text)
+            if _BREAK.search(text):
+                # In HTML a line break in the source is just a space; only block tags break lines.
+                text = text.replace("\r", " ").replace("\n", " ")
             text = _BREAK.sub("\n", text)
             text = _TAG.sub("", text)
         text = html.unescape(text)

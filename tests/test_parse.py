@@ -115,3 +115,9 @@ def test_fast_path_declines_what_it_cannot_read() -> None:
     assert _fast_parse(b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>', "u") is None
     assert _fast_parse(b'<rss version="2.0"><channel><item><title>x</title><pubDate>someday</pubDate>'
                        b'</item></channel></rss>', "u") is None
+
+
+def test_source_line_breaks_inside_html_paragraphs_are_spaces() -> None:
+    assert plain_text("<p>Rwanda said the\nUK owes it money.</p><p>Next\nparagraph</p>") == \
+        "Rwanda said the UK owes it money.\n\nNext paragraph"
+    assert plain_text("plain line one\nplain line two") == "plain line one\nplain line two"
