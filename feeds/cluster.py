@@ -84,19 +84,36 @@ def _entities(story: Story, analysis: Analysis) -> tuple[set[int], set[int]]:
     return agreements, hashed
 
 
-def fingerprint(story: Story, analysis: Analysis) -> bytes:
-    """A compact summary of the story for `same_event`; cheap to compute, a few hundred bytes."""
+_PERMUTATIONS: dict[tuple[int, int], object] = {}
+
+
+def _minhash(num_perm: int, seed: int):  # type: ignore[no-untyped-def]
+    """A fresh MinHash; its random permutations are drawn once per process, not once per story."""
     from datasketch import MinHash  # lazy: `migwatch poll` starts without numpy
 
+    key = (num_perm, seed)
+    cached = _PERMUTATIONS.get(key)
+    if cached is None:
+        first = MinHash(num_perm=num_perm, seed=seed, hashfunc=_hash32)
+        _PERMUTATIONS[key] = (first.permutations, getattr(first, "scheme", None))
+        return first
+    permutations, scheme = cached  # type: ignore[misc]
+    if scheme is None:  # datasketch < 2 has no schemes
+        return MinHash(num_perm=num_perm, seed=seed, hashfunc=_hash32, permutations=permutations)
+    return MinHash(num_perm=num_perm, seed=seed, hashfunc=_hash32, permutations=permutations, scheme=scheme)
+
+
+def fingerprint(story: Story, analysis: Analysis) -> bytes:
+    """A compact summary of the story for `same_event`; cheap to compute, a few hundred bytes."""
     shingles = _shingles(f"{story.title}\n{story.text}")
-    minhash = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=_hash32)
+    minhash = _minhash(NUM_PERM, 1)
     if shingles:
         minhash.update_batch(shingles)
     agreements, entities = _entities(story, analysis)
     quoted = [q for m in _QUOTE.finditer(story.text) for q in _shingles(m.group(1) or m.group(2) or "")]
     quote_values: tuple[int, ...] = ()
     if quoted:
-        quote_hash = MinHash(num_perm=QUOTE_PERM, seed=2, hashfunc=_hash32)
+        quote_hash = _minhash(QUOTE_PERM, 2)
         quote_hash.update_batch(quoted)
         quote_values = tuple(int(v) & 0xFFFFFFFF for v in quote_hash.hashvalues)
     return b"".join((
@@ -187,21 +204,91 @@ def pick_cluster(fp: bytes, candidates: Iterable[tuple[str, bytes]]) -> str | No
 
 
 class Clusterer:
-    """Assigns cluster ids within one batch; a new cluster is named after its first story."""
+    """Assigns cluster ids within one batch; a new cluster is named after its first story.
+
+    Every story is compared with every earlier one in the time window, so the signatures are kept in
+    numpy arrays and compared all at once; only the few that pass the cheap tests are unpacked in full.
+    """
 
     def __init__(self, window: timedelta = timedelta(days=4)) -> None:
-        self.window = window
-        self._members: list[tuple[str, bytes, datetime | None]] = []
+        import numpy as np  # lazy, like datasketch: only batches and the pipeline cluster
+
+        self._np = np
+        self.window = window.total_seconds()
+        self._size = 0
+        self._sigs = np.zeros((256, NUM_PERM), dtype=np.uint32)
+        self._quotes = np.zeros((256, QUOTE_PERM), dtype=np.uint32)
+        self._has_quotes = np.zeros(256, dtype=bool)
+        self._times = np.full(256, np.nan)
+        self._agreements = np.zeros(256, dtype=np.uint64)
+        self._fps: list[bytes] = []
+        self._clusters: list[str] = []
+
+    def _grow(self) -> None:
+        np = self._np
+        n = len(self._times) * 2
+        self._sigs = np.resize(self._sigs, (n, NUM_PERM))
+        self._quotes = np.resize(self._quotes, (n, QUOTE_PERM))
+        self._has_quotes = np.resize(self._has_quotes, n)
+        self._times = np.resize(self._times, n)
+        self._agreements = np.resize(self._agreements, n)
 
     def assign(self, story_id: str, fp: bytes, published: datetime | None = None) -> str:
-        candidates = (
-            (cluster_id, other)
-            for cluster_id, other, when in self._members
-            if published is None or when is None or abs(_aware(published) - _aware(when)) <= self.window
-        )
-        cluster_id = pick_cluster(fp, candidates) or story_id
-        self._members.append((cluster_id, fp, published))
+        np = self._np
+        unpacked = _unpack(fp)
+        when = _aware(published).timestamp() if published is not None else np.nan
+        cluster_id = story_id
+        if unpacked is not None and len(unpacked[0]) == NUM_PERM and self._size:
+            n = self._size
+            sig = np.asarray(unpacked[0], dtype=np.uint32)
+            shingles = (self._sigs[:n] == sig).mean(axis=1)
+            mask = np.bitwise_and(self._agreements[:n], np.uint64(_agreement_bits(unpacked[1]))) != 0
+            if len(unpacked[3]) == QUOTE_PERM:
+                quotes = (self._quotes[:n] == np.asarray(unpacked[3], dtype=np.uint32)).mean(axis=1)
+                quotes = np.where(self._has_quotes[:n], quotes, 0.0)
+            else:
+                quotes = np.zeros(n)
+            maybe = (shingles >= COPY_JACCARD) | (
+                mask & ((quotes >= SHARED_QUOTES) | (shingles >= PARAPHRASE_SHINGLES))
+            )
+            if not np.isnan(when):
+                times = self._times[:n]
+                maybe &= np.isnan(times) | (np.abs(times - when) <= self.window)
+            picked = np.flatnonzero(maybe)
+            if len(picked) > 8:
+                # only the closest few are worth unpacking in full
+                closeness = shingles[picked] + quotes[picked]
+                picked = picked[np.argsort(-closeness)[:8]]
+            candidates = ((self._clusters[k], self._fps[k]) for k in picked)
+            cluster_id = pick_cluster(fp, candidates) or story_id
+        if self._size == len(self._times):
+            self._grow()
+        k = self._size
+        if unpacked is not None and len(unpacked[0]) == NUM_PERM:
+            self._sigs[k] = unpacked[0]
+            self._agreements[k] = _agreement_bits(unpacked[1])
+            if len(unpacked[3]) == QUOTE_PERM:
+                self._quotes[k] = unpacked[3]
+                self._has_quotes[k] = True
+            else:
+                self._has_quotes[k] = False
+        else:
+            self._sigs[k] = 0
+            self._agreements[k] = 0
+            self._has_quotes[k] = False
+        self._times[k] = when
+        self._fps.append(fp)
+        self._clusters.append(cluster_id)
+        self._size += 1
         return cluster_id
+
+
+def _agreement_bits(hashes: frozenset[int]) -> int:
+    """Agreements folded into 64 bits: a shared bit may be a collision, which pick_cluster then rules out."""
+    bits = 0
+    for h in hashes:
+        bits |= 1 << (h % 64)
+    return bits
 
 
 def _aware(when: datetime) -> datetime:

@@ -9,6 +9,7 @@ they warn about. Offsets index Story.text; the title is used for matching only.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from feeds.agreements import COUNTRIES, currency_of
@@ -360,7 +361,11 @@ _STAGE_RANK = {stage: n for n, stage in enumerate(
      "struck-down", "cancelled")
 )}
 _GROUPS = {f"s{n}": stage for n, stage in enumerate(_STAGE_CUES)}
-_STAGE_RE = re.compile("|".join(f"(?P<s{n}>{rx})" for n, rx in enumerate(_STAGE_CUES.values())), re.IGNORECASE)
+# Every cue starts a word: the leading \b(?=[a-z]) lets `re` skip the other positions at once.
+_STAGE_RE = re.compile(
+    r"\b(?=[a-z])(?:" + "|".join(f"(?P<s{n}>{rx})" for n, rx in enumerate(_STAGE_CUES.values())) + ")",
+    re.IGNORECASE,
+)
 _YEAR = re.compile(r"\b(?:(?P<month>January|February|March|April|May|June|July|August|September|October|"
                    r"November|December)\s+(?:\d{1,2},?\s+)?)?(?P<year>(?:19|20)\d\d)\b")
 _MONTHS = {m: n for n, m in enumerate(
@@ -422,13 +427,21 @@ def _when(sentence: str, start: int, end: int) -> str | None:
     return best[1] if best else None
 
 
+def _stage_cues(doc: Doc) -> Iterator[re.Match[str]]:
+    """Stage cues in the sentences that can be tied to an agreement (the rest would be dropped anyway)."""
+    text = doc.text
+    for i, (a, b) in enumerate(doc.spans):
+        if doc.full[i] or doc.partial[i] or doc.deal[i]:
+            yield from _STAGE_RE.finditer(text, a, b)
+
+
 def extract_stages(doc: Doc) -> list[StageEvent]:
     """Stage events per matched agreement, in text order, except that each agreement's current stage
     (what the story says it is now) comes last, so `Analysis.stage` reads it."""
     if not doc.matched:
         return []
     hits: list[_StageHit] = []
-    for m in _STAGE_RE.finditer(doc.text):
+    for m in _stage_cues(doc):
         i = doc.sentence_of(m.start())
         a, _ = doc.spans[i]
         sentence = doc.sentence(i)
@@ -566,6 +579,9 @@ def _country_at(hits: list[Hit], a: int, b: int) -> list[Hit]:
     return [h for h in hits if h.kind == "party" and a <= h.start < b]
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def extract_payments(doc: Doc) -> list[Payment]:
     """Amounts paid, owed, pledged, claimed or proposed under a matched agreement."""
     if not any(m.main for m in doc.matched.values()):
@@ -574,7 +590,7 @@ def extract_payments(doc: Doc) -> list[Payment]:
     seen: dict[tuple[str | None, float], int] = {}
     for i, (a, b) in enumerate(doc.spans):
         sentence = doc.text[a:b]
-        if not any(ch.isdigit() for ch in sentence):
+        if not _DIGIT.search(sentence):
             continue
         for money in parse_money(sentence):
             if money.conversion:
@@ -715,11 +731,9 @@ _KNOWN_SPEAKERS: tuple[tuple[str, str], ...] = (
      r"[Ii]nvestigators|Working\s+Group[\w\s]*?|[Ss]ecretary-[Gg]eneral|[Cc]hild\s+rights\s+committee|"
      r"Committee\s+on\s+the\s+Rights\s+of\s+the\s+Child|report|mission|[Hh]uman\s+[Rr]ights)"
      r"|[Ss]pecial\s+[Rr]apporteur(?:\s+on\s+[\w\s]+?(?=[,.]))?", "=UN"),
-    (r"(?:UK|U\.K\.|British|US|U\.S\.|Italian|Israeli|Australian|Danish|federal|Federal|district|District|"
-     r"appeals|Appeals|High|Supreme|European|Constitutional|administrative|Administrative|a|the|The)?\s*"
-     r"(?:Supreme\s+Court|Court\s+of\s+Appeal|High\s+Court|Court\s+of\s+Justice(?:\s+of\s+the\s+European\s+"
-     r"Union)?|appeals\s+court|federal\s+court|district\s+court|[Cc]onstitutional\s+[Cc]ourt|tribunal)"
-     r"|(?:federal|Federal|district|District|U\.S\.|US|immigration)?\s*[Jj]udges?(?:\s+[A-Z][a-z]+){0,2}", "=COURT"),
+    (r"Supreme\s+Court|Court\s+of\s+Appeal|High\s+Court|Court\s+of\s+Justice(?:\s+of\s+the\s+European\s+"
+     r"Union)?|appeals\s+court|federal\s+court|district\s+court|[Cc]onstitutional\s+[Cc]ourt|tribunal"
+     r"|[Jj]udges?(?:\s+[A-Z][a-z]+){0,2}", "=COURT"),
     (r"(?:(?:human|migrant|refugee|civil)\s+)?rights\s+(?:groups?|organi[sz]ations?|campaigners|activists|"
      r"advocates|defenders|watchdogs?|lawyers|experts|NGOs)|[Hh]uman\s+rights\s+(?:groups|organi[sz]ations|"
      r"campaigners|activists|advocates|lawyers|experts|defenders|watchdogs?)|NGOs|non-governmental\s+"
@@ -729,7 +743,7 @@ _KNOWN_SPEAKERS: tuple[tuple[str, str], ...] = (
      r"attorneys|legal\s+experts|immigration\s+lawyers|advocates|rights\s+watchdog", "=GROUP"),
 )
 _SPEAKER_RE = re.compile(
-    "|".join(f"(?P<k{n}>{rx})" for n, (rx, _) in enumerate(_KNOWN_SPEAKERS))
+    r"\b(?=[A-Za-zÉé])(?:" + "|".join(f"(?P<k{n}>{rx})" for n, (rx, _) in enumerate(_KNOWN_SPEAKERS)) + ")"
 )
 _ORG_SUFFIX = re.compile(
     r"\b(?:[A-Z][\w’'-]+\s+(?:for\s+|of\s+|on\s+|and\s+)?){1,4}(?:Watch|International|Foundation|Network|"
@@ -791,7 +805,9 @@ _CONCERNS: tuple[tuple[str, str, bool], ...] = (
      r"abuses)|racis\w+|xenophob\w+|discriminat\w+", False),
     ("transparency", r"transparen\w+|secre(?:t|cy|tive)|murky|opaque|accountab\w+", False),
 )
-_CONCERN_RE = re.compile("|".join(f"(?P<c{n}>{rx})" for n, (_, rx, _s) in enumerate(_CONCERNS)), re.I)
+_CONCERN_RE = re.compile(
+    r"\b(?=[a-z])(?:" + "|".join(f"(?P<c{n}>{rx})" for n, (_, rx, _s) in enumerate(_CONCERNS)) + ")", re.I
+)
 _DENIAL = re.compile(
     r"\b(?:den(?:y|ies|ied|ying)|reject\w*|dismiss\w*|refut\w*|rebuff\w*|disput\w*|contest\w*)\s+"
     r"(?:\w+\s+){0,3}?(?:the\s+|these\s+|those\s+|such\s+|all\s+|any\s+)?(?:allegations?|claims?|"
@@ -883,14 +899,14 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
                 entry["denied_by"] = _denier(doc, i, denial.start() + a)
                 entry["denial"] = doc.evidence(i)
             continue
+        if not _SPEECH.search(sentence):
+            continue
         speakers = _speakers(sentence)
         if not speakers:
             continue
         speakers = [sp for sp in speakers if not _OBJECT_POSITION.search(sentence[max(0, sp.start - 30) : sp.start])
                     or re.search(r"\bby\s+(?:the\s+)?$", sentence[max(0, sp.start - 12) : sp.start])]
         if not speakers:
-            continue
-        if not _SPEECH.search(sentence):
             continue
         concerns = _concerns(sentence, [(sp.start, sp.end) for sp in speakers])
         # '"…," said X, an expert. "There is no focus on human rights."': the quote goes on after the

@@ -135,7 +135,7 @@ class Doc:
 
 def _hits(index: CatalogueIndex, text: str) -> list[Hit]:
     out: list[Hit] = []
-    for m in index.regex.finditer(text):
+    for m in index.finditer(text):
         for kind, key in index.lookup(m.group(0)):
             out.append(Hit(m.start(), m.end(), kind, key))
     return out
@@ -167,31 +167,43 @@ def prepare(story: Story, catalogue: Catalogue) -> Doc:
     if n:
         for hit in _hits(index, text):
             hits[max(0, bisect_right(starts, hit.start) - 1)].append(hit)
+    cue = _cues(text, title, starts, n) if n else []
+    # every transfer cue sentence is also a migration cue sentence; only those need the second regex
+    transfer = [bool(c and TRANSFER_CUE.search(text, a, b)) for c, (a, b) in zip(cue, spans, strict=True)]
     return Doc(
         story=story, text=text, title=title, spans=spans, starts=starts, hits=hits,
         title_hits=_hits(index, title) if title else [],
-        cue=_cues(text, title, starts, n),
-        transfer=_flags(TRANSFER_CUE, text, starts, n) if n else [],
+        cue=cue,
+        transfer=transfer,
         deal=_flags(DEAL_WORD, text, starts, n) if n else [],
         title_cue=bool(MIGRATION_CUE.search(title)), title_deal=bool(DEAL_WORD.search(title)),
         index=index,
     )
 
 
-def _anchor(index: CatalogueIndex, agreement_id: str, sentence_hits: list[Hit]) -> tuple[int, bool]:
+_Named = tuple[frozenset[str], frozenset[str], frozenset[str]]  # countries, aliases, keywords
+_NOTHING: _Named = (frozenset(), frozenset(), frozenset())
+
+
+def _named(sentence_hits: list[Hit]) -> _Named:
+    if not sentence_hits:
+        return _NOTHING
+    return (
+        frozenset(h.key for h in sentence_hits if h.kind == "party"),
+        frozenset(h.key for h in sentence_hits if h.kind == "alias"),
+        frozenset(h.key for h in sentence_hits if h.kind == "keyword"),
+    )
+
+
+def _anchor(index: CatalogueIndex, agreement_id: str, named: _Named) -> tuple[int, bool]:
     """How firmly a sentence names an agreement: 2 fully (parties or alias), 1 partly, 0 not; and
     whether one of its keywords is there (a keyword is a cue of its own)."""
     first, rest = index.required[agreement_id]
-    countries = set()
-    alias = keyword = False
-    for h in sentence_hits:
-        if h.kind == "party":
-            countries.add(h.key)
-        elif h.key == agreement_id:
-            if h.kind == "alias":
-                alias = True
-            else:
-                keyword = True
+    countries, aliases, keywords = named
+    alias = agreement_id in aliases
+    keyword = agreement_id in keywords
+    if not countries and not alias and not keyword:
+        return 0, False
     has_first = first in countries
     has_rest = any(p in countries for p in rest)
     if alias or (has_first and (has_rest or not rest)) and (rest or keyword):
@@ -224,6 +236,8 @@ def match_story(doc: Doc) -> list[Match]:
                 candidates.add(h.key)
     full: list[list[str]] = [[] for _ in range(n)]
     partial: list[list[str]] = [[] for _ in range(n)]
+    named = [_named(h) for h in doc.hits]
+    countries = [x[0] for x in named]
     matches: list[Match] = []
     for agreement_id in sorted(candidates):
         first, rest = index.required[agreement_id]
@@ -231,7 +245,7 @@ def match_story(doc: Doc) -> list[Match]:
         best: tuple[float, int] = (0.0, -1)
         levels = []
         for i in range(n):
-            level, keyword = _anchor(index, agreement_id, doc.hits[i])
+            level, keyword = _anchor(index, agreement_id, named[i])
             levels.append(level)
             if level == 2:
                 full[i].append(agreement_id)
@@ -251,19 +265,19 @@ def match_story(doc: Doc) -> list[Match]:
         # A receiving country in a migration sentence, with the sender in a neighbouring one.
         for i in range(n):
             if levels[i] == 1 and doc.cue[i] and rest:
-                here = doc.countries(i)
+                here = countries[i]
                 if any(p in here for p in rest) and first not in here:
-                    near = set()
+                    near: set[str] = set()
                     if i > 0:
-                        near |= doc.countries(i - 1)
+                        near |= countries[i - 1]
                     if i + 1 < n:
-                        near |= doc.countries(i + 1)
+                        near |= countries[i + 1]
                     if first in near:
                         score += 1.0
                         if best[1] < 0:
                             best = (1.0, i)
         # The title says what the story is about.
-        title_level, title_keyword = _anchor(index, agreement_id, doc.title_hits)
+        title_level, title_keyword = _anchor(index, agreement_id, _named(doc.title_hits))
         if title_level == 2 and (doc.title_cue or title_keyword):
             score += STRONG
         elif title_level == 2 and (doc.title_deal or doc_cues):
@@ -272,8 +286,8 @@ def match_story(doc: Doc) -> list[Match]:
             score += 0.5
         # Spread evidence: both sides in several migration sentences, and the story is about transfers.
         if rest and doc_transfer and score < MAIN:
-            sender = sum(1 for i in range(n) if doc.cue[i] and first in doc.countries(i))
-            receiver = sum(1 for i in range(n) if doc.cue[i] and any(p in doc.countries(i) for p in rest))
+            sender = sum(1 for i in range(n) if doc.cue[i] and first in countries[i])
+            receiver = sum(1 for i in range(n) if doc.cue[i] and any(p in countries[i] for p in rest))
             if sender >= 2 and receiver >= 2:
                 score += 2.0
         if score < MENTION:

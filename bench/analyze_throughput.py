@@ -1,0 +1,112 @@
+"""How many stories a second the analysis runs on one core.
+
+    .venv/bin/python bench/analyze_throughput.py [--stories 3000] [--seed 7]
+
+Stories are synthetic and varied: agreement stories with payments, warnings and stage changes, stories
+that name the same countries without concerning any agreement, and long filler. Target: ≥ 500/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from feeds.agreements import load_catalogue  # noqa: E402
+from feeds.analyze import Analyzer  # noqa: E402
+from feeds.cluster import Clusterer  # noqa: E402
+from feeds.models import Story  # noqa: E402
+
+PAIRS = [
+    ("Britain", "Rwanda"), ("the United States", "Rwanda"), ("Washington", "El Salvador"),
+    ("Italy", "Albania"), ("the European Union", "Tunisia"), ("Australia", "Nauru"), ("Denmark", "Rwanda"),
+    ("the US", "Uganda"), ("the EU", "Mauritania"), ("the U.S.", "Eswatini"), ("Brussels", "Egypt"),
+]
+OPENERS = [
+    "{a} and {b} are holding talks on a plan to send asylum seekers to {b}, officials said on {day}.",
+    "{b} has received a group of {n} deportees from {a} under a deal signed last year.",
+    "A court in {a} ruled the scheme to move migrants to {b} unlawful on {day}.",
+    "{a} scrapped its agreement to deport migrants to {b} in {month} {year}.",
+    "The first flight carrying {n} migrants deported by {a} landed in {b} on {day}.",
+]
+MONEY = [
+    "{a} has paid {b} £{m}m so far, according to officials.",
+    "{b} is seeking {m} million pounds (${k}m) from {a} over the cancelled arrangement.",
+    "The deal commits {a} to an upfront A${m} million payment and a further A${k}m annually.",
+    "{a} pledged €{m}.5bn in support to {b}, but no payment has been made yet.",
+    "Officials said {a} would pay US${k},000 per person transferred.",
+]
+WARNINGS = [
+    "The UN refugee agency warned that people sent to {b} could be returned to countries they fled.",
+    "Amnesty International condemned the conditions in detention centres in {b}.",
+    "Human rights groups raised concerns over press freedom and the treatment of political opponents.",
+    "{b} has denied the allegations and said migrants would be safe.",
+]
+DISTRACTORS = [
+    "{b} signed a tourism deal worth €{m} million with a European football club on {day}.",
+    "The IMF agreed a ${k}m loan with {b} as it seeks to stabilise its currency.",
+    "Net migration to {a} fell to {n},000 last year, official statistics showed.",
+    "A backlog of {n},000 cases built up in the immigration courts of {a}.",
+]
+FILLER = [
+    "The announcement came after weeks of speculation in local media.",
+    "Opposition politicians called for more details to be published before parliament votes.",
+    "The minister did not take questions from reporters after the briefing.",
+    "Analysts said the economy was expected to grow by {k} per cent this year.",
+    "Thousands of people gathered in the capital for the annual festival on {day}.",
+]
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+MONTHS = ["January", "March", "July", "October"]
+
+
+def make_story(rng: random.Random, n: int) -> Story:
+    a, b = rng.choice(PAIRS)
+    fill = {"a": a, "b": b, "day": rng.choice(DAYS), "month": rng.choice(MONTHS), "year": rng.randint(2016, 2025),
+            "n": rng.randint(2, 400), "m": rng.randint(5, 500), "k": rng.randint(2, 90)}
+
+    def pick(pool: list[str], count: int) -> list[str]:
+        return [rng.choice(pool).format(**fill) for _ in range(count)]
+
+    if rng.random() < 0.25:
+        sentences = pick(DISTRACTORS, 2) + pick(FILLER, rng.randint(3, 12))
+    else:
+        sentences = pick(OPENERS, 2) + pick(MONEY, rng.randint(0, 2)) + pick(WARNINGS, rng.randint(0, 2))
+        sentences += pick(FILLER, rng.randint(2, 14))
+        rng.shuffle(sentences[2:])
+    paragraphs = []
+    while sentences:
+        take = rng.randint(1, 3)
+        paragraphs.append(" ".join(sentences[:take]))
+        sentences = sentences[take:]
+    title = f"{a.replace('the ', '').title()} and {b}: story {n}"
+    return Story(id=f"bench-{n}", title=title, text="\n\n".join(paragraphs))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--stories", type=int, default=3000)
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    stories = [make_story(rng, n) for n in range(args.stories)]
+    analyzer = Analyzer(load_catalogue())
+    analyzer.analyze(stories[0])  # build the compiled index and import datasketch outside the clock
+    clusterer = Clusterer()
+    chars = sum(len(s.text) for s in stories)
+    start = time.perf_counter()
+    matched = 0
+    for story in stories:
+        analysis = analyzer.analyze(story)
+        clusterer.assign(story.id, analysis.fingerprint, story.published)
+        matched += bool(analysis.agreements)
+    elapsed = time.perf_counter() - start
+    print(f"{len(stories)} stories ({chars / len(stories):.0f} chars on average, {matched} matched) "
+          f"in {elapsed:.2f}s: {len(stories) / elapsed:.0f} stories/s on one core")
+
+
+if __name__ == "__main__":
+    main()
