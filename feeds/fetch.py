@@ -116,10 +116,10 @@ def parse_freshness(headers: httpx.Headers) -> float | None:
 
 
 def _network_error(exc: Exception) -> tuple[str, str]:
-    import httpx
-
     import errno
     import socket
+
+    import httpx
 
     text = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):

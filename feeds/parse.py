@@ -97,7 +97,7 @@ def _feedparser_parse(body: bytes, url: str, content_type: str | None) -> Parsed
             raise NotAFeed("not a feed: the server sent an HTML page")
         raise NotAFeed(f"not a feed: {one_line(reason, 200) if reason else 'no RSS/Atom content found'}")
     feed = parsed.get("feed") or {}
-    stories = []
+    stories: list[Story] = []
     seen: set[str] = set()
     for entry in entries[:MAX_ENTRIES]:
         title = one_line(entry.get("title"), 500)
@@ -187,7 +187,7 @@ def _fast_rss(root: Any, url: str) -> ParsedFeed:
     channel = root.find("channel")
     if channel is None:
         raise _Unsure
-    stories = []
+    stories: list[Story] = []
     seen: set[str] = set()
     for item in channel.iterfind("item"):
         if len(stories) >= MAX_ENTRIES:
@@ -234,7 +234,7 @@ def _atom_text(el: Any) -> str:
 
 
 def _fast_atom(root: Any, url: str) -> ParsedFeed:
-    stories = []
+    stories: list[Story] = []
     seen: set[str] = set()
     for entry in root.iterfind(_ATOM + "entry"):
         if len(stories) >= MAX_ENTRIES:

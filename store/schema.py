@@ -13,32 +13,32 @@ import sqlite_utils
 
 
 def _v1(db: sqlite_utils.Database) -> None:
-    db["feeds"].create({
+    db.table("feeds").create({
         "url": str, "name": str, "tags": str, "etag": str, "last_modified": str, "last_status": int,
         "last_result": str, "last_error": str, "failures": int, "next_poll_at": str, "next_poll_why": str,
         "last_polled_at": str, "last_new": int, "retired": int, "moved_to": str, "added_at": str,
     }, pk="url", not_null={"failures", "retired"}, defaults={"failures": 0, "retired": 0, "last_result": "",
                                                              "next_poll_why": "", "name": "", "tags": "[]"})
-    db["stories"].create({
+    db.table("stories").create({
         "id": str, "title": str, "text": str, "link": str, "author": str, "published": str,
         "first_seen": str, "cluster_id": str, "fingerprint": bytes, "content_hash": str,
     }, pk="id")
-    db["stories"].create_index(["published"])
-    db["stories"].create_index(["first_seen"])
-    db["stories"].create_index(["cluster_id"])
-    db["story_feeds"].create({"story_id": str, "feed_url": str, "seen_at": str}, pk=("story_id", "feed_url"))
-    db["story_feeds"].create_index(["feed_url"])
-    db["agreements"].create({
+    db.table("stories").create_index(["published"])
+    db.table("stories").create_index(["first_seen"])
+    db.table("stories").create_index(["cluster_id"])
+    db.table("story_feeds").create({"story_id": str, "feed_url": str, "seen_at": str}, pk=("story_id", "feed_url"))
+    db.table("story_feeds").create_index(["feed_url"])
+    db.table("agreements").create({
         "id": str, "title": str, "parties": str, "aliases": str, "keywords": str, "bundled": int,
     }, pk="id")
-    db["matches"].create({
+    db.table("matches").create({
         "story_id": str, "agreement_id": str, "score": float, "main": int, "source": str,
         "evidence": str, "ev_start": int, "ev_end": int,
     }, pk=("story_id", "agreement_id"))
-    db["matches"].create_index(["agreement_id"])
+    db.table("matches").create_index(["agreement_id"])
     # One table for every kind of fact, so a fact is one row with its evidence whatever its kind;
     # columns that a kind does not use stay NULL. Opens in Datasette as it is.
-    db["facts"].create({
+    db.table("facts").create({
         "id": int, "story_id": str, "kind": str, "agreement_id": str,
         "stage": str, "happened": str,
         "amount": float, "currency": str, "payer": str, "payee": str, "status": str, "amount_kind": str,
@@ -46,18 +46,18 @@ def _v1(db: sqlite_utils.Database) -> None:
         "claim": str, "known": str,
         "evidence": str, "ev_start": int, "ev_end": int,
     }, pk="id")
-    db["facts"].create_index(["story_id"])
-    db["facts"].create_index(["kind", "agreement_id"])
-    db["triage"].create({
+    db.table("facts").create_index(["story_id"])
+    db.table("facts").create_index(["kind", "agreement_id"])
+    db.table("triage").create({
         "story_id": str, "state": str, "starred": int, "unread": int, "updated_at": str,
     }, pk="story_id", not_null={"state", "starred", "unread"},
         defaults={"state": "new", "starred": 0, "unread": 1})
-    db["triage"].create_index(["state", "unread"])
+    db.table("triage").create_index(["state", "unread"])
     # The journal behind undo and audit: every triage action with the state it replaced.
-    db["triage_log"].create({
+    db.table("triage_log").create({
         "id": int, "story_id": str, "action": str, "before": str, "after": str, "at": str, "undone": int,
     }, pk="id", not_null={"undone"}, defaults={"undone": 0})
-    db["stories"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True,
+    db.table("stories").enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True,
                              tokenize="unicode61 remove_diacritics 2")
 
 

@@ -238,7 +238,7 @@ class Store:
         with self.transaction() as conn:
             if items:
                 ids = [s.id for s, _ in items]
-                known = set()
+                known: set[str] = set()
                 for chunk in range(0, len(ids), 500):
                     part = ids[chunk:chunk + 500]
                     known.update(r[0] for r in conn.execute(
