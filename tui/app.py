@@ -51,9 +51,11 @@ from tui.widgets import (
 
 HERE = Path(__file__).parent
 INBOX_PAGE = 300
+FAST_FIRST_ABOVE = 5_000  # stories; above this the first load shows the newest ones' page first
 LEDGER_PAGE = 200
 MAX_NOTIFICATIONS = 8  # per round; the rest are summed up in one more
 MIN_POLL_DELAY = 5.0
+PREVIEW_DELAY = 0.05
 
 Clock = Callable[[], datetime]
 PollerFactory = Callable[[Settings, Path, Any], Any]
@@ -76,10 +78,18 @@ def _fts_query(text: str) -> str:
     return " ".join(parts)
 
 
-def inbox_ids(store: Store, *, agreement: str | None = None, query: str | None = None) -> list[str]:
-    """Every inbox story id in Store.inbox()'s order (matched first, clusters together, newest first)."""
+def inbox_ids(store: Store, *, agreement: str | None = None, query: str | None = None,
+              recent: int | None = None) -> list[str]:
+    """Every inbox story id in Store.inbox()'s order (matched first, clusters together, newest first).
+
+    `recent`: order only the newest N stories (by the `published` index) — a fast first page for start-up,
+    replaced by the full ordering a moment later.
+    """
     where = ["t.state != 'dismissed'"]
     params: list[object] = []
+    if recent is not None:
+        where.append("s.rowid IN (SELECT rowid FROM stories ORDER BY published DESC LIMIT ?)")
+        params.append(recent)
     if agreement:
         where.append("s.id IN (SELECT story_id FROM matches WHERE agreement_id = ?)")
         params.append(agreement)
@@ -116,7 +126,7 @@ class Snapshot:
     """Everything the panes show, read in one go on the db thread."""
 
     ids: list[str]
-    rows: list[InboxRow]
+    rows: list[InboxRow]  # with `ids` empty and no rows: the inbox was not re-read (keep it)
     negotiations: list[Negotiation]
     payments: list[LedgerRow]
     warnings: list[LedgerRow]
@@ -127,9 +137,13 @@ class Snapshot:
 
 
 def load_snapshot(store: Store, *, agreement: str | None, query: str | None, inbox_rows_wanted: int,
-                  payments_wanted: int = LEDGER_PAGE, warnings_wanted: int = LEDGER_PAGE) -> Snapshot:
-    ids = inbox_ids(store, agreement=agreement, query=query)
-    rows = inbox_rows(store, ids[:max(INBOX_PAGE, inbox_rows_wanted)])
+                  payments_wanted: int = LEDGER_PAGE, warnings_wanted: int = LEDGER_PAGE,
+                  inbox: bool = True, recent: int | None = None) -> Snapshot:
+    if inbox:
+        ids = inbox_ids(store, agreement=agreement, query=query, recent=recent)
+        rows = inbox_rows(store, ids[:max(INBOX_PAGE, inbox_rows_wanted)])
+    else:
+        ids, rows = [], []
     payments = store.payments(limit=payments_wanted + 1, agreement=agreement)
     warnings = store.warnings(limit=warnings_wanted + 1, agreement=agreement)
     negotiations = store.negotiations()
@@ -228,6 +242,7 @@ class MigwatchApp(App[int]):
         self.loaded: asyncio.Event | None = None  # set in on_mount (needs the loop)
         self._select_after_reload: str | None = None
         self._poller: Any = None
+        self._preview_timer: Any = None
 
     # ----------------------------------------------------------------------------------- layout
 
@@ -308,33 +323,53 @@ class MigwatchApp(App[int]):
 
     # ----------------------------------------------------------------------------------- loading
 
-    def reload(self) -> None:
-        """Re-read every pane (in the db thread) and apply it in one batch."""
+    def reload(self, *, inbox: bool = True) -> None:
+        """Re-read the panes (in the db thread) and apply them in one batch.
+
+        inbox=False: only the ledgers and counts (after accept/dismiss, whose inbox change is already shown).
+        On a big database the first load shows a page ordered from the newest stories at once, then the
+        exact ordering over every story.
+        """
         self._reload_generation += 1
+        fast_first = inbox and not self.inbox.row_count
         self._reload(self._reload_generation, self.filter_agreement, self.search_query,
-                     len(self.inbox.shown), self._ledger_loaded("#payments"), self._ledger_loaded("#warnings"))
+                     len(self.inbox.shown), self._ledger_loaded("#payments"), self._ledger_loaded("#warnings"),
+                     inbox, fast_first)
 
     def _ledger_loaded(self, selector: str) -> int:
         return max(LEDGER_PAGE, self.query_one(selector, LedgerTable).loaded)
 
     @work(group="reload", exit_on_error=False)
     async def _reload(self, generation: int, agreement: str | None, query: str | None, inbox_wanted: int,
-                      payments_wanted: int, warnings_wanted: int) -> None:
-        snapshot = await self.on_db(partial(
-            load_snapshot, agreement=agreement, query=query, inbox_rows_wanted=min(inbox_wanted, 2000),
-            payments_wanted=min(payments_wanted, 2000), warnings_wanted=min(warnings_wanted, 2000)))
+                      payments_wanted: int, warnings_wanted: int, inbox: bool, fast_first: bool) -> None:
+        load = partial(load_snapshot, agreement=agreement, query=query, inbox_rows_wanted=min(inbox_wanted, 2000),
+                       payments_wanted=min(payments_wanted, 2000), warnings_wanted=min(warnings_wanted, 2000))
+        if fast_first and self.store is not None and self._story_count() > FAST_FIRST_ABOVE:
+            snapshot = await self.on_db(partial(load, recent=FAST_FIRST_ABOVE))
+            if generation != self._reload_generation:
+                return
+            self.apply_snapshot(snapshot, partial_inbox=True)
+        snapshot = await self.on_db(partial(load, inbox=inbox))
         if generation != self._reload_generation:
             return  # a newer reload (another filter) is on its way
-        self.apply_snapshot(snapshot)
+        self.apply_snapshot(snapshot, keep_inbox=not inbox)
 
-    def apply_snapshot(self, snap: Snapshot) -> None:
+    def _story_count(self) -> int:
+        assert self.store is not None
+        return int(self.store.conn.execute("SELECT max(rowid) FROM stories").fetchone()[0] or 0)
+
+    def apply_snapshot(self, snap: Snapshot, *, keep_inbox: bool = False, partial_inbox: bool = False) -> None:
         with self.batch_update():
             self.titles = snap.titles
             self.counts = snap.counts
-            ids = [i for i in snap.ids if not (i in self._pending and self._pending[i].state == "dismissed")]
-            rows = [self._pending.get(r.id, r) for r in snap.rows if r.id in set(ids)]
             was_empty = not self.inbox.row_count
-            self.inbox.show(ids, rows)
+            if not keep_inbox:
+                ids = [i for i in snap.ids if not (i in self._pending and self._pending[i].state == "dismissed")]
+                wanted = set(ids)
+                rows = [self._pending.get(r.id, r) for r in snap.rows if r.id in wanted]
+                self.inbox.show(ids, rows)
+                if partial_inbox:
+                    self.inbox.exhausted = True  # no paging until the full ordering has arrived
             if self._select_after_reload is not None:
                 if self.inbox.move_to_key(self._select_after_reload):
                     self.preview.story_id = None
@@ -349,7 +384,7 @@ class MigwatchApp(App[int]):
                 self.show_preview(self.preview.story_id)
             self._status_dirty = True
             self._update_status()
-        if self.loaded is not None:
+        if self.loaded is not None and (self.inbox.row_count or not snap.ids):
             self.loaded.set()
 
     def _update_titles(self) -> None:
@@ -370,6 +405,8 @@ class MigwatchApp(App[int]):
         if self.store is None:
             return
         table = event.table
+        if table.exhausted or table.cursor_row < table.row_count - table.PREFETCH:
+            return  # already served by an earlier message
         if isinstance(table, InboxTable):
             start = len(table.shown)
             ids = table.ids[start:start + INBOX_PAGE]
@@ -392,7 +429,16 @@ class MigwatchApp(App[int]):
 
     @on(InboxTable.RowHighlighted, "#inbox")
     def _inbox_moved(self, event: InboxTable.RowHighlighted) -> None:
-        self.show_preview(event.row_key.value if event.row_key else None)
+        # While j/k repeat, only the cursor moves; the preview follows once the keys pause.
+        story_id = event.row_key.value if event.row_key else None
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self._preview_timer = self.set_timer(PREVIEW_DELAY, partial(self._preview_if_current, story_id))
+
+    def _preview_if_current(self, story_id: str | None) -> None:
+        self._preview_timer = None
+        if story_id == self.inbox.current_key() and story_id != self.preview.story_id:
+            self.show_preview(story_id)
 
     # ----------------------------------------------------------------------------------- triage
 
@@ -459,7 +505,7 @@ class MigwatchApp(App[int]):
             self._pending.pop(story_id, None)
         self._saved(done, before.title)
         if reload_after:
-            self.reload()
+            self.reload(inbox=False)
 
     def _saved(self, done: str, title: str) -> None:
         self._last_saved = f"saved: {done} “{clean(title, limit=40)}”"

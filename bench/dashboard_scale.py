@@ -1,0 +1,154 @@
+"""How the dashboard behaves on a big database: time to the first inbox paint and key latency.
+
+    .venv/bin/python bench/dashboard_scale.py [--stories 100000] [--db PATH] [--presses 200]
+
+Builds the database through Store.save_feed_result (its executemany path) unless --db already holds one,
+then drives the real MigwatchApp headless with Textual's Pilot and prints:
+  - build time, time from start to the inbox showing rows (the app's `loaded` event),
+  - p50 / p95 / max latency of j, k and s key presses (press → handled and the screen idle again),
+  - how long the first page fetch takes when scrolling past the loaded rows.
+
+Part two (later): key latency while a 500-feed poll round runs. Pass a poller factory to `measure()`
+(e.g. a feeds.pipeline.Poller over ../shared/bench's feed farm) and set `poll_during=True`; the hook is below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from feeds.config import FeedConfig, Settings  # noqa: E402
+from feeds.models import Analysis, Evidence, FeedState, Match, Payment, RightsWarning, StageEvent, Story  # noqa: E402
+from store import Store  # noqa: E402
+
+AGREEMENTS = ("uk-rwanda", "us-rwanda", "us-el-salvador", "italy-albania", "eu-tunisia")
+
+
+def build(db: Path, stories: int, feeds: int = 50) -> float:
+    started = time.perf_counter()
+    store = Store(db)
+    base = datetime(2024, 1, 1, tzinfo=UTC)
+    urls = [f"https://feed{i}.example/rss" for i in range(feeds)]
+    store.sync_feeds([(u, f"Feed {i}", ()) for i, u in enumerate(urls)])
+    per_feed: dict[str, list[tuple[Story, Analysis]]] = {u: [] for u in urls}
+    for i in range(stories):
+        agreement = AGREEMENTS[i % len(AGREEMENTS)]
+        text = (f"Story {i}: officials discussed the {agreement} arrangement again. "
+                f"The payment of {i % 90 + 10} million was claimed by the receiving state. "
+                "Rights groups warned of refoulement.")
+        s = Story(id=f"b{i:07d}", title=f"Story {i} on the {agreement} arrangement", text=text,
+                  link=f"https://news.example/{i}", published=base + timedelta(minutes=i))
+        first = text.index(".") + 1
+        ev = Evidence(text[:first], 0, first)
+        matched = i % 3 == 0
+        analysis = Analysis(
+            s.id,
+            matches=(Match(agreement, 0.9, True, ev),) if matched else (),
+            stages=(StageEvent(agreement, "negotiating", ev),) if matched and i % 30 == 0 else (),
+            payments=(Payment((i % 90 + 10) * 1e6, "GBP", "UK", "Rwanda", "claimed", ev, agreement),)
+            if matched and i % 15 == 0 else (),
+            warnings=(RightsWarning("UNHCR", "refoulement", ev, agreement),) if matched and i % 21 == 0 else (),
+        )
+        per_feed[urls[i % feeds]].append((s, analysis))
+    for url, items in per_feed.items():
+        store.save_feed_result(FeedState(url=url, last_result="ok", last_status=200), items)
+    store.close()
+    return time.perf_counter() - started
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+async def measure(db: Path, presses: int, poller_factory: Any = None, poll_during: bool = False) -> dict[str, Any]:
+    from tui.app import MigwatchApp  # imported before the clock starts: Python start-up is not the app's
+
+    settings = Settings(feeds=(FeedConfig("bench", "https://feed0.example/rss"),))
+    started = time.perf_counter()
+    app = MigwatchApp(settings, db, poller_factory=poller_factory, autopoll=poll_during)
+    out: dict[str, Any] = {}
+    async with app.run_test(size=(160, 48)) as pilot:
+        mounted = time.perf_counter()
+        await asyncio.wait_for(app.loaded.wait(), 30)  # set by the batch that put the first rows on screen
+        out["first_paint_s"] = time.perf_counter() - started
+        await asyncio.wait_for(app.workers.wait_for_complete(), 30)  # the exact ordering over every story
+        await pilot.pause()
+        out["full_order_s"] = time.perf_counter() - started
+        out["mount_s"] = mounted - started
+        out["inbox_total"] = len(app.inbox.ids)
+        out["inbox_rows_shown"] = app.inbox.row_count
+        # Part two hook: with poll_during=True a round is running now (autopoll); the presses below then
+        # measure key latency during it.
+        # Pilot's own cost per press (waiting for the screen and for idle), measured on an unbound key.
+        baseline = []
+        for _ in range(min(presses, 50)):
+            t = time.perf_counter()
+            await pilot.press("f12")
+            baseline.append((time.perf_counter() - t) * 1000)
+        out["baseline"] = baseline
+        for key in ("j", "k", "s"):
+            latencies = []
+            for i in range(presses):
+                if key == "k" and i == 0:
+                    app.inbox.move_cursor(row=presses, animate=False)
+                    await pilot.pause()
+                t = time.perf_counter()
+                await pilot.press(key)
+                latencies.append((time.perf_counter() - t) * 1000)
+            out[key] = latencies
+        await asyncio.wait_for(app.workers.wait_for_complete(), 60)
+        # Scroll past the loaded rows: the next page comes from SQLite by primary key.
+        t = time.perf_counter()
+        app.inbox.move_cursor(row=app.inbox.row_count - 1, animate=False)
+        await pilot.pause()
+        out["page_fetch_ms"] = (time.perf_counter() - t) * 1000
+        out["inbox_rows_after_page"] = app.inbox.row_count
+        await pilot.press("q")
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--stories", type=int, default=100_000)
+    parser.add_argument("--db", type=Path, help="reuse (or create) this database")
+    parser.add_argument("--presses", type=int, default=200)
+    args = parser.parse_args()
+    tmp = None
+    if args.db is None:
+        tmp = tempfile.TemporaryDirectory(prefix="migwatch-bench-")
+        args.db = Path(tmp.name) / "bench.db"
+    try:
+        if not args.db.exists():
+            seconds = build(args.db, args.stories)
+            print(f"built {args.stories:,} stories in {seconds:.1f}s → {args.db}")
+        result = asyncio.run(measure(args.db, args.presses))
+        print(f"stories in inbox:        {result['inbox_total']:,} ({result['inbox_rows_shown']} rows shown)")
+        print(f"app mounted:             {result['mount_s'] * 1000:.0f} ms")
+        print(f"first paint of inbox:    {result['first_paint_s'] * 1000:.0f} ms")
+        print(f"exact order of all rows: {result['full_order_s'] * 1000:.0f} ms (paging enabled from then on)")
+        print(f"Pilot overhead (ms):     p50 {statistics.median(result['baseline']):.1f} per press (unbound key; "
+              "included in the figures below)")
+        for key in ("j", "k", "s"):
+            values = result[key]
+            print(f"key {key!r} latency (ms):   p50 {statistics.median(values):.1f}  p95 {_pct(values, 95):.1f}  "
+                  f"max {max(values):.1f}  (n={len(values)})")
+        print(f"next page on scroll:     {result['page_fetch_ms']:.0f} ms "
+              f"(rows now {result['inbox_rows_after_page']})")
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
