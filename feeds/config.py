@@ -42,7 +42,7 @@ class PollSettings:
     concurrency: int = 16
     timeout: float = 20.0
     max_body: int = 16 * 1024 * 1024
-    per_host: int = 4
+    per_host: int = 8
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,6 +144,9 @@ class Poller:
         self._synced = False
         self._intervals: dict[str, float] = {}
         self._names: dict[str, str] = {}
+        # States without stories (304s, errors) are written together at the end of a round; losing them
+        # in a crash only means those feeds are polled again.
+        self._pending: list[tuple[FeedState, str | None]] = []
 
     # -------------------------------------------------------------------- resources
 
@@ -254,7 +257,12 @@ class Poller:
 
         if progress is not None:
             progress(RoundProgress(0, total, 0, 0))
-        await asyncio.gather(*(one(st) for st in due))
+        self._pending = []
+        try:
+            await asyncio.gather(*(one(st) for st in due))
+        finally:
+            pending, self._pending = self._pending, []
+            await self._run_db(self._db().save_feed_states, pending)
         next_at = await self.next_poll_at()
         return RoundResult(polled=total, new=counters["new"], not_modified=counters["not_modified"],
                            errors=counters["errors"], skipped=skipped, seconds=time.monotonic() - started,
@@ -284,10 +292,7 @@ class Poller:
             message = f"internal error: {type(exc).__name__}: {str(exc)[:200]}"
             state = replace(st, last_result="error", last_error=message, failures=failures, last_polled_at=now,
                             next_poll_at=now + timedelta(seconds=delay), next_poll_why=why)
-            try:
-                await self._run_db(self._db().save_feed_state, state)
-            except Exception:  # noqa: BLE001, S110 - the round goes on; the feed is retried next time
-                pass
+            self._pending.append((state, None))
             return FeedOutcome(st.url, name, "error", error=message)
 
     async def _handle(self, st: FeedState, fetched: FetchResult, interval: float, name: str, now: datetime,
@@ -305,7 +310,7 @@ class Poller:
             if fetched.error_kind == "gone":
                 state = replace(base, last_result="gone", last_error=fetched.error, failures=failures, retired=True,
                                 next_poll_at=None, next_poll_why="410 Gone: retired, no longer polled")
-                await self._run_db(self._db().save_feed_state, state, moved_from)
+                self._pending.append((state, moved_from))
                 return FeedOutcome(url, name, "gone", error=fetched.error)
             if fetched.error_kind == "throttled" and fetched.retry_after is not None:
                 delay = max(fetched.retry_after, 1.0)
@@ -316,14 +321,14 @@ class Poller:
                 result = "throttled" if fetched.error_kind == "throttled" else "error"
             state = replace(base, last_result=result, last_error=fetched.error, failures=failures,
                             next_poll_at=now + timedelta(seconds=delay), next_poll_why=why)
-            await self._run_db(self._db().save_feed_state, state, moved_from)
+            self._pending.append((state, moved_from))
             return FeedOutcome(url, name, result, error=fetched.error)
 
         if fetched.not_modified:
             delay, why = schedule_success(interval, fetched.max_age, None)
             state = replace(base, last_result="not-modified", last_error=None, failures=0,
                             next_poll_at=now + timedelta(seconds=delay * (1 + jitter)), next_poll_why=why)
-            await self._run_db(self._db().save_feed_state, state, moved_from)
+            self._pending.append((state, moved_from))
             return FeedOutcome(url, name, "not-modified")
 
         assert fetched.body is not None
@@ -335,7 +340,7 @@ class Poller:
             # The old validators stay: this body was not stored, so the next poll must fetch it again.
             state = replace(base, last_result="error", last_error=parsed, failures=failures,
                             next_poll_at=now + timedelta(seconds=delay), next_poll_why=why)
-            await self._run_db(self._db().save_feed_state, state, moved_from)
+            self._pending.append((state, moved_from))
             return FeedOutcome(url, name, "error", error=parsed)
 
         stories = [replace(s, feed_url=url) for s in parsed.stories]

@@ -220,6 +220,14 @@ class Store:
         with self.transaction() as conn:
             self._write_feed_state(conn, state, 0, moved_from)
 
+    def save_feed_states(self, states: Sequence[tuple[FeedState, str | None]]) -> None:
+        """Many feeds' states (304s, errors) in one transaction: a round of 500 304s is one commit."""
+        if not states:
+            return
+        with self.transaction() as conn:
+            for state, moved_from in states:
+                self._write_feed_state(conn, state, 0, moved_from)
+
     def save_feed_result(
         self,
         state: FeedState,
