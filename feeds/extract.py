@@ -306,7 +306,8 @@ _STAGE_CUES: dict[str, str] = {
     ),
     "implementing": (
         r"\b(?:began|begun|begin|begins|started|starts|start)\s+(?:officially\s+)?(?:implement\w*|"
-        r"transfers?|deportations?|flights?|sending|receiving|returns?)\b|\bimplement(?:ed|ing|ation)\b"
+        r"transfers?|deportations?|flights?|sending|receiving|returns?|transferring|deporting|moving|"
+        r"flying|relocating|returning|taking\s+in|housing|detaining)\b|\bimplement(?:ed|ing|ation)\b"
         r"|\bfirst\s+(?:\w+\s+)?(?:flights?|transfers?|arrivals?|deportees|group|batch|individual|"
         r"migrants|plane|returns?)\b|\barriv(?:ed|al|als|es)\b|\bbatch(?:es)?\b"
         rf"|\b(?:received|receives|receiving|took\s+in|has\s+taken\s+in)\s+{_W}{{0,5}}"
@@ -734,13 +735,13 @@ _KNOWN_SPEAKERS: tuple[tuple[str, str], ...] = (
     (r"Supreme\s+Court|Court\s+of\s+Appeal|High\s+Court|Court\s+of\s+Justice(?:\s+of\s+the\s+European\s+"
      r"Union)?|appeals\s+court|federal\s+court|district\s+court|[Cc]onstitutional\s+[Cc]ourt|tribunal"
      r"|[Jj]udges?(?:\s+[A-Z][a-z]+){0,2}", "=COURT"),
-    (r"(?:(?:human|migrant|refugee|civil)\s+)?rights\s+(?:groups?|organi[sz]ations?|campaigners|activists|"
+    (r"(?i:(?:(?:human|migrant|refugee|civil)\s+)?rights\s+(?:groups?|organi[sz]ations?|campaigners|activists|"
      r"advocates|defenders|watchdogs?|lawyers|experts|NGOs)|[Hh]uman\s+rights\s+(?:groups|organi[sz]ations|"
      r"campaigners|activists|advocates|lawyers|experts|defenders|watchdogs?)|NGOs|non-governmental\s+"
      r"organi[sz]ations|aid\s+(?:groups|agencies|organi[sz]ations|workers)|charities|campaigners|activists|"
      r"advocacy\s+groups|civil\s+society(?:\s+(?:groups|organi[sz]ations))?|refugee\s+(?:groups|charities|"
      r"advocates|organi[sz]ations|lawyers)|humanitarian\s+(?:groups|organi[sz]ations|agencies)|lawyers|"
-     r"attorneys|legal\s+experts|immigration\s+lawyers|advocates|rights\s+watchdog", "=GROUP"),
+     r"attorneys|legal\s+experts|immigration\s+lawyers|advocates|rights\s+watchdog)", "=GROUP"),
 )
 _SPEAKER_RE = re.compile(
     r"\b(?=[A-Za-zÉé])(?:" + "|".join(f"(?P<k{n}>{rx})" for n, (rx, _) in enumerate(_KNOWN_SPEAKERS)) + ")"

@@ -209,7 +209,7 @@ def _anchor(index: CatalogueIndex, agreement_id: str, named: _Named) -> tuple[in
     if alias or (has_first and (has_rest or not rest)) and (rest or keyword):
         return 2, keyword
     if has_first or has_rest:
-        if keyword and (has_rest or not rest):
+        if keyword:  # a keyword names the deal itself ("camps in Albania" swallows "Albania")
             return 2, keyword
         return 1, keyword
     return 0, keyword

@@ -1,0 +1,247 @@
+"""Facts with evidence: money in every format, stages, warnings and denials, timeline conflicts.
+
+Every story here is written for the test.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from feeds.agreements import Catalogue, load_catalogue
+from feeds.analyze import Analyzer
+from feeds.extract import parse_money
+from feeds.models import Analysis, Story
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer(load_catalogue())
+
+
+def run(analyzer: Analyzer, text: str, title: str = "") -> Analysis:
+    return analyzer.analyze(Story(id="t", title=title, text=text))
+
+
+def amounts(text: str) -> list[tuple[float, str | None]]:
+    return [(m.amount, m.currency) for m in parse_money(text) if not m.conversion]
+
+
+class TestParseMoney:
+    @pytest.mark.parametrize("text,amount,currency", [
+        ("£50m", 50e6, "GBP"),
+        ("50 million pounds", 50e6, "GBP"),
+        ("$6 million", 6e6, "USD"),
+        ("€105m", 105e6, "EUR"),
+        ("A$408 million", 408e6, "AUD"),
+        ("AU$70m", 70e6, "AUD"),
+        ("1.2bn euros", 1.2e9, "EUR"),
+        ("US$12,000", 12_000, "USD"),
+        ("AUD 40m", 40e6, "AUD"),
+        ("€3 billion", 3e9, "EUR"),
+        ("£1.8bn", 1.8e9, "GBP"),
+        ("120 million euros", 120e6, "EUR"),
+        ("5 billion dollars", 5e9, "USD"),
+        ("£140,000", 140_000, "GBP"),
+        ("USD 6 million", 6e6, "USD"),
+        ("EUR 105 million", 105e6, "EUR"),
+        ("£370 million", 370e6, "GBP"),
+        ("$2.5 billion", 2.5e9, "USD"),
+        ("20 million Rwandan francs", 20e6, "RWF"),
+        ("£240mn", 240e6, "GBP"),
+    ])
+    def test_formats(self, text: str, amount: float, currency: str) -> None:
+        found = parse_money(f"The figure was {text} in all.")
+        assert len(found) == 1
+        assert found[0].amount == pytest.approx(amount)
+        assert found[0].currency == currency
+
+    def test_bare_scale_has_no_currency(self) -> None:
+        found = parse_money("Britain pays Rwanda 126mln for the scheme")
+        assert [(m.amount, m.currency) for m in found] == [(126e6, None)]
+
+    def test_bare_dollar_is_not_explicit(self) -> None:
+        (dollar,) = parse_money("It cost $55m.")
+        assert dollar.currency == "USD" and dollar.explicit is False
+        (us,) = parse_money("It cost US$55m.")
+        assert us.explicit is True
+
+    def test_parenthesised_conversion_is_flagged(self) -> None:
+        found = parse_money("Kigali wants 50 million pounds ($66m) back.")
+        assert [(m.amount, m.currency, m.conversion) for m in found] == [
+            (50e6, "GBP", False), (66e6, "USD", True)]
+
+    def test_or_about_conversion(self) -> None:
+        assert amounts("a pledge of €150 million, or about $163 million, for border control") == [(150e6, "EUR")]
+
+    def test_two_sums_in_one_currency_are_two(self) -> None:
+        assert amounts("£100m in April and £50m in May") == [(100e6, "GBP"), (50e6, "GBP")]
+
+    def test_range_shares_its_scale(self) -> None:
+        assert amounts("between £6 and £8 million") == [(6e6, "GBP"), (8e6, "GBP")]
+
+    def test_not_money(self) -> None:
+        assert parse_money("Up to 250 people were moved in 2025, and 30,000 beds are planned.") == []
+
+    def test_offsets_index_the_text(self) -> None:
+        text = "They paid €105m last year."
+        (m,) = parse_money(text)
+        assert text[m.start : m.end] == "€105m"
+
+
+class TestPayments:
+    def test_claimed_with_conversion(self, analyzer: Analyzer) -> None:
+        text = ("Britain abandoned its plan to deport asylum seekers to Rwanda last year. "
+                "Kigali is now demanding 50 million pounds ($66m) from London over the abandoned scheme.")
+        a = run(analyzer, text)
+        assert [(p.amount, p.currency, p.status) for p in a.payments] == [(50e6, "GBP", "claimed")]
+        (p,) = a.payments
+        assert (p.payer, p.payee) == ("United Kingdom", "Rwanda")
+        assert text[p.evidence.start : p.evidence.end] == p.evidence.sentence
+        assert "demanding" in p.evidence.sentence
+
+    def test_paid_and_pledged(self, analyzer: Analyzer) -> None:
+        text = ("The Home Office has paid Rwanda £240m under the asylum partnership so far. "
+                "A further £50m is due next year, and ministers pledged another £120m once flights to Rwanda begin.")
+        a = run(analyzer, text)
+        got = {(p.amount, p.status) for p in a.payments}
+        assert got == {(240e6, "paid"), (50e6, "owed"), (120e6, "pledged")}
+
+    def test_australian_dollars_from_context(self, analyzer: Analyzer) -> None:
+        text = ("Australia will pay Nauru $400m up front to resettle people released from immigration detention, "
+                "plus $70m annually.")
+        a = run(analyzer, text)
+        assert {(p.amount, p.currency) for p in a.payments} == {(400e6, "AUD"), (70e6, "AUD")}
+        assert {p.kind for p in a.payments} == {"total", "tranche"}
+
+    def test_per_person(self, analyzer: Analyzer) -> None:
+        text = ("Under the deportation deal, Washington will pay Eswatini US$5,000 per person it accepts, "
+                "officials said of the migrants.")
+        (p,) = run(analyzer, text).payments
+        assert (p.amount, p.currency, p.kind) == (5000, "USD", "per-person")
+
+    def test_negation_yields_nothing(self, analyzer: Analyzer) -> None:
+        text = ("Rwanda agreed to receive migrants deported by the US. "
+                "No payment of the $10m discussed has been made, officials in Kigali said.")
+        assert run(analyzer, text).payments == ()
+
+    def test_money_in_a_story_about_no_agreement(self, analyzer: Analyzer) -> None:
+        text = "Tunisia is negotiating a $1.9 billion loan with the IMF, and the EU offered €150m in budget support."
+        assert run(analyzer, text).payments == ()
+
+    def test_euros_pledged_by_the_eu(self, analyzer: Analyzer) -> None:
+        text = ("The European Commission promised Mauritania €210 million to curb migration towards the "
+                "Canary Islands under the new migration partnership.")
+        (p,) = run(analyzer, text).payments
+        assert (p.amount, p.currency, p.payer, p.payee, p.status) == (
+            210e6, "EUR", "European Union", "Mauritania", "pledged")
+
+
+class TestStages:
+    def test_talks_early_stages(self, analyzer: Analyzer) -> None:
+        text = ("Kigali and Washington are in talks about Rwanda taking migrants deported from the US, "
+                "an official said. The discussions are still at an early stage.")
+        assert run(analyzer, text).stage == {"us-rwanda": "negotiating"}
+
+    def test_struck_down_then_cancelled(self, analyzer: Analyzer) -> None:
+        text = ("Britain's plan to send asylum seekers to Rwanda was ruled unlawful by the Supreme Court. "
+                "The new government later scrapped the scheme altogether.")
+        a = run(analyzer, text)
+        assert a.stage["uk-rwanda"] == "cancelled"
+        assert {e.stage for e in a.stages if e.agreement_id == "uk-rwanda"} >= {"struck-down", "cancelled"}
+
+    def test_negated_signing_is_not_signed(self, analyzer: Analyzer) -> None:
+        text = ("Uganda has not signed any agreement with the United States to take in deportees, "
+                "its foreign ministry said.")
+        assert run(analyzer, text).stage.get("us-uganda") != "signed"
+
+    def test_future_signing_is_negotiating(self, analyzer: Analyzer) -> None:
+        text = ("The EU and Egypt are expected to sign a migration partnership next month, "
+                "diplomats in Brussels said.")
+        assert run(analyzer, text).stage == {"eu-egypt": "negotiating"}
+
+    def test_court_blocks_transfers(self, analyzer: Analyzer) -> None:
+        text = ("A court in Rome blocked the transfer of migrants to the centre at Gjadër in Albania, "
+                "ordering the men returned to Italy.")
+        assert run(analyzer, text).stage == {"italy-albania": "legally-challenged"}
+
+    def test_postponed(self, analyzer: Analyzer) -> None:
+        text = "Denmark has put its plan to send asylum seekers to Rwanda on hold, the government said."
+        assert run(analyzer, text).stage == {"denmark-rwanda": "suspended"}
+
+    def test_evidence_offsets(self, analyzer: Analyzer) -> None:
+        text = "Intro sentence here. Italy began transferring migrants to its centres in Albania on Monday."
+        a = run(analyzer, text)
+        (event,) = [e for e in a.stages if e.agreement_id == "italy-albania"]
+        assert text[event.evidence.start : event.evidence.end] == event.evidence.sentence
+
+
+class TestWarnings:
+    def test_unhcr_refoulement_with_denial(self, analyzer: Analyzer) -> None:
+        text = ("Britain wants to send asylum seekers to Rwanda. "
+                "The UN refugee agency warned that people sent to Rwanda could be sent back to the countries "
+                "they escaped. Kigali has rejected the claims.")
+        (w,) = run(analyzer, text).warnings
+        assert w.by == "UNHCR"
+        assert "refoulement" in w.concern
+        assert w.denied_by == "Rwanda"
+        assert w.denial is not None and "rejected" in w.denial.sentence
+
+    def test_rights_groups_and_concerns(self, analyzer: Analyzer) -> None:
+        text = ("Italy has begun moving migrants to camps in Albania. Human rights groups condemned the "
+                "detention conditions and said the men had no access to lawyers.")
+        (w,) = run(analyzer, text).warnings
+        assert w.by == "human rights groups"
+        assert "detention conditions" in w.concern and "due process" in w.concern
+
+    def test_amnesty_via_a_spokesperson(self, analyzer: Analyzer) -> None:
+        text = ('"Sending people to Eswatini puts their lives at risk," said Jane Doe, Amnesty International\'s '
+                "migration researcher, of the US deportations.")
+        (w,) = run(analyzer, text).warnings
+        assert w.by == "Amnesty International" and "danger to life" in w.concern
+
+    def test_court_needs_a_substantive_concern(self, analyzer: Analyzer) -> None:
+        plain = "The Supreme Court ruled the UK's Rwanda deportation plan unlawful."
+        assert run(analyzer, plain).warnings == ()
+        reasoned = ("The Supreme Court ruled the UK's plan to deport asylum seekers to Rwanda unlawful because "
+                    "of a real risk of refoulement.")
+        (w,) = run(analyzer, reasoned).warnings
+        assert w.by == "Supreme Court"
+
+    def test_accused_party_is_not_the_speaker(self, analyzer: Analyzer) -> None:
+        text = ("Rwanda plans to receive deportees from the US. "
+                "Kigali accused Human Rights Watch of bias in its reporting on the deal.")
+        assert run(analyzer, text).warnings == ()
+
+    def test_press_freedom_and_repression(self, analyzer: Analyzer) -> None:
+        text = ("The EU signed its migration memorandum with Tunisia. The European Parliament criticised the "
+                "deal, citing the crackdown on journalists and the jailing of political opponents.")
+        (w,) = run(analyzer, text).warnings
+        assert w.by == "European Parliament"
+        assert "press freedom" in w.concern and "political repression" in w.concern
+
+    def test_no_warnings_without_agreement(self, analyzer: Analyzer) -> None:
+        text = "Amnesty International warned about torture in prisons across the region."
+        assert run(analyzer, text).warnings == ()
+
+
+class TestConflicts:
+    def test_wrong_year_is_flagged(self, analyzer: Analyzer) -> None:
+        text = ("Rwanda once agreed to take asylum seekers from Britain. "
+                "That deal was scrapped by Prime Minister Keir Starmer in 2023.")
+        (c,) = run(analyzer, text).conflicts
+        assert c.agreement_id == "uk-rwanda"
+        assert c.claim == "cancelled in 2023" and "2024" in c.known
+
+    def test_no_year_no_conflict(self, analyzer: Analyzer) -> None:
+        text = ("Rwanda once agreed to take asylum seekers from Britain. "
+                "Labour scrapped the deal in July after winning the election.")
+        assert run(analyzer, text).conflicts == ()
+
+    def test_right_year_no_conflict(self, analyzer: Analyzer) -> None:
+        text = "Britain signed the deal to send asylum seekers to Rwanda in April 2022."
+        assert run(analyzer, text).conflicts == ()
+
+
+def test_catalogue_is_reused(analyzer: Analyzer) -> None:
+    assert isinstance(analyzer.catalogue, Catalogue)
+    assert analyzer.catalogue.index is analyzer.catalogue.index

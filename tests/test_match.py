@@ -1,0 +1,152 @@
+"""Story → agreements: about the agreement, not merely naming its countries. All text here is ours."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from feeds.agreements import BUNDLED, Catalogue, canonical_party, load_catalogue
+from feeds.match import match, split_sentences
+from feeds.models import Agreement, Story
+
+DOMAIN_IDS = {
+    "uk-rwanda", "us-rwanda", "us-el-salvador", "us-libya", "us-guantanamo", "us-south-sudan", "us-eswatini",
+    "us-uganda", "us-ghana", "us-costa-rica", "us-panama", "italy-albania", "eu-tunisia", "eu-turkey",
+    "eu-libya", "eu-mauritania", "eu-egypt", "denmark-rwanda", "israel-rwanda", "australia-nauru",
+    "australia-cambodia",
+}
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+def about(catalogue: Catalogue, text: str, title: str = "") -> tuple[set[str], set[str]]:
+    matches = match(Story(id="t", title=title, text=text), catalogue)
+    return {m.agreement_id for m in matches if m.main}, {m.agreement_id for m in matches if not m.main}
+
+
+class TestCatalogue:
+    def test_every_domain_id_is_bundled(self, catalogue: Catalogue) -> None:
+        assert DOMAIN_IDS <= set(catalogue.ids)
+        assert all(a.bundled for a in BUNDLED)
+
+    def test_timeline_of_uk_rwanda(self, catalogue: Catalogue) -> None:
+        uk = catalogue.get("uk-rwanda")
+        assert uk is not None
+        assert any(t.stage == "cancelled" and t.date.startswith("2024-07") for t in uk.timeline)
+        assert any(t.stage == "struck-down" and t.date == "2023-11-15" for t in uk.timeline)
+
+    def test_user_agreement_added_and_overrides(self) -> None:
+        mine = Agreement(id="us-mexico", title="Remain in Mexico", parties=("USA", "Mexico"),
+                         aliases=("Remain in Mexico",), keywords=("Migrant Protection Protocols",))
+        override = Agreement(id="uk-rwanda", title="Mine", parties=("UK", "Rwanda"))
+        cat = load_catalogue([mine, override])
+        assert cat.get("us-mexico") is not None and cat.get("us-mexico").bundled is False  # type: ignore[union-attr]
+        assert cat.get("uk-rwanda").title == "Mine"  # type: ignore[union-attr]
+        assert len(cat) == len(BUNDLED) + 1
+
+    def test_canonical_party(self) -> None:
+        assert canonical_party("UK") == canonical_party("Britain") == "United Kingdom"
+        assert canonical_party("U.S.") == "United States"
+        assert canonical_party("Atlantis") == "Atlantis"
+
+    def test_catalogue_pickles_without_its_index(self, catalogue: Catalogue) -> None:
+        catalogue.index  # noqa: B018 - built
+        clone = pickle.loads(pickle.dumps(catalogue))
+        assert clone.ids == catalogue.ids
+        assert about(clone, "Britain will send asylum seekers to Rwanda, the Home Office said.")[0] == {"uk-rwanda"}
+
+
+class TestAbout:
+    def test_parties_with_a_migration_cue(self, catalogue: Catalogue) -> None:
+        main, _ = about(catalogue, "Ministers in London confirmed that the first asylum seekers would be "
+                                   "flown to Kigali under the partnership with Rwanda signed by Britain.")
+        assert main == {"uk-rwanda"}
+
+    def test_alias_alone_is_enough(self, catalogue: Catalogue) -> None:
+        main, _ = about(catalogue, "Guards at CECOT refused to let lawyers see the deportees held there for weeks.")
+        assert "us-el-salvador" in main
+
+    def test_italy_albania_by_place_names(self, catalogue: Catalogue) -> None:
+        main, _ = about(catalogue, "Boats carrying men rescued at sea docked at Shengjin, and the migrants "
+                                   "were bussed to the camp at Gjadër.")
+        assert main == {"italy-albania"}
+
+    def test_offshore_processing(self, catalogue: Catalogue) -> None:
+        main, _ = about(catalogue, "Canberra said offshore processing on Nauru would continue for people "
+                                   "arriving by boat, despite the cost to Australian taxpayers.")
+        assert main == {"australia-nauru"}
+
+    def test_a_list_of_deals_in_a_deportation_story(self, catalogue: Catalogue) -> None:
+        main, _ = about(catalogue, "The administration has already sent deportees to third countries. "
+                                   "Washington has similar agreements with Uganda, Ghana and Eswatini.")
+        assert {"us-uganda", "us-ghana", "us-eswatini"} <= main
+
+    def test_user_agreement_matches_like_a_bundled_one(self) -> None:
+        cat = load_catalogue([Agreement(id="uk-albania", title="UK–Albania returns", parties=("Britain", "Albania"),
+                                        aliases=("Albania returns deal",), bundled=False)])
+        main, _ = about(cat, "The UK flew 40 Albanian migrants home on Tuesday under its returns agreement "
+                             "with Tirana, the Home Office said.")
+        assert "uk-albania" in main
+
+
+class TestNotAbout:
+    """Stories that name the countries, money or migration without concerning any agreement."""
+
+    @pytest.mark.parametrize("title,text", [
+        ("Rwanda's national airline joins football sponsorship",
+         "Rwanda agreed a sponsorship deal with a London football club on Friday to promote tourism. "
+         "The club will wear the Visit Rwanda logo on its sleeves for three seasons, worth £10m a year."),
+        ("Net migration to the UK falls",
+         "Net migration to Britain fell to 431,000 last year, the Office for National Statistics said. "
+         "The fall was driven by fewer student visas, the UK government said."),
+        ("Immigration court backlog grows",
+         "The backlog in US immigration courts passed three million cases this year. "
+         "Judges in Washington said the number of asylum hearings had doubled since 2020."),
+        ("IMF reaches staff-level agreement with Tunisia",
+         "The IMF and Tunisia reached a staff-level agreement on a $1.9 billion loan, officials in Tunis said. "
+         "The European Union welcomed the deal, which still needs board approval."),
+        ("El Salvador bond deal",
+         "El Salvador agreed a $1.4 billion programme with the IMF in Washington on Wednesday. "
+         "Bukele's government will scale back its bitcoin purchases under the agreement."),
+        ("Nauru signs security treaty",
+         "Australia and Nauru signed a security treaty pledging A$100 million in budget support. "
+         "The treaty lets Canberra veto other countries' security deals with the island."),
+    ])
+    def test_matches_nothing(self, catalogue: Catalogue, title: str, text: str) -> None:
+        main, _ = about(catalogue, text, title)
+        assert main == set()
+
+
+class TestMainAndMention:
+    def test_passing_mention(self, catalogue: Catalogue) -> None:
+        text = ("Rwanda's government says talks with the United States on receiving deported migrants are "
+                "in the early stages. Officials in Kigali said deportees from the US would get housing. "
+                "Washington is also reported to be considering Libya as a destination.")
+        main, mentioned = about(catalogue, text, "Rwanda in talks to take US deportees")
+        assert "us-rwanda" in main
+        assert "us-libya" in mentioned
+
+    def test_title_counts(self, catalogue: Catalogue) -> None:
+        main, _ = about(catalogue, "Officials gave no timetable for the plan.",
+                        "Denmark and Rwanda discuss asylum transfers")
+        assert main == {"denmark-rwanda"}
+
+
+class TestSentences:
+    def test_abbreviations_do_not_split(self) -> None:
+        text = "The U.S. and Mr. Smith agreed. Then the U.K. Home Office said no.\nNew line here."
+        spans = split_sentences(text)
+        assert [text[a:b] for a, b in spans] == [
+            "The U.S. and Mr. Smith agreed.", "Then the U.K. Home Office said no.", "New line here."]
+
+    def test_quotes_end_sentences(self) -> None:
+        text = '"We are talking," he said. "Nothing is signed." Officials agreed.'
+        assert len(split_sentences(text)) == 3
+
+    def test_empty(self) -> None:
+        assert split_sentences("") == []
+        assert match(Story(id="x", title="", text=""), load_catalogue()) == []
