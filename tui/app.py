@@ -53,7 +53,7 @@ HERE = Path(__file__).parent
 INBOX_PAGE = 300
 FAST_FIRST_ABOVE = 5_000  # stories; above this the first load shows the newest ones' page first
 LEDGER_PAGE = 200
-MAX_NOTIFICATIONS = 8  # per round; the rest are summed up in one more
+MAX_NOTIFICATIONS = 3  # per round; the rest are summed up in one more
 MIN_POLL_DELAY = 5.0
 PREVIEW_DELAY = 0.05
 
@@ -823,8 +823,26 @@ class MigwatchApp(App[int]):
         self.query_one("#status", StatusLine).show(parts)
 
 
+def _start_forkserver() -> None:
+    """Start multiprocessing's fork server while stdio are still the real terminal.
+
+    Under a running Textual app sys.stderr is a capture object without a usable fileno, and starting the
+    fork server then fails ("bad value(s) in fds_to_keep"); the poller's process pool reuses this server.
+    """
+    import multiprocessing
+
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        from multiprocessing import forkserver
+
+        try:
+            forkserver.ensure_running()
+        except (OSError, ValueError):
+            pass
+
+
 def run_dashboard(settings: Settings, db_path: Path, *, demo: bool = False) -> int:
     """The `migwatch` dashboard; returns the exit code."""
+    _start_forkserver()
     app = MigwatchApp(settings, db_path, demo=demo)
     result = app.run()
     if app.return_code not in (None, 0):

@@ -365,7 +365,7 @@ _STAGE_STYLES = {"exploratory": "cyan", "negotiating": "cyan", "signed": "green"
 
 
 class PaymentsTable(LedgerTable):
-    COLUMNS = (("Payment", "payment", 24, True), ("Agreement", "agreement", 10, False), ("Source", "source", 6, True))
+    COLUMNS = (("Payment", "payment", 24, True), ("Agreement", "agreement", 10, False), ("Source", "source", 10, False))
 
     def row_cells(self, item: object) -> tuple[str, str, tuple[Text, ...]]:
         r: LedgerRow = item  # type: ignore[assignment]
