@@ -183,7 +183,7 @@ def _clause_before(sentence: str, pos: int, limit: int = 60) -> str:
 _DEFINITE_DEAL = re.compile(
     r"\b(?:the|that|this|its|their|such\s+a|the\s+\w+)\s+(?:deal|agreement|plan|scheme|arrangement|talks|"
     r"negotiations|discussions|memorandum|MoU|partnership|pact|treaty|accord|policy|proposal|protocol|"
-    r"initiative|programme|program|framework|declaration)\b",
+    r"initiative|programme|program|framework|declaration|flights?|deportations|transfers|removals)\b",
     re.IGNORECASE,
 )
 
@@ -317,7 +317,7 @@ _STAGE_CUES: dict[str, str] = {
         r"detainees|members|refugees|them)\b"
         r"|\b(?:sent|flown|transferred|deported|relocated|moved|taken)\s+(?:directly\s+|immediately\s+)?"
         r"(?:to|into)\b(?=[^.]*\b\d)"
-        r"|\b(?:are|were|being|remain|remained)\s+(?:\w+\s+)?(?:held|detained|housed|jailed)\b"
+        r"|\b(?:are|were|being|been|remain|remained)\s+(?:\w+\s+)?(?:held|detained|housed|jailed)\b"
         r"|\bdetaining\s+\d|\bcontinu(?:ed|es|e|ing)\s+(?:\w+\s+){0,3}(?:policy|transfers|deportations|"
         r"interceptions|intercepting|returning|support|funding|flights)\b"
         rf"|\bprovided\s+{_W}{{0,4}}(?:support|funding|equipment|training|vessels|boats)\b|\banniversary\b"
@@ -558,7 +558,7 @@ _FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.I)
 _TO = re.compile(r"\b(?:to|for)\s+(?:the\s+)?$", re.I)
 _SUBJECT_VERBS = re.compile(
     r"\b(?:pa(?:y|ys|id|ying)|pledg\w+|promis\w+|commit\w+|spen[dt]\w*|gave|give[ns]?|wired|offer\w*|"
-    r"provid\w+|fund\w*|owes?|agreed)\b", re.I)
+    r"provid\w+|fund\w*|owes?)\b", re.I)
 _RECEIVE_VERBS = re.compile(r"\b(?:receiv\w+|seek\w*|sought|demand\w*|claim\w*|get|gets|got|wants?|asking|"
                             r"asked)\b", re.I)
 
@@ -634,8 +634,17 @@ def extract_payments(doc: Doc) -> list[Payment]:
     return out
 
 
+_DEAL_VALUE = re.compile(r"\s*(?:[\w-]+\s+){0,2}(?:deal|partnership|package|agreement|programme|plan|pact|"
+                         r"fund|facility|envelope|memorandum|treaty)\b", re.I)
+
+
 def _status(sentence: str, s: int, e: int) -> str:
     best: tuple[float, str] | None = None
+    if _DEAL_VALUE.match(sentence, e):
+        # "a €7.4 billion partnership": the value of a deal, promised rather than paid
+        before = sentence[max(0, s - 25) : s]
+        if not re.search(r"\b(?:paid|spent|received|cost)\b", before, re.I):
+            return "pledged"
     for status, rx in _STATUS_CUES:
         for m in rx.finditer(sentence):
             if m.start() < s:
@@ -752,6 +761,12 @@ _ORG_SUFFIX = re.compile(
     r"Trust|Society)\b"
 )
 _NOT_ORG = re.compile(r"^(?:European|Senate|Security|Department|Ministry|White|National\s+Security)\b")
+_APPOSITIVE_ORG = re.compile(
+    r"\b([A-Z][\w’'&-]+(?:\s+[A-Z][\w’'&-]+){0,3}),\s+(an?\s+(?:[\w-]+\s+){0,4}?(?:charity|NGO|"
+    r"non-governmental\s+organi[sz]ation|(?:rights|advocacy|campaign|aid|humanitarian|legal|watchdog)\s+"
+    r"(?:group|organi[sz]ation|charity|body)|organi[sz]ation|watchdog|monitor|think\s+tank|rights\s+group))\b"
+)
+_STATE_WORDS = frozenset(form for forms, _ in COUNTRIES.values() for form in forms) | frozenset(COUNTRIES)
 _CONJOINED = re.compile(r"^(?:\s*\([A-Z]{2,}\))?\s*(?:and|,)\s+([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,3})")
 _PERSON_EXPERT = re.compile(
     r"\b([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){1,2}),\s+(?:a|an|the)?\s*(?:[\w’'-]+\s+){0,6}?"
@@ -790,9 +805,11 @@ _CONCERNS: tuple[tuple[str, str, bool], ...] = (
     ("torture and abuse", r"tortur\w*|abus(?:e|es|ed|ive)|mistreat\w*|ill-treat\w*|sexual\s+violence|rape|"
      r"enforced\s+disappearances?|disappeared|beaten|beatings|violence|exploitation|harrowing", True),
     ("due process", r"due\s+process|legal\s+safeguards?|access\s+to\s+(?:lawyers|legal|justice|asylum)|"
-     r"fair\s+(?:hearing|trial|procedure)|opportunity\s+to\s+challenge|without\s+(?:a\s+)?(?:hearing|"
+     r"fair\s+(?:hearing|trial|procedure)|opportunity\s+to\s+challenge|incommunicado|"
+     r"without\s+(?:a\s+)?(?:hearing|"
      r"trial)|right\s+to\s+appeal|arbitrar\w+|meaningful\s+opportunity", True),
     ("political repression", r"political\s+(?:opponents|repression|prisoners|dissent)|repress\w*|"
+     r"jail\w*\s+(?:\w+\s+)?(?:critics|opponents|journalists|activists|dissidents)|"
      r"crack(?:ing)?\s+down\s+on|crackdown|dissidents?|judicial\s+independence|authoritarian\w*", True),
     ("press freedom", r"press\s+freedom|freedom\s+of\s+(?:the\s+press|expression|speech)|media\s+freedom|"
      r"journalists", True),
@@ -856,6 +873,14 @@ def _speakers(sentence: str) -> list[_Speaker]:
             if any(sp.start <= m.start(1) < sp.end for sp in found):
                 continue
             found.append(_Speaker(m.group(1), "person", m.start(1), m.end(1)))
+    # "ActionAid, a charity that …", "Cristosal, a Salvadoran human rights organisation, said": the name
+    # before the appositive is the speaker, not the common noun inside it.
+    for m in _APPOSITIVE_ORG.finditer(sentence):
+        name = m.group(1)
+        if _NOT_ORG.match(name) or name in _STATE_WORDS:
+            continue
+        found = [sp for sp in found if not (m.start(2) <= sp.start < m.end(2))]
+        found.append(_Speaker(name, "org", m.start(1), m.end(1)))
     found.sort(key=lambda sp: sp.start)
     return found
 

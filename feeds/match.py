@@ -49,7 +49,7 @@ TRANSFER_CUE = re.compile(
 DEAL_WORD = re.compile(
     r"\b(?:deals?|agreements?|accords?|memorand(?:um|a)|MoUs?|pacts?|treaty|treaties|partnerships?|"
     r"arrangements?|protocol|scheme|plans?|programmes?|policy|talks|negotiations?|declaration|"
-    r"framework|understanding|cooperation|joint\s+statement)\b",
+    r"framework|understanding|cooperation|joint\s+statement|paid|pays?|payments?|funding|funds)\b",
     re.IGNORECASE,
 )
 # "a similar deal", "such agreements": the deal is likened to the migration deal the story is about.
