@@ -388,8 +388,10 @@ class CatalogueIndex:
             first_run = _LETTERS.search(surface)
             if first_run:
                 by_first.setdefault(first_run.group(0).lower(), []).append(surface)
-        self.by_first: dict[str, tuple[re.Pattern[str], ...]] = {
-            key: tuple(re.compile(patterns[s]) for s in sorted(forms, key=len, reverse=True))
+        self.by_first: dict[str, tuple[tuple[re.Pattern[str], tuple[tuple[str, str], ...]], ...]] = {
+            key: tuple(
+                (re.compile(patterns[s]), self.targets[_norm(s)]) for s in sorted(forms, key=len, reverse=True)
+            )
             for key, forms in by_first.items()
         }
         self.by_party: dict[str, tuple[str, ...]] = {}
@@ -401,8 +403,9 @@ class CatalogueIndex:
     def lookup(self, surface: str) -> tuple[tuple[str, str], ...]:
         return self.targets.get(_norm(surface), ())
 
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        """Every non-overlapping party form, alias or keyword in `text`, longest at each place."""
+    def finditer(self, text: str) -> Iterator[tuple[re.Match[str], tuple[tuple[str, str], ...]]]:
+        """Every non-overlapping party form, alias or keyword in `text`, longest at each place, with what
+        it names."""
         by_first = self.by_first
         end = -1
         for run in _LETTERS.finditer(text):
@@ -412,11 +415,11 @@ class CatalogueIndex:
             candidates = by_first.get(run.group(0).lower())
             if not candidates:
                 continue
-            for pattern in candidates:
+            for pattern, targets in candidates:
                 m = pattern.match(text, start)
                 if m:
                     end = m.end()
-                    yield m
+                    yield m, targets
                     break
 
 

@@ -51,8 +51,9 @@ _COUNTRY_WORDS = frozenset(
 ) | frozenset(w.lower() for name in COUNTRIES for w in name.split())
 
 
-def _hash32(data: bytes) -> int:
-    return zlib.crc32(data) & 0xFFFFFFFF
+# zlib.crc32 is unsigned 32-bit and stable across processes (unlike hash()); passed to datasketch as is,
+# a C function, since it is called once per shingle.
+_hash32 = zlib.crc32
 
 
 def _shingles(text: str) -> list[bytes]:
@@ -94,13 +95,13 @@ def _minhash(num_perm: int, seed: int):  # type: ignore[no-untyped-def]
     key = (num_perm, seed)
     cached = _PERMUTATIONS.get(key)
     if cached is None:
-        first = MinHash(num_perm=num_perm, seed=seed, hashfunc=_hash32)
+        first = MinHash(num_perm=num_perm, seed=seed, hashfunc=zlib.crc32)
         _PERMUTATIONS[key] = (first.permutations, getattr(first, "scheme", None))
         return first
     permutations, scheme = cached  # type: ignore[misc]
     if scheme is None:  # datasketch < 2 has no schemes
-        return MinHash(num_perm=num_perm, seed=seed, hashfunc=_hash32, permutations=permutations)
-    return MinHash(num_perm=num_perm, seed=seed, hashfunc=_hash32, permutations=permutations, scheme=scheme)
+        return MinHash(num_perm=num_perm, seed=seed, hashfunc=zlib.crc32, permutations=permutations)
+    return MinHash(num_perm=num_perm, seed=seed, hashfunc=zlib.crc32, permutations=permutations, scheme=scheme)
 
 
 def fingerprint(story: Story, analysis: Analysis) -> bytes:

@@ -522,7 +522,7 @@ def _month_year(date: str) -> str:
 # ---------------------------------------------------------------------------------------------- payments
 
 _PAY_CONTEXT = re.compile(
-    r"\b(?:pa(?:y|id|ys|ying|yment|yments)|fund\w*|financ\w*|aid|support|pledg\w*|promis\w*|commit\w*|"
+    r"\b(?=[a-z])(?:pa(?:y|id|ys|ying|yment|yments)|fund\w*|financ\w*|aid|support|pledg\w*|promis\w*|commit\w*|"
     r"costs?|costing|spen[dt]\w*|worth|budget\w*|package|envelope|instal+ments?|tranches?|wired?|"
     r"disburs\w*|transfer\w*|ow(?:e|es|ed|ing)|debt|seek\w*|sought|demand\w*|compensat\w*|grants?|"
     r"money|deal|agreement|contract\w*|allocat\w*|earmark\w*|bill|price|receiv\w*|given|gave|offer\w*|"
@@ -774,7 +774,7 @@ _PERSON_EXPERT = re.compile(
     r"director|founder|scholar|academic)\b"
 )
 _SPEECH = re.compile(
-    r"\b(?:warn\w*|caution\w*|condemn\w*|critici[sz]\w*|denounc\w*|decr(?:y|ied|ies)|slam\w*|blast\w*|"
+    r"\b(?=[a-z])(?:warn\w*|caution\w*|condemn\w*|critici[sz]\w*|denounc\w*|decr(?:y|ied|ies)|slam\w*|blast\w*|"
     r"urg(?:e|ed|es|ing)|call(?:ed|s|ing)?\s+(?:on|for)|concern\w*|alarm\w*|fear\w*|accus\w*|"
     r"raised?|rais(?:es|ing)|voic\w+|sa(?:id|ys|ying)|stated|told|argu\w*|describ\w+|report\w*|"
     r"document\w*|found|finds|echo\w*|question\w*|oppos\w*|object\w*|protest\w*|according\s+to|"
@@ -783,7 +783,7 @@ _SPEECH = re.compile(
     re.IGNORECASE,
 )
 _STRONG_SPEECH = re.compile(
-    r"\b(?:warn\w*|condemn\w*|critici[sz]\w*|denounc\w*|decr(?:y|ied|ies)|slam\w*|urg(?:e|ed|es|ing)|"
+    r"\b(?=[a-z])(?:warn\w*|condemn\w*|critici[sz]\w*|denounc\w*|decr(?:y|ied|ies)|slam\w*|urg(?:e|ed|es|ing)|"
     r"call(?:ed|s|ing)?\s+on|alarm\w*|raised?\s+(?:\w+\s+){0,2}concerns?|voic\w+\s+(?:\w+\s+){0,2}concerns?)\b",
     re.IGNORECASE,
 )
@@ -827,7 +827,7 @@ _CONCERN_RE = re.compile(
     r"\b(?=[a-z])(?:" + "|".join(f"(?P<c{n}>{rx})" for n, (_, rx, _s) in enumerate(_CONCERNS)) + ")", re.I
 )
 _DENIAL = re.compile(
-    r"\b(?:den(?:y|ies|ied|ying)|reject\w*|dismiss\w*|refut\w*|rebuff\w*|disput\w*|contest\w*)\s+"
+    r"\b(?=[a-z])(?:den(?:y|ies|ied|ying)|reject\w*|dismiss\w*|refut\w*|rebuff\w*|disput\w*|contest\w*)\s+"
     r"(?:\w+\s+){0,3}?(?:the\s+|these\s+|those\s+|such\s+|all\s+|any\s+)?(?:allegations?|claims?|"
     r"accusations?|reports?|charges?|criticism|concerns|findings|assertions?)\b"
     r"|\b(?:called|calling|dismissed)\s+(?:\w+\s+){0,3}(?:lies|false|untrue|fake\s+news|baseless)\b",

@@ -31,7 +31,7 @@ _LAST_TOKEN = re.compile(r"(\S+)\s*$")
 _INITIALS = re.compile(r"(?:[A-Za-z]\.){2,}[\"”’')\]]*$|^[A-Z]\.$")
 
 MIGRATION_CUE = re.compile(
-    r"\b(?:deport\w*|asylum|migrants?|migrations?|immigra\w*|refugees?|expel\w*|expulsions?|"
+    r"\b(?=[a-z])(?:deport\w*|asylum|migrants?|migrations?|immigra\w*|refugees?|expel\w*|expulsions?|"
     r"third[\s-]countr(?:y|ies)[\s-](?:nationals?|deportations?|deal|agreement|arrangement|transfers?)|"
     r"resettle\w*|offshore|aliens|non-?citizens|returnees|detainees|irregular\s+arrivals?|small\s+boats?|"
     r"boat\s+arrivals?|people[\s-]smuggl\w*|smugglers|human\s+trafficking|displaced)\b",
@@ -39,7 +39,7 @@ MIGRATION_CUE = re.compile(
 )
 # Cues that a story is about sending people somewhere, not about migration in general.
 TRANSFER_CUE = re.compile(
-    r"\b(?:deport\w*|expel\w*|expulsions?|offshore|to\s+(?:a\s+)?third[\s-]countr(?:y|ies)|"
+    r"\b(?=[a-z])(?:deport\w*|expel\w*|expulsions?|offshore|to\s+(?:a\s+)?third[\s-]countr(?:y|ies)|"
     r"third[\s-]countr(?:y|ies)\s+(?:nationals?|deportations?|deals?|agreements?|arrangements?|transfers?|"
     r"processing|solution)|"
     r"(?:receive|take\s+in|accept|host|send|sending|transfer\w*|relocat\w*|fly|flown|flights?)\s+"
@@ -47,7 +47,7 @@ TRANSFER_CUE = re.compile(
     re.IGNORECASE,
 )
 DEAL_WORD = re.compile(
-    r"\b(?:deals?|agreements?|accords?|memorand(?:um|a)|MoUs?|pacts?|treaty|treaties|partnerships?|"
+    r"\b(?=[a-z])(?:deals?|agreements?|accords?|memorand(?:um|a)|MoUs?|pacts?|treaty|treaties|partnerships?|"
     r"arrangements?|protocol|scheme|plans?|programmes?|policy|talks|negotiations?|declaration|"
     r"framework|understanding|cooperation|joint\s+statement|paid|pays?|payments?|funding|funds)\b",
     re.IGNORECASE,
@@ -135,8 +135,8 @@ class Doc:
 
 def _hits(index: CatalogueIndex, text: str) -> list[Hit]:
     out: list[Hit] = []
-    for m in index.finditer(text):
-        for kind, key in index.lookup(m.group(0)):
+    for m, targets in index.finditer(text):
+        for kind, key in targets:
             out.append(Hit(m.start(), m.end(), kind, key))
     return out
 
