@@ -581,6 +581,8 @@ def _country_at(hits: list[Hit], a: int, b: int) -> list[Hit]:
 
 
 _DIGIT = re.compile(r"\d")
+# Lenders' money beside a deal ("an $8bn IMF loan") is not the deal's money.
+_NOT_AGREEMENT_MONEY = re.compile(r"\b(?:IMF|International\s+Monetary\s+Fund|World\s+Bank|bailout)\b")
 
 
 def extract_payments(doc: Doc) -> list[Payment]:
@@ -605,6 +607,8 @@ def extract_payments(doc: Doc) -> list[Payment]:
             if money.amount < 1000:
                 continue
             if not _PAY_CONTEXT.search(sentence):
+                continue
+            if _NOT_AGREEMENT_MONEY.search(sentence[max(0, s - 30) : e + 25]):
                 continue
             if _NEGATION.search(before[-45:]) and not re.search(r"\byet\b", before, re.I):
                 continue
@@ -801,7 +805,7 @@ _CONCERNS: tuple[tuple[str, str, bool], ...] = (
     ("detention conditions", r"detention\s+conditions|(?:harsh|poor|unsafe|appalling|dire|prison)\s+"
      r"conditions|conditions\s+(?:for|of|in)\s+\w+|inhumane|degrading|overcrowd\w*|solitary\s+confinement|"
      r"squalid|indefinite(?:ly)?\s+detention|detained\s+indefinitely|arbitrary\s+detention|cruel\w*|"
-     r"detention", True),
+     r"(?:prolonged|mandatory|immigration)\s+detention|detention\s+(?:of\s+)?(?:children|families)", True),
     ("torture and abuse", r"tortur\w*|abus(?:e|es|ed|ive)|mistreat\w*|ill-treat\w*|sexual\s+violence|rape|"
      r"enforced\s+disappearances?|disappeared|beaten|beatings|violence|exploitation|harrowing", True),
     ("due process", r"due\s+process|legal\s+safeguards?|access\s+to\s+(?:lawyers|legal|justice|asylum)|"
@@ -910,7 +914,7 @@ def _concerns(sentence: str, masked: list[tuple[int, int]]) -> list[tuple[str, b
 
 def extract_warnings(doc: Doc) -> list[RightsWarning]:
     """Who warned of what (UNHCR, Amnesty, courts, rights groups …), with denials attached."""
-    if not doc.matched:
+    if not any(m.main for m in doc.matched.values()):
         return []
     merged: dict[str, dict[str, object]] = {}
     order: list[str] = []

@@ -46,6 +46,15 @@ TRANSFER_CUE = re.compile(
     r"(?:\w+\s+){0,3}(?:migrants|deportees|asylum[\s-]seekers|refugees|people))\b",
     re.IGNORECASE,
 )
+# Cues of sending people somewhere or of the asylum system itself, as opposed to migration in general
+# ("refugees sheltering in Uganda", "migration figures"), which needs a deal word beside it to count.
+STRONG_CUE = re.compile(
+    r"\b(?=[a-z])(?:deport\w*|asylum|expel\w*|expulsions?|offshore|resettle\w*|third[\s-]countr\w+|"
+    r"intercept\w*|push-?backs?|aliens|non-?citizens|returnees|detainees|processing\s+cent(?:re|er)s?|"
+    r"(?:return\w*|send|sending|sent|transfer\w*|relocat\w*|flown|fly|receive|take\s+in|accept)\s+"
+    r"(?:\w+\s+){0,3}(?:migrants|refugees|asylum[\s-]seekers|people|deportees))\b",
+    re.IGNORECASE,
+)
 DEAL_WORD = re.compile(
     r"\b(?=[a-z])(?:deals?|agreements?|accords?|memorand(?:um|a)|MoUs?|pacts?|treaty|treaties|partnerships?|"
     r"arrangements?|protocol|scheme|plans?|programmes?|policy|talks|negotiations?|declaration|"
@@ -109,6 +118,7 @@ class Doc:
     title_hits: list[Hit]
     cue: list[bool]  # per sentence: a migration cue
     transfer: list[bool]
+    strong: list[bool]  # per sentence: a strong cue (STRONG_CUE)
     deal: list[bool]
     title_cue: bool
     title_deal: bool
@@ -170,11 +180,13 @@ def prepare(story: Story, catalogue: Catalogue) -> Doc:
     cue = _cues(text, title, starts, n) if n else []
     # every transfer cue sentence is also a migration cue sentence; only those need the second regex
     transfer = [bool(c and TRANSFER_CUE.search(text, a, b)) for c, (a, b) in zip(cue, spans, strict=True)]
+    strong = [bool(c and STRONG_CUE.search(text, a, b)) for c, (a, b) in zip(cue, spans, strict=True)]
     return Doc(
         story=story, text=text, title=title, spans=spans, starts=starts, hits=hits,
         title_hits=_hits(index, title) if title else [],
         cue=cue,
         transfer=transfer,
+        strong=strong,
         deal=_flags(DEAL_WORD, text, starts, n) if n else [],
         title_cue=bool(MIGRATION_CUE.search(title)), title_deal=bool(DEAL_WORD.search(title)),
         index=index,
@@ -252,8 +264,12 @@ def match_story(doc: Doc) -> list[Match]:
             elif level == 1:
                 partial[i].append(agreement_id)
             weight = 0.0
-            if level == 2 and (doc.cue[i] or keyword):
+            # an alias names the deal's own places and schemes, so any migration cue beside it will do
+            alias_here = agreement_id in named[i][1]
+            if level == 2 and (doc.strong[i] or keyword or (doc.cue[i] and (doc.deal[i] or alias_here))):
                 weight = STRONG
+            elif level == 2 and doc.cue[i]:
+                weight = 1.5
             elif level == 2 and doc.deal[i]:
                 # In a story about sending people abroad, the two states and "deal" mean this deal.
                 weight = STRONG if doc_transfer else 1.5 if doc_cues else 0.3
@@ -278,8 +294,11 @@ def match_story(doc: Doc) -> list[Match]:
                             best = (1.0, i)
         # The title says what the story is about.
         title_level, title_keyword = _anchor(index, agreement_id, _named(doc.title_hits))
-        if title_level == 2 and (doc.title_cue or title_keyword):
+        title_strong = bool(STRONG_CUE.search(doc.title)) or (doc.title_cue and doc.title_deal)
+        if title_level == 2 and (title_strong or title_keyword):
             score += STRONG
+        elif title_level == 2 and doc.title_cue:
+            score += 1.0
         elif title_level == 2 and (doc.title_deal or doc_cues):
             score += 1.5 if doc_cues else 0.5
         elif title_level == 1 and doc_cues and score > 0:

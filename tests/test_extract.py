@@ -128,6 +128,12 @@ class TestPayments:
         text = "Tunisia is negotiating a $1.9 billion loan with the IMF, and the EU offered €150m in budget support."
         assert run(analyzer, text).payments == ()
 
+    def test_lenders_money_is_not_the_deals(self, analyzer: Analyzer) -> None:
+        text = ("Egypt secured an $8 billion IMF loan package as the EU announced a €7.4 billion partnership "
+                "covering energy, trade and migration.")
+        a = run(analyzer, text)
+        assert [(p.amount, p.currency, p.status) for p in a.payments] == [(7.4e9, "EUR", "pledged")]
+
     def test_euros_pledged_by_the_eu(self, analyzer: Analyzer) -> None:
         text = ("The European Commission promised Mauritania €210 million to curb migration towards the "
                 "Canary Islands under the new migration partnership.")

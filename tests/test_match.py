@@ -115,6 +115,12 @@ class TestNotAbout:
         ("Nauru signs security treaty",
          "Australia and Nauru signed a security treaty pledging A$100 million in budget support. "
          "The treaty lets Canberra veto other countries' security deals with the island."),
+        ("US aid for refugees in Uganda",
+         "The United States announced $50 million in humanitarian aid for Sudanese refugees sheltering in "
+         "Uganda. Aid workers in Kampala said the camps were full."),
+        ("EU earthquake aid for Turkey",
+         "The European Union pledged €400 million to help Turkey rebuild after the earthquake, which also "
+         "damaged camps housing Syrian refugees."),
     ])
     def test_matches_nothing(self, catalogue: Catalogue, title: str, text: str) -> None:
         main, _ = about(catalogue, text, title)
