@@ -299,8 +299,10 @@ def match_story(doc: Doc) -> list[Match]:
             score += STRONG
         elif title_level == 2 and doc.title_cue:
             score += 1.0
-        elif title_level == 2 and (doc.title_deal or doc_cues):
+        elif title_level == 2 and doc.title_deal:
             score += 1.5 if doc_cues else 0.5
+        elif title_level == 2 and doc_cues:
+            score += 0.5
         elif title_level == 1 and doc_cues and score > 0:
             score += 0.5
         # Spread evidence: both sides in several migration sentences, and the story is about transfers.
