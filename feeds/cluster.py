@@ -21,6 +21,7 @@ import struct
 import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from feeds.agreements import COUNTRIES
 from feeds.models import Analysis, Story
@@ -85,7 +86,7 @@ def _entities(story: Story, analysis: Analysis) -> tuple[set[int], set[int]]:
     return agreements, hashed
 
 
-_PERMUTATIONS: dict[tuple[int, int], object] = {}
+_PERMUTATIONS: dict[tuple[int, int], tuple[Any, str | None]] = {}
 
 
 def _minhash(num_perm: int, seed: int):  # type: ignore[no-untyped-def]
@@ -98,7 +99,7 @@ def _minhash(num_perm: int, seed: int):  # type: ignore[no-untyped-def]
         first = MinHash(num_perm=num_perm, seed=seed, hashfunc=zlib.crc32)
         _PERMUTATIONS[key] = (first.permutations, getattr(first, "scheme", None))
         return first
-    permutations, scheme = cached  # type: ignore[misc]
+    permutations, scheme = cached
     if scheme is None:  # datasketch < 2 has no schemes
         return MinHash(num_perm=num_perm, seed=seed, hashfunc=zlib.crc32, permutations=permutations)
     return MinHash(num_perm=num_perm, seed=seed, hashfunc=zlib.crc32, permutations=permutations, scheme=scheme)

@@ -652,7 +652,7 @@ def _status(sentence: str, s: int, e: int) -> str:
     for status, rx in _STATUS_CUES:
         for m in rx.finditer(sentence):
             if m.start() < s:
-                distance = s - m.end()
+                distance = float(s - m.end())
             elif m.start() >= e:
                 distance = (m.start() - e) * 1.6
             else:
