@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from rich.text import Text
@@ -30,6 +30,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Header
 
 from feeds.config import Settings
@@ -58,67 +59,24 @@ MIN_POLL_DELAY = 5.0
 PREVIEW_DELAY = 0.05
 
 Clock = Callable[[], datetime]
+W = TypeVar("W", bound=Widget)
 PollerFactory = Callable[[Settings, Path, Any], Any]
 
 
 # ------------------------------------------------------------------------------------------- queries
 #
-# Store.inbox() orders by (matched, cluster time, …) with per-row subqueries over every story: ~1 s at
-# 100,000 stories, per page. The dashboard instead fetches the ordering alone (ids, same ORDER BY) once per
-# reload, off the UI thread, and then pages by slicing it and fetching rows by primary key (ms).
-# TODO(store): move these into Store as public API (inbox_ids / inbox_rows); see the final report.
-
-
-def _fts_query(text: str) -> str:
-    words = [w.replace('"', '""') for w in text.split() if w.strip('"')]
-    if not words:
-        return ""
-    parts = [f'"{w}"' for w in words]
-    parts[-1] += "*"
-    return " ".join(parts)
+# The inbox order is an index walk in the store (Store.inbox_ids); the dashboard reads the ordering once
+# per reload, off the UI thread, and pages by slicing it and fetching rows by primary key (ms).
 
 
 def inbox_ids(store: Store, *, agreement: str | None = None, query: str | None = None,
               recent: int | None = None) -> list[str]:
-    """Every inbox story id in Store.inbox()'s order (matched first, clusters together, newest first).
-
-    `recent`: order only the newest N stories (by the `published` index) — a fast first page for start-up,
-    replaced by the full ordering a moment later.
-    """
-    where = ["t.state != 'dismissed'"]
-    params: list[object] = []
-    if recent is not None:
-        where.append("s.rowid IN (SELECT rowid FROM stories ORDER BY published DESC LIMIT ?)")
-        params.append(recent)
-    if agreement:
-        where.append("s.id IN (SELECT story_id FROM matches WHERE agreement_id = ?)")
-        params.append(agreement)
-    if query is not None:
-        fts = _fts_query(query)
-        if not fts:
-            return []
-        where.append("s.rowid IN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?)")
-        params.append(fts)
-    sql = (
-        "SELECT id FROM (SELECT s.id, s.cluster_id, coalesce(s.published, s.first_seen) AS at, "
-        "EXISTS(SELECT 1 FROM matches m WHERE m.story_id = s.id AND m.main = 1) AS matched "
-        "FROM stories s JOIN triage t ON t.story_id = s.id WHERE " + " AND ".join(where) + ") "
-        "ORDER BY matched DESC, max(at) OVER (PARTITION BY cluster_id) DESC, cluster_id, at DESC, id")
-    return [r[0] for r in store.conn.execute(sql, params)]
+    """Inbox ids in order; `recent`: only the first N of that order (a fast first page at start-up)."""
+    return store.inbox_ids(agreement=agreement, query=query, limit=recent if recent is not None else -1)
 
 
 def inbox_rows(store: Store, ids: Sequence[str]) -> list[InboxRow]:
-    """The inbox rows for these ids, in the given order (primary-key lookups)."""
-    from store.store import _INBOX_SELECT
-
-    out: dict[str, InboxRow] = {}
-    for start in range(0, len(ids), 500):
-        part = list(ids[start:start + 500])
-        sql = _INBOX_SELECT + f" WHERE s.id IN ({','.join('?' * len(part))})"
-        for r in store.conn.execute(sql, part):
-            row = store._inbox_row(r)
-            out[row.id] = row
-    return [out[i] for i in ids if i in out]
+    return store.inbox_rows(ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,11 +219,11 @@ class MigwatchApp(App[int]):
 
     @property
     def inbox(self) -> InboxTable:
-        return self.query_one("#inbox", InboxTable)
+        return self.main_query_one("#inbox", InboxTable)
 
     @property
     def preview(self) -> Preview:
-        return self.query_one("#preview", Preview)
+        return self.main_query_one("#preview", Preview)
 
     def on_mount(self) -> None:
         self.loaded = asyncio.Event()
@@ -274,7 +232,7 @@ class MigwatchApp(App[int]):
             self.set_keymap(dict(self.settings.keys))
         self.sub_title = "demo" if self.demo else str(self.db_path)
         for pane_id, label in PANE_NAMES.items():
-            self.query_one(f"#{pane_id}").border_title = Content(label)
+            self.main_query_one(f"#{pane_id}").border_title = Content(label)
         try:
             self.store = Store(self.db_path)
         except StoreError as exc:
@@ -336,8 +294,12 @@ class MigwatchApp(App[int]):
                      len(self.inbox.shown), self._ledger_loaded("#payments"), self._ledger_loaded("#warnings"),
                      inbox, fast_first)
 
+    def main_query_one(self, selector: str, expect_type: type[W] = Widget) -> W:  # type: ignore[assignment]
+        """A widget of the main screen, whatever screen (help, picker, feed health) is on top."""
+        return self.screen_stack[0].query_one(selector, expect_type)
+
     def _ledger_loaded(self, selector: str) -> int:
-        return max(LEDGER_PAGE, self.query_one(selector, LedgerTable).loaded)
+        return max(LEDGER_PAGE, self.main_query_one(selector, LedgerTable).loaded)
 
     @work(group="reload", exit_on_error=False)
     async def _reload(self, generation: int, agreement: str | None, query: str | None, inbox_wanted: int,
@@ -374,9 +336,9 @@ class MigwatchApp(App[int]):
                 if self.inbox.move_to_key(self._select_after_reload):
                     self.preview.story_id = None
                 self._select_after_reload = None
-            self.query_one("#negotiations", NegotiationsTable).show(snap.negotiations, more=False)
-            self.query_one("#payments", PaymentsTable).show(snap.payments, more=snap.more_payments)
-            self.query_one("#warnings", WarningsTable).show(snap.warnings, more=snap.more_warnings)
+            self.main_query_one("#negotiations", NegotiationsTable).show(snap.negotiations, more=False)
+            self.main_query_one("#payments", PaymentsTable).show(snap.payments, more=snap.more_payments)
+            self.main_query_one("#warnings", WarningsTable).show(snap.warnings, more=snap.more_warnings)
             self._update_titles()
             if was_empty or self.preview.story_id is None or self.preview.story_id not in self.inbox.shown:
                 self.show_preview(self.inbox.current_key())
@@ -820,7 +782,7 @@ class MigwatchApp(App[int]):
             parts.append(Text("saving…", style="yellow"))
         elif self._last_saved:
             parts.append(Text(self._last_saved, style="green"))
-        self.query_one("#status", StatusLine).show(parts)
+        self.main_query_one("#status", StatusLine).show(parts)
 
 
 def _start_forkserver() -> None:
