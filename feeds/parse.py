@@ -79,9 +79,27 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
     return _feedparser_parse(body, url, content_type)
 
 
+# Entity declarations whose value refers to another entity: how expansion bombs ("billion laughs") are built.
+# No real feed needs them; expat also stops a bomb, but feedparser's loose fallback then stores "&j;" as text.
+_NESTED_ENTITY = re.compile(rb"<!ENTITY\s+%?\s*[\w.:-]+\s+(?:\"[^\"]*&[\w.:-]+;|'[^']*&[\w.:-]+;)")
+_ENTRY_END = re.compile(rb"</\s*(?:[\w.-]+:)?(?:item|entry)\s*>", re.IGNORECASE)
+_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+
+
+def _root_closed(body: bytes) -> bool:
+    """False when the document stops before its root element's end tag: a truncated body."""
+    text = re.sub(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>", b"", body[:65536], flags=re.DOTALL)
+    m = _ROOT.search(text)
+    if m is None:
+        return True
+    return re.search(rb"</\s*" + re.escape(m.group(1)) + rb"\s*>", body[-4096:]) is not None
+
+
 def _feedparser_parse(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     import feedparser
 
+    if _NESTED_ENTITY.search(body[:262144]):
+        raise NotAFeed("refused: the feed declares nested XML entities (an entity-expansion bomb)")
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
@@ -90,8 +108,17 @@ def _feedparser_parse(body: bytes, url: str, content_type: str | None) -> Parsed
     parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
     entries = parsed.get("entries") or []
     version = parsed.get("version") or ""
+    reason = parsed.get("bozo_exception")
+    if reason is not None and "amplification" in str(reason):
+        raise NotAFeed("refused: entity expansion over the XML parser's limit (an entity-expansion bomb)")
+    truncated = bool(parsed.get("bozo")) and not _root_closed(body)
+    if truncated and entries:
+        # The loose parser still returns the entry the body stopped in, with a cut title or text; stored,
+        # it would keep that cut text for good (the complete one later has the same id). Keep whole entries.
+        entries = entries[:len(_ENTRY_END.findall(body))]
+        if not entries:
+            raise NotAFeed("truncated feed: the body ends before its first complete entry")
     if not entries and not version:
-        reason = parsed.get("bozo_exception")
         head = body[:512].lstrip().lower()
         if head.startswith((b"<!doctype html", b"<html")):
             raise NotAFeed("not a feed: the server sent an HTML page")
