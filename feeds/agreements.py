@@ -19,7 +19,8 @@ COUNTRIES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "United States": (
         ("United States", "U.S.", "US", "USA", "U.S.A.", "America", "American", "Americans", "Washington",
          "Trump administration", "White House", "Trump", "Rubio", "Biden administration",
-         "Department of Homeland Security", "Homeland Security", "DHS", "ICE", "State Department"),
+         "Department of Homeland Security", "Homeland Security", "DHS", "ICE", "State Department",
+         "the administration", "federal judge", "district judge", "Justice Department"),
         "USD",
     ),
     "United Kingdom": (
@@ -155,9 +156,9 @@ BUNDLED: tuple[Agreement, ...] = (
     _a(
         "uk-rwanda", "UK–Rwanda Migration and Economic Development Partnership", ("United Kingdom", "Rwanda"),
         aliases=("Migration and Economic Development Partnership", "MEDP", "Rwanda scheme", "Rwanda plan",
-                 "Rwanda policy", "Safety of Rwanda", "Rwanda bill", "Rwanda Act", "Rwanda deportation",
+                 "Rwanda policy", "Safety of Rwanda", "Rwanda bill", "Rwanda Act",
                  "Economic Transformation and Integration Fund", "ETIF"),
-        keywords=("asylum partnership", "flight to Rwanda", "deportation flight"),
+        keywords=("asylum partnership", "flights to Rwanda", "flight to Rwanda"),
         timeline=(
             _t("2022-04-14", "signed", "Migration and Economic Development Partnership signed"),
             _t("2022-06-14", "legally-challenged", "first flight stopped by the European Court of Human Rights"),
@@ -379,6 +380,20 @@ class CatalogueIndex:
         for country in countries:
             for form in party_forms(country):
                 add(form, ("party", country))
+        # An alias or keyword that names a party ("Libyan coast guard", "flight to Rwanda") names that
+        # party too; and such an alias names the deal itself, not a general idea ("offshore processing").
+        party_res = [(re.compile(form_pattern(f)), c) for c in countries for f in party_forms(c)]
+        self.named_surfaces: set[str] = set()
+        for surface in patterns:
+            key = _norm(surface)
+            target_set = targets[key]
+            if all(kind == "party" for kind, _ in target_set):
+                continue
+            inside = {c for rx, c in party_res if rx.search(surface)}
+            for kind, agreement_id in list(target_set):
+                if kind != "party" and inside & set(self.parties.get(agreement_id, ())):
+                    self.named_surfaces.add(key)
+            target_set.update(("party", c) for c in inside)
         self.targets: dict[str, tuple[tuple[str, str], ...]] = {k: tuple(sorted(v)) for k, v in targets.items()}
         # One big alternation costs milliseconds a story in `re`; instead each form is filed under its
         # first run of letters, and only the forms whose first word is at hand are tried there.
@@ -399,6 +414,10 @@ class CatalogueIndex:
             for party in parties:
                 self.by_party.setdefault(party, ())
                 self.by_party[party] += (agreement_id,)
+
+    def names_party(self, surface: str) -> bool:
+        """Whether an alias or keyword names one of its own agreement's parties ("Rwanda scheme")."""
+        return _norm(surface) in self.named_surfaces
 
     def lookup(self, surface: str) -> tuple[tuple[str, str], ...]:
         return self.targets.get(_norm(surface), ())

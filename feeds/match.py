@@ -34,7 +34,8 @@ MIGRATION_CUE = re.compile(
     r"\b(?=[a-z])(?:deport\w*|asylum|migrants?|migrations?|immigra\w*|refugees?|expel\w*|expulsions?|"
     r"third[\s-]countr(?:y|ies)[\s-](?:nationals?|deportations?|deal|agreement|arrangement|transfers?)|"
     r"resettle\w*|offshore|aliens|non-?citizens|returnees|detainees|irregular\s+arrivals?|small\s+boats?|"
-    r"boat\s+arrivals?|people[\s-]smuggl\w*|smugglers|human\s+trafficking|displaced)\b",
+    r"boat\s+arrivals?|people[\s-]smuggl\w*|smugglers|human\s+trafficking|displaced|intercept\w*|"
+    r"push-?backs?|pull-?backs?|rescue\s+(?:ships?|vessels?|boats?|charit\w+)|shipwrecks?)\b",
     re.IGNORECASE,
 )
 # Cues that a story is about sending people somewhere, not about migration in general.
@@ -52,13 +53,16 @@ STRONG_CUE = re.compile(
     r"\b(?=[a-z])(?:deport\w*|asylum|expel\w*|expulsions?|offshore|resettle\w*|third[\s-]countr\w+|"
     r"intercept\w*|push-?backs?|aliens|non-?citizens|returnees|detainees|processing\s+cent(?:re|er)s?|"
     r"(?:return\w*|send|sending|sent|transfer\w*|relocat\w*|flown|fly|receive|take\s+in|accept)\s+"
-    r"(?:\w+\s+){0,3}(?:migrants|refugees|asylum[\s-]seekers|people|deportees))\b",
+    r"(?:\w+\s+){0,3}(?:migrants|refugees|asylum[\s-]seekers|people|deportees)|"
+    r"(?:migrants|refugees|asylum[\s-]seekers|deportees|people)\s+(?:\w+\s+){0,2}(?:returned|sent|"
+    r"transferred|expelled|flown|intercepted|pushed)\s+(?:back\s+)?to)\b",
     re.IGNORECASE,
 )
 DEAL_WORD = re.compile(
     r"\b(?=[a-z])(?:deals?|agreements?|accords?|memorand(?:um|a)|MoUs?|pacts?|treaty|treaties|partnerships?|"
     r"arrangements?|protocol|scheme|plans?|programmes?|policy|talks|negotiations?|declaration|"
-    r"framework|understanding|cooperation|joint\s+statement|paid|pays?|payments?|funding|funds)\b",
+    r"framework|understanding|cooperation|joint\s+statement|paid|pays?|payments?|funding|funds|backed|"
+    r"funded|financed)\b",
     re.IGNORECASE,
 )
 # "a similar deal", "such agreements": the deal is likened to the migration deal the story is about.
@@ -221,7 +225,9 @@ def _anchor(index: CatalogueIndex, agreement_id: str, named: _Named) -> tuple[in
     if alias or (has_first and (has_rest or not rest)) and (rest or keyword):
         return 2, keyword
     if has_first or has_rest:
-        if keyword:  # a keyword names the deal itself ("camps in Albania" swallows "Albania")
+        # A keyword beside the receiving state names the deal; beside a sender with many deals (the US)
+        # it does not ("a maximum-security prison" in a story about deportees held in Eswatini).
+        if keyword and (has_rest or len(index.by_party.get(first, ())) <= 2):
             return 2, keyword
         return 1, keyword
     return 0, keyword
@@ -266,7 +272,12 @@ def match_story(doc: Doc) -> list[Match]:
             weight = 0.0
             # an alias names the deal's own places and schemes, so any migration cue beside it will do
             alias_here = agreement_id in named[i][1]
-            if level == 2 and (doc.strong[i] or keyword or (doc.cue[i] and (doc.deal[i] or alias_here))):
+            # an alias that names the party ("the Rwanda scheme") is the deal itself in a migration story
+            named_alias = alias_here and doc_cues and any(
+                h.kind == "alias" and h.key == agreement_id and index.names_party(doc.text[h.start : h.end])
+                for h in doc.hits[i])
+            if level == 2 and (doc.strong[i] or keyword or named_alias
+                               or (doc.cue[i] and (doc.deal[i] or alias_here))):
                 weight = STRONG
             elif level == 2 and doc.cue[i]:
                 weight = 1.5
@@ -305,6 +316,13 @@ def match_story(doc: Doc) -> list[Match]:
             score += 0.5
         elif title_level == 1 and doc_cues and score > 0:
             score += 0.5
+            # "Court rules Rwanda deportation plan unlawful" over a body that names the sender beside a
+            # migration cue: the title's receiving state and the body's sender are one deal.
+            title_countries = _named(doc.title_hits)[0]
+            if (rest and first not in title_countries and any(p in title_countries for p in rest)
+                    and STRONG_CUE.search(doc.title)
+                    and any(doc.cue[i] and first in countries[i] for i in range(n))):
+                score += 2.0
         # Spread evidence: both sides in several migration sentences, and the story is about transfers.
         if rest and doc_transfer and score < MAIN:
             sender = sum(1 for i in range(n) if doc.cue[i] and first in countries[i])
