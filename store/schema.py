@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -79,7 +81,7 @@ def _v2(db: sqlite_utils.Database) -> None:
                "sort_time DESC, id)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]  # sqlite-utils is imported only to migrate
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -93,6 +95,8 @@ def migrate(conn: sqlite3.Connection) -> None:
         raise SchemaTooNew(f"database schema version {version} is newer than this migwatch ({SCHEMA_VERSION})")
     if version == SCHEMA_VERSION:
         return
+    import sqlite_utils  # imported only when a migration runs: it pulls in numpy when that is installed
+
     db = sqlite_utils.Database(conn)
     conn.execute("BEGIN IMMEDIATE")
     try:

@@ -16,8 +16,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlite_utils
-
 from feeds.models import Agreement, Analysis, FeedState, Story
 from store.rows import (
     TRIAGE_STATES,
@@ -104,7 +102,6 @@ class Store:
             raise StoreError(f"{self.path}: cannot open database: {exc}") from None
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot open database: {exc.strerror or exc}") from None
-        self.db = sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
         self.conn.close()
