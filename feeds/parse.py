@@ -163,6 +163,19 @@ class _Unsure(Exception):
     """The fast path declines; feedparser takes the feed."""
 
 
+# Item children the fast path reads or may ignore. An item without a title or a text that has any other
+# child (dc:title, dc:description, xhtml:body, fullitem, …) may hold them there: feedparser knows every alias.
+_RSS_KNOWN = {"title", "description", "link", "guid", "pubDate", "category", "author", "comments", "enclosure",
+              "source", _CONTENT_ENCODED, _DC_CREATOR, _DC_DATE}
+_ATOM_KNOWN = {_ATOM + t for t in ("title", "summary", "content", "link", "id", "published", "updated", "author",
+                                   "category", "contributor", "rights", "source")}
+
+
+def _check_complete(title: str, text: str, node: Any, known: set[str]) -> None:
+    if (not title or not text) and any(child.tag not in known for child in node):
+        raise _Unsure
+
+
 def _fast_parse(body: bytes, url: str) -> ParsedFeed | None:
     import xml.etree.ElementTree as ET
 
@@ -236,6 +249,7 @@ def _fast_rss(root: Any, url: str) -> ParsedFeed:
         link = one_line(link, 2000) or None
         if link and not re.match(r"^https?://", link, re.IGNORECASE):
             link = None
+        _check_complete(title, text, item, _RSS_KNOWN)
         if not title and not text:
             continue
         published = _rfc822(item.findtext("pubDate")) or _iso8601(item.findtext(_DC_DATE))
@@ -277,6 +291,7 @@ def _fast_atom(root: Any, url: str) -> ParsedFeed:
                 break
         if link and not re.match(r"^https?://", link, re.IGNORECASE):
             raise _Unsure  # relative links need xml:base resolution
+        _check_complete(title, text, entry, _ATOM_KNOWN)
         if not title and not text:
             continue
         published = _iso8601(entry.findtext(_ATOM + "published")) or _iso8601(entry.findtext(_ATOM + "updated"))
