@@ -113,3 +113,17 @@ def test_a_single_harmless_entity_declaration_still_parses() -> None:
     body = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY id "tag:example.com,">]><rss version="2.0"><channel>'
             b"<title>t</title><item><title>Entity &id;</title><guid>urn:t:9</guid></item></channel></rss>")
     assert [s.title for s in parse_feed(body, "http://x").stories] == ["Entity tag:example.com,"]
+
+
+def test_items_whose_title_or_text_sit_in_another_element_are_not_dropped() -> None:
+    """The fast path hands such items to feedparser, which knows every alias (dc:title, fullitem, …)."""
+    from feeds.parse import parse_feed
+
+    body = (b'<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+            b"<title>t</title><item><dc:title>Only a DC title</dc:title><dc:description>And a DC text."
+            b"</dc:description><guid>urn:dc:1</guid></item>"
+            b"<item><fullitem>&lt;p&gt;Full item text&lt;/p&gt;</fullitem><guid>urn:dc:2</guid></item>"
+            b"</channel></rss>")
+    stories = {s.id: s for s in parse_feed(body, "http://x").stories}
+    assert (stories["urn:dc:1"].title, stories["urn:dc:1"].text) == ("Only a DC title", "And a DC text.")
+    assert stories["urn:dc:2"].text == "Full item text"
