@@ -145,25 +145,27 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 _NEG_AFTER = re.compile(
-    r"^[^,;.]{0,80}?\b(?:(?:are|is|was|were|has|have|had|did|do|does)\s+not|(?:are|is|was|were)n[’']t|"
+    r"^(?:(?!\b(?:who|whom|which|that|where)\b)[^,;.]){0,80}?\b(?:(?:are|is|was|were|has|have|had|did|do|does)\s+not|(?:are|is|was|were)n[’']t|"
     r"no\s+longer)\b",
     re.IGNORECASE,
 )
 _MODAL = re.compile(
-    r"\b(?:if|would|could|might|may|should|will|shall|to|expected|set|aims?|aiming|plans?|planned|hopes?|"
-    r"wants?|seeks?|seeking|intends?|due|once|upcoming|proposed|possible|potential|unless)\b[^,;]{0,25}$",
+    r"\b(?:if|would|could|might|may|should|will|shall|expected|set|aims?|aiming|plans?|planned|hopes?|"
+    r"wants?|seeks?|seeking|intends?|due|once|upcoming|proposed|possible|potential|unless)\b[^,;]{0,25}$"
+    r"|\bto\s+(?:be\s+|have\s+|\w+ly\s+)?$",
     re.IGNORECASE,
 )
 # Without the bare infinitive "to": "decided to postpone" reports a decision, "to sign" only an aim.
 _MODAL_STRICT = re.compile(
     r"\b(?:if|would|could|might|may|should|will|shall|expected\s+to|set\s+to|aims?\s+to|plans?\s+to|"
     r"hopes?\s+to|wants?\s+to|intends?\s+to|threatens?\s+to|due\s+to|once|upcoming|proposed|possible|"
-    r"potential|unless)\b[^,;]{0,25}$",
+    r"potential|unless|must|ought\s+to|(?:urg\w+|call(?:ed|s|ing)?\s+on|ask\w*|press\w*|demand\w*)\s+"
+    r"(?:[\w’'-]+\s+){0,4}to)\b[^,;]{0,25}$",
     re.IGNORECASE,
 )
 _BACKGROUND = re.compile(
     r"\b(?:after|following|since|before|former|previous|previously|older|earlier|original|old|"
-    r"had|once)\b[^,;]{0,50}$",
+    r"had|once|even\s+as|despite|although|though|when)\b[^,;]{0,50}$",
     re.IGNORECASE,
 )
 _CLAUSE_START = re.compile(r"[,;:—–(]|\bbut\b|\bwhile\b|\bwhich\b", re.IGNORECASE)
@@ -308,8 +310,13 @@ _STAGE_CUES: dict[str, str] = {
         r"\b(?:began|begun|begin|begins|started|starts|start)\s+(?:officially\s+)?(?:implement\w*|"
         r"transfers?|deportations?|flights?|sending|receiving|returns?|transferring|deporting|moving|"
         r"flying|relocating|returning|taking\s+in|housing|detaining)\b|\bimplement(?:ed|ing|ation)\b"
-        r"|\bfirst\s+(?:\w+\s+)?(?:flights?|transfers?|arrivals?|deportees|group|batch|individual|"
-        r"migrants|plane|returns?)\b|\barriv(?:ed|al|als|es)\b|\bbatch(?:es)?\b"
+        r"|\bfirst\s+(?:\w+\s+){0,2}(?:flights?|transfers?|arrivals?|deportees|group|batch|individual|"
+        r"migrants|plane|returns?|people|men|women|asylum[\s-]seekers|detainees|refugees)\b"
+        r"|\barriv(?:ed|al|als|es)\b|\bbatch(?:es)?\b"
+        r"|\b(?:were|have\s+been)\s+(?:\w+\s+)?(?:sent|flown|transferred|deported|taken|moved|"
+        r"relocated|expelled|removed)\s+(?:(?:on|last|this)\s+\w+\s+|(?:back|directly|straight)\s+)?(?:to|into)\b"
+        r"|\b(?:began|begun|has\s+started|have\s+started)\s+(?!talk|negotiat|discuss|consider|explor|draft|plan)"
+        r"\w+ing\b"
         rf"|\b(?:received|receives|receiving|took\s+in|has\s+taken\s+in)\s+{_W}{{0,5}}"
         r"(?:deportees|migrants|people|nationals|asylum[\s-]seekers|men|women|refugees|\d+)"
         rf"|\b(?:sent|flown|transferred|deported|relocated|moved|taken)\s+"
@@ -327,13 +334,20 @@ _STAGE_CUES: dict[str, str] = {
         r"\b(?:legal|court)\s+(?:challenges?|battles?|action|fight|case)\b|\bchallenged\s+in\s+court\b"
         r"|\blawsuits?\b|\bsued\b|\bappeal(?:ed|s)?\b|\binjunction\b|\brestraining\s+order\b"
         r"|\bemergency\s+motion\b|\bjudicial\s+review\b"
+        r"|\bfiled\s+(?:a\s+|an\s+)?(?:\w+\s+)?(?:case|suit|lawsuit|petition|complaint|challenge|motion)\b"
+        r"|\b(?:rul(?:ed|es|ing)|decided|found)\s+against\s+(?:the\s+)?(?:\w+\s+)?(?:government|administration|state|"
+        r"ministry|minister|home\s+office)\b"
+        r"|\border(?:ed|s)?\s+(?:\w+\s+){0,5}(?:returned|brought\s+back|turned\s+around|released|halted)\b"
+        r"|\b(?:judges?|courts?|justices)\b(?=[^.;]{0,40}?\b(?:ruled|rules|ordered|orders)\b)"
         rf"|\b(?:judge|court|judges|courts|tribunal)\s+{_W}{{0,4}}(?:blocked|blocks|halted|halts|paused|"
         r"barred|bars|stopped|stops|denied|denies|suspended|grounded|refused|ordered|froze)\b"
         rf"|\b(?:blocked|halted|stopped|grounded|paused)\s+by\s+{_W}{{0,4}}(?:court|courts|judge|judges)\b"
     ),
     "struck-down": (
-        r"\b(?:ruled|deemed|declared|found|judged)\s+(?:it\s+|that\s+\w+\s+(?:was|is)\s+|the\s+\w+\s+)?"
-        r"(?:to\s+be\s+|was\s+)?(?:unlawful|illegal|unconstitutional)\b"
+        r"\b(?:ruled|rules|deemed|declared|found|judged)\s+(?:it\s+|that\s+\w+\s+(?:was|is)\s+|"
+        r"(?:[\w’'-]+\s+){1,6}?)?(?:to\s+be\s+|was\s+)?(?:unlawful|illegal|unconstitutional)\b"
+        r"|\bruled\s+(?:\w+\s+){0,3}that\s+[^.;]{0,140}?\b(?:was|is|were|are)\s+(?:unlawful|illegal|"
+        r"unconstitutional)\b"
         r"|\bstruck\s+down\b|\bquash(?:ed|es)?\b|\boverturned\b|\binvalidated\b"
         rf"|\bscrapped\s+by\s+{_W}{{0,3}}(?:court|Court)\b"
         r"|\b(?:unlawful|illegal)\W{0,3}\s+by\s+(?:the\s+)?(?:\w+\s+){0,2}(?:Supreme\s+)?Court\b"
@@ -385,6 +399,9 @@ class _StageHit:
     when: str | None
 
 
+_PREP_BEFORE = re.compile(r"\b(?:about|on|over|for|of|into|from|without|against|towards?)\s+$", re.I)
+
+
 def _stage_of(stage: str, sentence: str, start: int, end: int) -> tuple[str | None, bool]:
     """The stage a cue really reports once negation, modality and background are read; and background."""
     before = _clause_before(sentence, start)
@@ -394,38 +411,71 @@ def _stage_of(stage: str, sentence: str, start: int, end: int) -> tuple[str | No
         return None, False
     if _NOT_A_STAGE.match(sentence, start):
         return None, False
+    # "talks about receiving people", "a plan for sending migrants": a topic, not something that happened
+    if stage == "implementing" and sentence[start:end].split(" ", 1)[0].lower().endswith("ing") \
+            and _PREP_BEFORE.search(before):
+        return None, False
     modal = bool((_MODAL if stage == "signed" else _MODAL_STRICT).search(before[-30:]))
     if modal:
         if stage == "signed":
             return "negotiating", False
-        if stage in ("implementing", "struck-down", "suspended", "exploratory"):
-            return None, False
-        if stage == "cancelled" and re.search(r"\b(?:if|could|might|may|would|unless)\b", before, re.I):
+        if stage in ("implementing", "struck-down", "suspended", "exploratory", "legally-challenged",
+                     "cancelled"):
             return None, False
     background = bool(_BACKGROUND.search(before))
     return stage, background
 
 
-def _when(sentence: str, start: int, end: int) -> str | None:
-    """The date the sentence gives for the event at [start, end): the nearest year, after it preferred."""
-    best: tuple[float, str] | None = None
+def _date_value(m: re.Match[str]) -> str:
+    value = m.group("year")
+    if m.group("month"):
+        value += f"-{_MONTHS[m.group('month')]:02d}"
+    return value
+
+
+def _attach_dates(sentence: str, cues: list[tuple[int, int]]) -> dict[int, str]:
+    """Each date the sentence gives, attached to the nearest stage cue (a date after its verb preferred,
+    never across a full stop or semicolon): "ruled unlawful by the court and later scrapped in July 2024"
+    dates the scrapping, not the ruling. Returns {cue index: date}."""
+    out: dict[int, tuple[float, str]] = {}
     for m in _YEAR.finditer(sentence):
-        if m.start() >= end:
-            distance = float(m.start() - end)
-        elif m.end() <= start:
-            distance = (start - m.end()) * 1.5
-            if re.search(r"[;.]", sentence[m.end() : start]):
+        best: tuple[float, int] | None = None
+        for k, (start, end) in enumerate(cues):
+            if m.start() >= end:
+                distance = float(m.start() - end)
+                if re.search(r"[;]", sentence[end : m.start()]):
+                    continue
+            elif m.end() <= start:
+                distance = (start - m.end()) * 1.5
+                if re.search(r"[;.]", sentence[m.end() : start]):
+                    continue
+            else:
                 continue
-        else:
-            continue
-        if distance > 90:
-            continue
-        value = m.group("year")
-        if m.group("month"):
-            value += f"-{_MONTHS[m.group('month')]:02d}"
-        if best is None or distance < best[0]:
-            best = (distance, value)
-    return best[1] if best else None
+            if distance > 90:
+                continue
+            if best is None or distance < best[0]:
+                best = (distance, k)
+        if best is not None and (best[1] not in out or best[0] < out[best[1]][0]):
+            out[best[1]] = (best[0], _date_value(m))
+    return {k: v for k, (_, v) in out.items()}
+
+
+def _when(sentence: str, start: int, end: int) -> str | None:
+    """The date the sentence gives for one event at [start, end) (see _attach_dates)."""
+    return _attach_dates(sentence, [(start, end)]).get(0)
+
+
+def _ordinal(when: str | None, story: float | None) -> float:
+    """A sortable time: months since year 0; undated events happen when the story is published."""
+    if not when:
+        return story if story is not None else float("inf")
+    year, _, month = when.partition("-")
+    if not month:
+        # "in 2025" in a story of May 2025 is the story's own time
+        if story is not None and int(story // 12) == int(year):
+            return story
+        return int(year) * 12 + 5.5
+    return int(year) * 12 + int(month) - 1
 
 
 def _stage_cues(doc: Doc) -> Iterator[re.Match[str]]:
@@ -438,41 +488,61 @@ def _stage_cues(doc: Doc) -> Iterator[re.Match[str]]:
 
 def extract_stages(doc: Doc) -> list[StageEvent]:
     """Stage events per matched agreement, in text order, except that each agreement's current stage
-    (what the story says it is now) comes last, so `Analysis.stage` reads it."""
+    comes last, so `Analysis.stage` reads it. The current stage is the latest event in time: events are
+    dated by the date their clause gives, undated ones by the story's date; a background event ("after
+    the court had ruled …") with no date of its own happens just before the dated news of its sentence."""
     if not doc.matched:
         return []
-    hits: list[_StageHit] = []
+    by_sentence: dict[int, list[re.Match[str]]] = {}
     for m in _stage_cues(doc):
-        i = doc.sentence_of(m.start())
+        by_sentence.setdefault(doc.sentence_of(m.start()), []).append(m)
+    hits: list[_StageHit] = []
+    for i, cues in by_sentence.items():
         a, _ = doc.spans[i]
         sentence = doc.sentence(i)
-        s, e = m.start() - a, m.end() - a
-        stage, background = _stage_of(_GROUPS[m.lastgroup or ""], sentence, s, e)
-        if stage is None:
-            continue
-        agreement_id = attribute(doc, i, m.start())
-        if agreement_id is None:
-            continue
-        hits.append(_StageHit(agreement_id, stage, i, s, background, _when(sentence, s, e)))
-    chosen: dict[str, _StageHit] = {}
+        dates = _attach_dates(sentence, [(m.start() - a, m.end() - a) for m in cues])
+        for k, m in enumerate(cues):
+            s, e = m.start() - a, m.end() - a
+            stage, background = _stage_of(_GROUPS[m.lastgroup or ""], sentence, s, e)
+            if stage is None:
+                continue
+            agreement_id = attribute(doc, i, m.start())
+            if agreement_id is None:
+                continue
+            hits.append(_StageHit(agreement_id, stage, i, s, background, dates.get(k)))
+    published = doc.story.published
+    story_time = published.year * 12 + published.month - 1 + (published.day - 1) / 31 if published else None
+    times: list[float] = []
     for h in hits:
-        current = chosen.get(h.agreement_id)
-        key = (not h.background, _STAGE_RANK[h.stage])
-        if current is None or key >= (not current.background, _STAGE_RANK[current.stage]):
+        t = _ordinal(h.when, story_time)
+        if not h.when:
+            # "ruled unlawful … and later scrapped in July 2024": an undated event shares the time of the
+            # dated ones in its sentence; a background one ("after …") comes just before them.
+            dated = [_ordinal(o.when, story_time) for o in hits
+                     if o.sentence == h.sentence and o.when and not o.background]
+            if dated:
+                t = min(dated) - 0.01 if h.background else max(dated)
+        times.append(t)
+    chosen: dict[str, _StageHit] = {}
+    best_key: dict[str, tuple[float, bool, int]] = {}
+    for h, t in zip(hits, times, strict=True):
+        key = (t, not h.background, _STAGE_RANK[h.stage])
+        if h.agreement_id not in chosen or key >= best_key[h.agreement_id]:
             chosen[h.agreement_id] = h
+            best_key[h.agreement_id] = key
     events: list[StageEvent] = []
     seen: set[tuple[str, str, int]] = set()
     last: list[StageEvent] = []
     for h in hits:
         ident = (h.agreement_id, h.stage, h.sentence)
-        if ident in seen:
-            continue
-        seen.add(ident)
         event = StageEvent(h.agreement_id, h.stage, doc.evidence(h.sentence), h.when)
         if chosen[h.agreement_id] is h:
             last.append(event)
-        else:
-            events.append(event)
+            continue
+        if ident in seen:
+            continue
+        seen.add(ident)
+        events.append(event)
     for event in last:
         # the chosen hit may share its (agreement, stage, sentence) with an earlier one already emitted
         events = [e for e in events if not (e.agreement_id == event.agreement_id and e.stage == event.stage
@@ -542,7 +612,8 @@ _STATUS_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("pledged", re.compile(r"\b(?:pledg\w*|promis\w*|commit\w*|vow\w*|offer\w*|earmark\w*|allocat\w*|"
                            r"envelope|will\s+(?:pay|provide|give|receive|get|deliver)|agreed\s+to\s+(?:pay|"
                            r"provide|give)|annually|a\s+year|per\s+year|each\s+year|over\s+\w+\s+years|"
-                           r"worth|package|upfront|to\s+be\s+paid)\b", re.I)),
+                           r"worth|package|upfront|to\s+be\s+paid|backed\s+by|(?:through|until)\s+20\d\d|"
+                           r"over\s+the\s+(?:next|coming))\b", re.I)),
     ("paid", re.compile(r"\b(?:paid|pays|paying|spent|spend|spends|costs?|costing|received|receives|"
                         r"provided|disbursed|transferred|wired|handed|gave|given|funded|financed|payment|"
                         r"instal+ments?|released?|deposited|has\s+(?:paid|given))\b", re.I)),
@@ -560,7 +631,14 @@ _SUBJECT_VERBS = re.compile(
     r"\b(?:pa(?:y|ys|id|ying)|pledg\w+|promis\w+|commit\w+|spen[dt]\w*|gave|give[ns]?|wired|offer\w*|"
     r"provid\w+|fund\w*|owes?)\b", re.I)
 _RECEIVE_VERBS = re.compile(r"\b(?:receiv\w+|seek\w*|sought|demand\w*|claim\w*|get|gets|got|wants?|asking|"
-                            r"asked)\b", re.I)
+                            r"asked|(?:is|are|was|were|being)\s+(?:still\s+)?owed)\b", re.I)
+# "Rwanda says it is still owed £50m", "… a claim London disputes": one side's demand, not an agreed debt
+_OWED_CLAIM = re.compile(
+    r"\b(?:says?|said|claims?|claimed|insists?|insisted|argues?|argued|maintains?|believes?)\s+(?:that\s+)?"
+    r"(?:it|they|he|she|[A-Z]\w+)\s+(?:is|are|was|were)\s+(?:still\s+)?owed\b"
+    r"|\b(?:disput\w+|contest\w+|a\s+claim\b|rejects?\s+(?:the\s+)?claim)", re.I)
+_SUPPORT_AFTER = re.compile(r"\s+(?:\w+\s+)?(?:support|aid|funding|money|assistance|grants?|loans?|financing)\b",
+                            re.I)
 
 
 def _dollar_currency(doc: Doc, i: int, agreement_id: str | None) -> str:
@@ -662,7 +740,10 @@ def _status(sentence: str, s: int, e: int) -> str:
                 continue
             if best is None or distance < best[0]:
                 best = (distance, status)
-    return best[1] if best else "paid"
+    status = best[1] if best else "paid"
+    if status == "owed" and _OWED_CLAIM.search(sentence):
+        return "claimed"
+    return status
 
 
 def _payer_payee(
@@ -678,12 +759,17 @@ def _payer_payee(
         if present:
             payee = present[0]
     found_payer = found_payee = None
-    for hs, _he, key in rel:
+    for hs, he, key in rel:
         gap_before = sentence[max(0, hs - 12) : hs]
-        if _FROM.search(gap_before):
+        if _FROM.search(gap_before) and hs > s - 40:
             found_payer = found_payer or key
         elif _TO.search(gap_before) and hs > s - 60:
             found_payee = found_payee or key
+        elif hs >= e and re.search(r"\bby\s+(?:the\s+)?$", gap_before) and hs - e < 30:
+            found_payer = key  # "owed £50m by Britain"
+        elif hs >= e and hs - e < 12 and re.search(r"\b(?:in|of)\s+(?:the\s+)?$", gap_before) \
+                and _SUPPORT_AFTER.match(sentence, he):
+            found_payer = key  # "€6bn in EU support"
     # "X paid/pledged … £N": the last country before the verb pays; "X seeks/received £N": X is paid.
     head = sentence[:s]
     verb = None
@@ -754,7 +840,10 @@ _KNOWN_SPEAKERS: tuple[tuple[str, str], ...] = (
      r"organi[sz]ations|aid\s+(?:groups|agencies|organi[sz]ations|workers)|charities|campaigners|activists|"
      r"advocacy\s+groups|civil\s+society(?:\s+(?:groups|organi[sz]ations))?|refugee\s+(?:groups|charities|"
      r"advocates|organi[sz]ations|lawyers)|humanitarian\s+(?:groups|organi[sz]ations|agencies)|lawyers|"
-     r"attorneys|legal\s+experts|immigration\s+lawyers|advocates|rights\s+watchdog)", "=GROUP"),
+     r"attorneys|legal\s+experts|immigration\s+lawyers|advocates|rights\s+watchdog|"
+     r"church\s+(?:leaders|groups)|churches|bishops|clergy|faith\s+(?:leaders|groups))", "=GROUP"),
+    (r"(?:Arch)?[Bb]ishop\s+of\s+[A-Z]\w+|Church\s+of\s+England|Catholic\s+Church|Pope(?:\s+[A-Z][a-z]+)?|"
+     r"Conference\s+of\s+(?:Catholic\s+)?Bishops", ""),
 )
 _SPEAKER_RE = re.compile(
     r"\b(?=[A-Za-zÉé])(?:" + "|".join(f"(?P<k{n}>{rx})" for n, (rx, _) in enumerate(_KNOWN_SPEAKERS)) + ")"
@@ -793,25 +882,27 @@ _STRONG_SPEECH = re.compile(
 )
 _OBJECT_POSITION = re.compile(
     r"\b(?:accus\w+|critici[sz]\w+|blam\w+|attack\w+|dismiss\w+|reject\w+|in|to|before|at|into|"
-    r"through|against|with|of|sued|suing)\s+(?:the\s+|a\s+)?(?:\w+\s+)?$",
+    r"through|against|with|(?<!\bjustices\s)(?<!\bjudges\s)(?<!\bgroup\s)(?<!\bpanel\s)(?<!\bmembers\s)"
+    r"(?<!\bteam\s)(?<!\bexperts\s)(?<!\bcoalition\s)of|sued|suing)\s+(?:the\s+|a\s+)?(?:\w+\s+)?$",
     re.IGNORECASE,
 )
 _CONCERNS: tuple[tuple[str, str, bool], ...] = (
     # (label, pattern, substantive: enough for a court, which "unlawful" alone is not)
     ("refoulement", r"refoulement|refouled|returned\s+to\s+(?:\w+\s+){0,4}(?:countr(?:y|ies)|homelands?|"
-     r"places?)\s+(?:\w+\s+){0,4}(?:fled|escaped)|(?:sent|forced|returned|deported|pushed)\s+back|"
+     r"places?)\s+(?:\w+\s+){0,4}(?:fled|escaped)|(?:returned|sent|deported|removed)\s+(?:back\s+)?to\s+"
+     r"(?:their|his|her)\s+(?:home\s*(?:countr(?:y|ies)|lands?)|countr(?:y|ies)\s+of\s+origin)|(?:sent|forced|returned|deported|pushed)\s+back|"
      r"countr(?:y|ies)\s+of\s+origin|persecution|onward\s+(?:removal|deportation)|chain\s+deportation|"
      r"returned\s+to\s+danger|intercepting\s+and\s+returning|pull-?backs?", True),
     ("detention conditions", r"detention\s+conditions|(?:harsh|poor|unsafe|appalling|dire|prison)\s+"
      r"conditions|conditions\s+(?:for|of|in)\s+\w+|inhumane|degrading|overcrowd\w*|solitary\s+confinement|"
      r"squalid|indefinite(?:ly)?\s+detention|detained\s+indefinitely|arbitrary\s+detention|cruel\w*|"
-     r"(?:prolonged|mandatory|immigration)\s+detention|detention\s+(?:of\s+)?(?:children|families)", True),
+     r"(?:prolonged|mandatory)\s+detention|detention\s+(?:of\s+)?(?:children|families)", True),
     ("torture and abuse", r"tortur\w*|abus(?:e|es|ed|ive)|mistreat\w*|ill-treat\w*|sexual\s+violence|rape|"
      r"enforced\s+disappearances?|disappeared|beaten|beatings|violence|exploitation|harrowing", True),
     ("due process", r"due\s+process|legal\s+safeguards?|access\s+to\s+(?:lawyers|legal|justice|asylum)|"
      r"fair\s+(?:hearing|trial|procedure)|opportunity\s+to\s+challenge|incommunicado|"
-     r"without\s+(?:a\s+)?(?:hearing|"
-     r"trial)|right\s+to\s+appeal|arbitrar\w+|meaningful\s+opportunity", True),
+     r"without\s+(?:a\s+|any\s+)?(?:\w+\s+)?(?:hearings?|trials?|due\s+process|legal\s+(?:advice|counsel|"
+     r"representation))|right\s+to\s+appeal|arbitrar\w+|meaningful\s+opportunity", True),
     ("political repression", r"political\s+(?:opponents|repression|prisoners|dissent)|repress\w*|"
      r"jail\w*\s+(?:\w+\s+)?(?:critics|opponents|journalists|activists|dissidents)|"
      r"crack(?:ing)?\s+down\s+on|crackdown|dissidents?|judicial\s+independence|authoritarian\w*", True),
@@ -834,7 +925,8 @@ _DENIAL = re.compile(
     r"\b(?=[a-z])(?:den(?:y|ies|ied|ying)|reject\w*|dismiss\w*|refut\w*|rebuff\w*|disput\w*|contest\w*)\s+"
     r"(?:\w+\s+){0,3}?(?:the\s+|these\s+|those\s+|such\s+|all\s+|any\s+)?(?:allegations?|claims?|"
     r"accusations?|reports?|charges?|criticism|concerns|findings|assertions?)\b"
-    r"|\b(?:called|calling|dismissed)\s+(?:\w+\s+){0,3}(?:lies|false|untrue|fake\s+news|baseless)\b",
+    r"|\b(?:called|calling|dismissed)\s+(?:\w+\s+){0,3}(?:lies|false|untrue|fake\s+news|baseless)\b"
+    r"|\bden(?:y|ies|ied|ying)\s+that\b",
     re.IGNORECASE,
 )
 

@@ -251,3 +251,93 @@ class TestConflicts:
 def test_catalogue_is_reused(analyzer: Analyzer) -> None:
     assert isinstance(analyzer.catalogue, Catalogue)
     assert analyzer.catalogue.index is analyzer.catalogue.index
+
+
+class TestKnownMisses:
+    """Cases colleagues found, each written afresh for the test."""
+
+    def test_background_signing_date_does_not_beat_the_news(self, analyzer: Analyzer) -> None:
+        a = analyzer.analyze(Story(id="t", title="", published=_date("2024-07-10"), text=(
+            "Britain's new government has scrapped the scheme to send asylum seekers to Rwanda, which was "
+            "signed in April 2022 by the previous home secretary.")))
+        assert a.stage == {"uk-rwanda": "cancelled"}
+        assert not a.conflicts
+
+    def test_talks_about_receiving_people_is_negotiating_only(self, analyzer: Analyzer) -> None:
+        a = run(analyzer, "Washington has held talks with officials in Libya about receiving migrants "
+                          "deported from the United States, two people briefed on the matter said.")
+        assert [e.stage for e in a.stages if e.agreement_id == "us-libya"] == ["negotiating"]
+
+    @pytest.mark.parametrize("text,stage", [
+        ("A panel of judges ruled Britain's deportation scheme to Rwanda unlawful in November 2023, "
+         "a blow to ministers who had promised asylum seekers would be flown out.", "struck-down"),
+        ("The High Court ruled against the UK government over its plan to deport asylum seekers to Rwanda.",
+         "legally-challenged"),
+        ("Dozens of men deported by the United States were taken on Sunday to CECOT in El Salvador.",
+         "implementing"),
+        ("Italy's navy ship docked in Albania with the first people sent to the centres for asylum seekers.",
+         "implementing"),
+    ])
+    def test_missed_stages(self, analyzer: Analyzer, text: str, stage: str) -> None:
+        a = run(analyzer, text)
+        assert stage in a.stage.values(), a.stages
+
+    def test_date_attaches_to_its_own_clause(self, analyzer: Analyzer) -> None:
+        a = analyzer.analyze(Story(id="t", title="", published=_date("2025-03-01"), text=(
+            "Kigali once took part in a plan to receive asylum seekers from Britain, an agreement that was "
+            "ruled unlawful by the UK Supreme Court and later scrapped by the Labour government in July 2024.")))
+        assert not a.conflicts
+        assert a.stage.get("uk-rwanda") == "cancelled"
+
+    def test_still_owed_by_one_side_is_a_claim(self, analyzer: Analyzer) -> None:
+        a = run(analyzer, "Rwanda says it is still owed 50 million pounds ($66m) by Britain under the "
+                          "cancelled asylum deal, a claim London disputes.")
+        [p] = a.payments
+        assert (p.amount, p.currency, p.status) == (50e6, "GBP", "claimed")
+        assert (p.payer, p.payee) == ("United Kingdom", "Rwanda")
+
+    def test_support_named_after_the_money_is_the_payer(self, analyzer: Analyzer) -> None:
+        a = run(analyzer, "Turkey agreed to take back migrants from the Greek islands in exchange for €6bn "
+                          "in EU support for refugees it hosts.")
+        [p] = a.payments
+        assert (p.payer, p.payee) == ("European Union", "Turkey")
+
+    def test_money_through_a_future_year_is_pledged(self, analyzer: Analyzer) -> None:
+        a = run(analyzer, "The EU signed a migration partnership with Egypt backed by 7.4 billion euros in "
+                          "grants and loans through 2027.")
+        assert [p.status for p in a.payments] == ["pledged"]
+
+    @pytest.mark.parametrize("text,by,concern", [
+        ("Rights groups said Britain's asylum deal with Rwanda rewarded a government that jails its critics.",
+         "rights groups", "political repression"),
+        ("Lawyers for the asylum seekers Britain wants to send to Rwanda fear they could be sent back to the countries they fled.",
+         "lawyers", "refoulement"),
+        ("Charities said the British plan to deport asylum seekers to Rwanda would put lives at risk.",
+         "charities", "danger to life"),
+        ("A federal judge ruled that deportations to Libya without hearings broke the law.",
+         "judge", "due process"),
+    ])
+    def test_warnings(self, analyzer: Analyzer, text: str, by: str, concern: str) -> None:
+        a = run(analyzer, text)
+        assert [(w.by.lower(), w.concern.split("; ")[0]) for w in a.warnings] == [(by, concern)]
+
+    @pytest.mark.parametrize("text,denier", [
+        ("Human Rights Watch said deportees from the United States were beaten in El Salvador's CECOT prison. "
+         "The Salvadoran government has denied that detainees are mistreated.", "El Salvador"),
+        ("Amnesty International said migrants returned to Libya by the Italian-funded coast guard were "
+         "abused. Italian officials reject the criticism.", "Italy"),
+    ])
+    def test_denials(self, analyzer: Analyzer, text: str, denier: str) -> None:
+        a = run(analyzer, text)
+        assert a.warnings and a.warnings[0].denied_by == denier
+
+    def test_release_by_a_ruling_is_not_a_warning(self, analyzer: Analyzer) -> None:
+        a = run(analyzer, "Australia will send the men to Nauru under the new deportation deal. One of them "
+                          "was released from immigration detention by a 2023 High Court ruling.")
+        assert a.warnings == ()
+
+
+def _date(text: str):  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    return datetime.fromisoformat(text + "T00:00:00+00:00")
