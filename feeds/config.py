@@ -22,6 +22,9 @@ MIN_INTERVAL = 60.0  # seconds; polling a feed more often than once a minute is 
 MAX_INTERVAL = 30 * 86400.0
 MAX_CONCURRENCY = 256
 MAX_TIMEOUT = 600.0
+MAX_BODY = 1024**3  # a feed over a gigabyte is not a feed
+# Control characters (C0, DEL, C1) and bidi overrides have no place in a name, a tag or a path.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class ConfigError(Exception):
@@ -79,7 +82,10 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a duration like \"15m\" or \"20s\"")
     if isinstance(value, int | float):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:
+            raise ValueError("is far too large a duration") from None
     elif isinstance(value, str):
         m = _DURATION.match(value)
         if not value.strip() or not m or not any(m.groups()):
@@ -90,6 +96,8 @@ def parse_duration(value: object) -> float:
         raise ValueError("expected a duration like \"15m\" or \"20s\"")
     if seconds != seconds or seconds <= 0:  # NaN or not positive
         raise ValueError("must be a positive duration")
+    if seconds == float("inf"):
+        raise ValueError("is far too large a duration")
     return seconds
 
 
@@ -99,11 +107,16 @@ def parse_size(value: object) -> int:
     if isinstance(value, int):
         size = value
     elif isinstance(value, str) and (m := _SIZE.match(value)):
-        size = int(float(m.group(1)) * _SIZE_UNITS[(m.group(2) or "").lower()])
+        number = float(m.group(1)) * _SIZE_UNITS[(m.group(2) or "").lower()]
+        if not number <= MAX_BODY:  # also inf, from a few hundred digits
+            raise ValueError("must be at most 1GiB")
+        size = int(number)
     else:
-        raise ValueError(f"{value!r} is not a size (use e.g. \"16MB\")")
+        raise ValueError(f"{_show(value)} is not a size (use e.g. \"16MB\")")
     if size < 1024:
         raise ValueError("must be at least 1KB")
+    if size > MAX_BODY:
+        raise ValueError("must be at most 1GiB")
     return size
 
 
@@ -169,7 +182,13 @@ class _Reader:
         for item in value:
             if not isinstance(item, str) or not item.strip():
                 raise self.error(f"{where}.{key}", f"expected a list of non-empty strings, got {_show(item)}")
+            self.printable(f"{where}.{key}", item)
         return tuple(s.strip() for s in value)
+
+    def printable(self, key: str, value: str) -> str:
+        if _CONTROL.search(value):
+            raise self.error(key, f"contains a control character: {_show(value)}")
+        return value
 
 
 def _type_name(kind: type) -> str:
@@ -199,6 +218,8 @@ def load_config(path: Path) -> Settings:
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: TOML syntax error: {exc}") from None
+    except RecursionError:  # tomllib recurses once per level of [ or {
+        raise ConfigError(f"{path}: arrays or tables nested too deeply") from None
     return settings_from_dict(data, path)
 
 
@@ -242,6 +263,7 @@ def settings_from_dict(data: Mapping[str, Any], path: Path) -> Settings:
         db_text = r.get(store_data, "store", "path", str)
         if not db_text.strip():
             raise r.error("store.path", "must not be empty")
+        r.printable("store.path", db_text)
         db_path = Path(db_text).expanduser()
         if not db_path.is_absolute() and base is not None:
             db_path = base / db_path
@@ -263,7 +285,7 @@ def settings_from_dict(data: Mapping[str, Any], path: Path) -> Settings:
         if url in seen:
             raise r.error(f"{where}.url", f"same feed as feeds[{seen[url]}]")
         seen[url] = i
-        name = r.get(item, where, "name", str, "") or url
+        name = r.printable(f"{where}.name", r.get(item, where, "name", str, "")) or url
         feed_interval = None
         if "interval" in item:
             try:
@@ -288,15 +310,16 @@ def settings_from_dict(data: Mapping[str, Any], path: Path) -> Settings:
         if not parties:
             raise r.error(f"{where}.parties", "needs at least one party, like [\"UK\", \"Rwanda\"]")
         agreements.append(Agreement(
-            id=agreement_id, title=r.get(item, where, "title", str, agreement_id), parties=parties,
+            id=agreement_id, title=r.printable(f"{where}.title", r.get(item, where, "title", str, agreement_id)),
+            parties=parties,
             aliases=r.strings(item, where, "aliases"), keywords=r.strings(item, where, "keywords"), bundled=False,
         ))
 
     keys_data = r.get(data, "", "keys", dict, {})
     keys: dict[str, str] = {}
     for binding_id, key in keys_data.items():
-        if not isinstance(key, str) or not key.strip():
-            raise r.error(f"keys.{binding_id}", "expected a key name like \"ctrl+s\" or \"j,down\"")
+        if not isinstance(key, str) or not key.strip() or _CONTROL.search(key):
+            raise r.error(f"keys.{_show(binding_id)}", "expected a key name like \"ctrl+s\" or \"j,down\"")
         keys[binding_id] = key.strip()
 
     return Settings(path=path, poll=poll, db_path=db_path, feeds=tuple(feeds), agreements=tuple(agreements),
