@@ -82,6 +82,9 @@ def _currency(pre: str | None, post: str | None) -> tuple[str | None, bool]:
     return None, False
 
 
+_MAX_AMOUNT = 1e15  # beyond any budget; longer digit runs are not money (and float() of them is inf)
+
+
 def parse_money(text: str) -> list[Money]:
     """Every amount of money in `text`, in order; conversions are kept but flagged.
 
@@ -104,6 +107,8 @@ def parse_money(text: str) -> list[Money]:
         if pre is None and post is None:
             explicit = False
         factor = _SCALES.get(scale.strip().lower(), 1.0) if scale else 1.0
+        if not value * factor <= _MAX_AMOUNT:  # hundreds of digits (even inf): no state's money
+            continue
         # A money-less year after a currency sign ("$2024") is not money; neither is "m" in "5m tall".
         found.append(Money(value * factor, currency, m.start(), m.end(), explicit))
         scales.append(scale)
@@ -112,7 +117,8 @@ def parse_money(text: str) -> list[Money]:
         a, b = found[k], found[k + 1]
         if scales[k] is None and scales[k + 1] and re.fullmatch(r"\s*(?:and|to|-|–)\s*", text[a.end : b.start]):
             factor = _SCALES.get((scales[k + 1] or "").strip().lower(), 1.0)
-            found[k] = Money(a.amount * factor, a.currency, a.start, a.end, a.explicit)
+            if a.amount * factor <= _MAX_AMOUNT:
+                found[k] = Money(a.amount * factor, a.currency, a.start, a.end, a.explicit)
     # A restatement in another currency right after an amount is the same money.
     out: list[Money] = []
     paren_close = -1
