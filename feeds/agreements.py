@@ -391,9 +391,10 @@ class CatalogueIndex:
                 continue
             inside = {c for rx, c in party_res if rx.search(surface)}
             for kind, agreement_id in list(target_set):
-                if kind != "party" and inside & set(self.parties.get(agreement_id, ())):
+                own = inside & set(self.parties.get(agreement_id, ()))
+                if kind != "party" and own:
                     self.named_surfaces.add(key)
-            target_set.update(("party", c) for c in inside)
+                    target_set.update(("party", c) for c in own)
         self.targets: dict[str, tuple[tuple[str, str], ...]] = {k: tuple(sorted(v)) for k, v in targets.items()}
         # One big alternation costs milliseconds a story in `re`; instead each form is filed under its
         # first run of letters, and only the forms whose first word is at hand are tried there.

@@ -765,12 +765,14 @@ def _payer_payee(
         if present:
             payee = present[0]
     found_payer = found_payee = None
+    to_distance = 10_000
     for hs, he, key in rel:
         gap_before = sentence[max(0, hs - 12) : hs]
         if _FROM.search(gap_before) and hs > s - 40:
             found_payer = found_payer or key
         elif _TO.search(gap_before) and hs > s - 60:
-            found_payee = found_payee or key
+            if found_payee is None or abs(hs - s) < to_distance:
+                found_payee, to_distance = key, abs(hs - s)
         elif hs >= e and re.search(r"\bby\s+(?:the\s+)?$", gap_before) and hs - e < 30:
             found_payer = key  # "owed £50m by Britain"
         elif hs >= e and hs - e < 12 and re.search(r"\b(?:in|of)\s+(?:the\s+)?$", gap_before) \
@@ -875,7 +877,7 @@ _PERSON_EXPERT = re.compile(
 _SPEECH = re.compile(
     r"\b(?=[a-z])(?:warn\w*|caution\w*|condemn\w*|critici[sz]\w*|denounc\w*|decr(?:y|ied|ies)|slam\w*|blast\w*|"
     r"urg(?:e|ed|es|ing)|call(?:ed|s|ing)?\s+(?:on|for)|concern\w*|alarm\w*|fear\w*|accus\w*|"
-    r"raised?|rais(?:es|ing)|voic\w+|sa(?:id|ys|ying)|stated|told|argu\w*|describ\w+|report\w*|"
+    r"raised?|rais(?:es|ing)|voic\w+|sa(?:y|id|ys|ying)|stated|told|argu\w*|describ\w+|report\w*|"
     r"document\w*|found|finds|echo\w*|question\w*|oppos\w*|object\w*|protest\w*|according\s+to|"
     r"letter|statement|appeal\w*|insist\w*|highlight\w*|noted|notes|criticism|condemnation|ruled|"
     r"ruling|held|labell?ed|branded|called|cited|citing|urgent|claim\w*|alleg\w*|believe\w*|grounds)\b",

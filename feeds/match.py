@@ -26,7 +26,9 @@ _ABBREV = frozenset(
     "mr mrs ms dr st jan feb mar apr jun jul aug sep sept oct nov dec no gov sen rep gen lt col prof vs "
     "inc jr sr co corp ltd messrs mt ft approx est".split()
 )
-_SPLIT = re.compile(r"(?<=[.!?])[\"”’')\]]*[ \t]+(?=[\"“‘'(\[]?[A-Z0-9])|[ \t]*\n[\s]*")
+# A line break ends a sentence unless the next line carries on in lower case (a <br/> or a hard wrap
+# inside a sentence), so the same story reads the same from a feed and from JSON.
+_SPLIT = re.compile(r"(?<=[.!?])[\"”’')\]]*[ \t]+(?=[\"“‘'(\[]?[A-Z0-9])|[ \t]*\n\s*(?![a-z])")
 _LAST_TOKEN = re.compile(r"(\S+)\s*$")
 _INITIALS = re.compile(r"(?:[A-Za-z]\.){2,}[\"”’')\]]*$|^[A-Z]\.$")
 
@@ -35,7 +37,8 @@ MIGRATION_CUE = re.compile(
     r"third[\s-]countr(?:y|ies)[\s-](?:nationals?|deportations?|deal|agreement|arrangement|transfers?)|"
     r"resettle\w*|offshore|aliens|non-?citizens|returnees|detainees|irregular\s+arrivals?|small\s+boats?|"
     r"boat\s+arrivals?|people[\s-]smuggl\w*|smugglers|human\s+trafficking|displaced|intercept\w*|"
-    r"push-?backs?|pull-?backs?|rescue\s+(?:ships?|vessels?|boats?|charit\w+)|shipwrecks?)\b",
+    r"push-?backs?|pull-?backs?|rescue\s+(?:ships?|vessels?|boats?|charit\w+)|shipwrecks?|"
+    r"(?:transferr\w+|flown|sent|removed|relocat\w+|moved|expelled|taken)\s+from\s+(?:[\w.’'-]+\s+){1,4}to)\b",
     re.IGNORECASE,
 )
 # Cues that a story is about sending people somewhere, not about migration in general.
@@ -55,7 +58,8 @@ STRONG_CUE = re.compile(
     r"(?:return\w*|send|sending|sent|transfer\w*|relocat\w*|flown|fly|receive|take\s+in|accept)\s+"
     r"(?:\w+\s+){0,3}(?:migrants|refugees|asylum[\s-]seekers|people|deportees)|"
     r"(?:migrants|refugees|asylum[\s-]seekers|deportees|people)\s+(?:\w+\s+){0,2}(?:returned|sent|"
-    r"transferred|expelled|flown|intercepted|pushed)\s+(?:back\s+)?to)\b",
+    r"transferred|expelled|flown|intercepted|pushed)\s+(?:back\s+)?to|"
+    r"(?:transferr\w+|flown|sent|removed|relocat\w+|moved|expelled|taken)\s+from\s+(?:[\w.’'-]+\s+){1,4}to)\b",
     re.IGNORECASE,
 )
 DEAL_WORD = re.compile(

@@ -156,3 +156,37 @@ class TestSentences:
     def test_empty(self) -> None:
         assert split_sentences("") == []
         assert match(Story(id="x", title="", text=""), load_catalogue()) == []
+
+
+class TestKnownMisses:
+    def test_transferred_from_sender_to_prison_is_about_the_deal(self, catalogue: Catalogue) -> None:
+        main, _ = about(catalogue, "Scores of Venezuelans transferred from the United States to El Salvador's "
+                                   "CECOT prison are still held without charge, relatives say.")
+        assert main == {"us-el-salvador"}
+
+    def test_a_deportation_flight_alone_is_not_the_rwanda_scheme(self, catalogue: Catalogue) -> None:
+        main, mentions = about(catalogue, "A deportation flight left Stansted on Tuesday with 40 people on "
+                                          "board, the Home Office said.")
+        assert "uk-rwanda" not in main | mentions
+
+    def test_a_generic_keyword_beside_a_many_deal_sender_is_not_that_deal(self, catalogue: Catalogue) -> None:
+        main, _ = about(catalogue, "Four men deported from the United States to Eswatini are held in a "
+                                   "maximum-security prison outside Mbabane, their lawyers said.")
+        assert main == {"us-eswatini"}
+
+    def test_another_pair_in_the_title_does_not_raise_the_uk_deal(self, catalogue: Catalogue) -> None:
+        main, _ = about(catalogue, "Kigali has agreed to accept up to 100 migrants deported from the United "
+                                   "States, a spokesperson said.", title="What the US-Rwanda deportation deal says")
+        assert main == {"us-rwanda"}
+
+    def test_a_line_break_inside_a_sentence_reads_as_a_space(self, catalogue: Catalogue) -> None:
+        flat = ("Officials said Kampala would take in migrants deported from the United States under a new "
+                "arrangement. The foreign ministry confirmed it.")
+        broken = flat.replace("take in ", "take in\n").replace("a new ", "a new\n")
+        assert about(catalogue, flat) == about(catalogue, broken)
+        assert split_sentences(broken) == split_sentences(flat)
+
+    def test_interception_by_a_named_coast_guard_is_the_libya_deal(self, catalogue: Catalogue) -> None:
+        main, _ = about(catalogue, "A charity said the Libyan coast guard fired at its ship while intercepting "
+                                   "a dinghy with 50 people aboard.")
+        assert main == {"eu-libya"}
