@@ -28,9 +28,10 @@ class OpmlFeed:
 def read_opml(data: bytes) -> list[OpmlFeed]:
     if len(data) > MAX_OPML:
         raise OpmlError(f"file is over {MAX_OPML // 1024 // 1024} MB")
-    head = data[:4096].lower()
-    # Entity declarations are how XML bombs are built, and no feed list needs one.
-    if b"<!entity" in data.lower() or b"<!doctype" in head:
+    lowered = data.lower()
+    # Entity declarations are how XML bombs are built, and no feed list needs one (nor a DOCTYPE, which may
+    # come after any amount of comment).
+    if b"<!entity" in lowered or b"<!doctype" in lowered:
         raise OpmlError("OPML with a DOCTYPE or entity declarations is not accepted")
     try:
         root = ET.fromstring(data)
