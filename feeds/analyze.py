@@ -163,6 +163,8 @@ def analyze_jsonl(lines: Iterable[str], catalogue: Catalogue | None = None) -> I
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(f"line {line_no}: not valid JSON: {exc.msg} (column {exc.colno})") from None
+        except RecursionError:  # json recurses once per [ or {
+            raise InputError(f"line {line_no}: not valid JSON: nested too deeply") from None
         stories.append(story_from_row(row, line_no))
     clusterer = Clusterer()
     for story in stories:
