@@ -11,7 +11,7 @@ import asyncio
 import os
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from feeds.config import Settings
-from feeds.models import Agreement, Analysis, FeedState, Story
+from feeds.models import Analysis, FeedState, Story
 
 if TYPE_CHECKING:
     import httpx
@@ -71,32 +71,28 @@ class RoundResult:
                 f"{self.errors} errors{skipped} in {self.seconds:.1f}s{next_text}")
 
 
-# ------------------------------------------------------------------------------- worker-process side
-
-_ANALYZER: Any = None
+# ------------------------------------------------------------------------------- worker processes
 
 
-def _init_worker(extra: Sequence[Agreement]) -> None:
-    global _ANALYZER
-    from feeds.agreements import load_catalogue
-    from feeds.analyze import Analyzer
+def start_worker_server() -> None:
+    """Start the fork server that worker processes are forked from, preloading `feeds.warm`.
 
-    _ANALYZER = Analyzer(load_catalogue(extra))
+    Call it early: the preload runs in the server's own process while the main one goes on fetching.
+    Under a running Textual app stdio are no longer real files and starting the server fails, so the
+    dashboard calls this before the app takes the terminal.
+    """
+    import multiprocessing
 
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    from multiprocessing import forkserver
 
-def _parse(body: bytes, url: str, content_type: str | None) -> Any:
-    from feeds.parse import NotAFeed, parse_feed
-
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["feeds.warm"])
     try:
-        return parse_feed(body, url, content_type)
-    except NotAFeed as exc:
-        return str(exc)
-    except Exception as exc:  # noqa: BLE001 - a parser crash on hostile bytes is that feed's error
-        return f"cannot parse the feed ({type(exc).__name__}: {str(exc)[:200]})"
-
-
-def _analyze(stories: Sequence[Story]) -> list[Analysis]:
-    return [_ANALYZER.analyze(s) for s in stories]
+        forkserver.ensure_running()
+    except (OSError, ValueError):
+        pass  # the pool falls back to starting it itself
 
 
 # ------------------------------------------------------------------------------- scheduling
@@ -164,15 +160,19 @@ class Poller:
 
     def _executor(self) -> Executor:
         if self._pool is None:
+            from feeds import workers
+
             if self.workers <= 0:
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="migwatch-parse",
-                                                initializer=_init_worker, initargs=(self.settings.agreements,))
+                                                initializer=workers.init, initargs=(self.settings.agreements,))
             else:
                 import multiprocessing
 
                 method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+                if method == "forkserver":
+                    start_worker_server()
                 self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context(method),
-                                                 initializer=_init_worker, initargs=(self.settings.agreements,))
+                                                 initializer=workers.init, initargs=(self.settings.agreements,))
         return self._pool
 
     def _get_client(self) -> httpx.AsyncClient:
@@ -234,6 +234,8 @@ class Poller:
                 continue
             due.append(st)
         total = len(due)
+        if due and self.workers > 0:
+            start_worker_server()  # the workers' preload overlaps with the first fetches
         counters = {"done": 0, "new": 0, "errors": 0, "not_modified": 0}
         new_matched: list[tuple[str, str, tuple[str, ...]]] = []
         outcomes: list[FeedOutcome] = []
@@ -263,6 +265,7 @@ class Poller:
         finally:
             pending, self._pending = self._pending, []
             await self._run_db(self._db().save_feed_states, pending)
+            await self._run_db(self._db().index_pending)
         next_at = await self.next_poll_at()
         return RoundResult(polled=total, new=counters["new"], not_modified=counters["not_modified"],
                            errors=counters["errors"], skipped=skipped, seconds=time.monotonic() - started,
@@ -332,7 +335,9 @@ class Poller:
             return FeedOutcome(url, name, "not-modified")
 
         assert fetched.body is not None
-        parsed = await loop.run_in_executor(self._executor(), _parse, fetched.body, fetched.final_url,
+        from feeds import workers
+
+        parsed = await loop.run_in_executor(self._executor(), workers.parse, fetched.body, fetched.final_url,
                                             fetched.content_type)
         if isinstance(parsed, str):
             failures = st.failures + 1
@@ -348,7 +353,7 @@ class Poller:
         fresh = [s for s in stories if s.id not in known]
         analyses: list[Analysis] = []
         if fresh:
-            analyses = await loop.run_in_executor(self._executor(), _analyze, fresh)
+            analyses = await loop.run_in_executor(self._executor(), workers.analyze, fresh)
         by_id = dict(zip((s.id for s in fresh), analyses, strict=True))
         items = [(s, by_id.get(s.id) or Analysis(s.id)) for s in stories]
         delay, why = schedule_success(interval, fetched.max_age, parsed.ttl_seconds)

@@ -79,6 +79,16 @@ def _v2(db: sqlite_utils.Database) -> None:
                "WHERE c.cluster_id = stories.cluster_id)")
     db.execute("CREATE INDEX idx_stories_inbox ON stories (matched DESC, cluster_time DESC, cluster_id, "
                "sort_time DESC, id)")
+    # Nothing reads these in order any more; each cost a write per story.
+    db.execute("DROP INDEX IF EXISTS idx_stories_published")
+    db.execute("DROP INDEX IF EXISTS idx_stories_first_seen")
+    # FTS rows are added in batches (Store.index_pending) instead of by a trigger per story: one FTS5
+    # insert per story in many small transactions cost 4x the whole rest of a cold poll's writes.
+    # Stories are never edited or deleted, so a rowid watermark says what is indexed.
+    for trigger in ("stories_ai", "stories_ad", "stories_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    db.execute("INSERT INTO meta (key, value) SELECT 'fts_rowid', coalesce(max(rowid), 0) FROM stories")
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]  # sqlite-utils is imported only to migrate

@@ -290,6 +290,18 @@ class Store:
                 "status, amount_kind, speaker, concern, denied_by, denial, claim, known, evidence, ev_start, ev_end) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", fact_rows)
 
+    def index_pending(self) -> int:
+        """Add stories stored since the last call to the full-text index, in one transaction."""
+        with self.transaction() as conn:
+            mark = int(conn.execute("SELECT value FROM meta WHERE key = 'fts_rowid'").fetchone()[0])
+            top = conn.execute("SELECT coalesce(max(rowid), 0) FROM stories").fetchone()[0]
+            if top <= mark:
+                return 0
+            conn.execute("INSERT INTO stories_fts (rowid, title, text) SELECT rowid, title, text FROM stories "
+                         "WHERE rowid > ? AND rowid <= ?", (mark, top))
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'fts_rowid'", (str(top),))
+        return int(top - mark)
+
     def existing_story_ids(self, ids: Sequence[str]) -> set[str]:
         known: set[str] = set()
         for chunk in range(0, len(ids), 500):
@@ -343,6 +355,7 @@ class Store:
             fts = _fts_query(query)
             if not fts:
                 return None
+            self.index_pending()  # a search sees every stored story, even mid-round
             where.append("s.rowid IN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?)")
             params.append(fts)
         return (" WHERE " + " AND ".join(where) if where else ""), params

@@ -41,6 +41,15 @@ async def settle(app: MigwatchApp, pilot) -> None:
         await pilot.pause()
 
 
+async def previewed(app: MigwatchApp, pilot, story_id: str) -> bool:
+    """The preview follows the cursor after a short debounce: wait for it (bounded), then say if it did."""
+    for _ in range(50):
+        if app.preview.story_id == story_id:
+            return True
+        await pilot.pause(0.02)
+    return app.preview.story_id == story_id
+
+
 def triage(db: Path, story_id: str) -> dict:
     with Store(db) as store:
         return store.triage_state(story_id)
@@ -86,14 +95,14 @@ async def test_j_k_and_arrows_move_and_preview_follows(db: Path) -> None:
         assert app.inbox.current_key() == "s-talks"
         await pilot.press("j")
         assert app.inbox.current_key() == "s-owes-2"
-        assert app.preview.story_id == "s-owes-2"
+        assert await previewed(app, pilot, "s-owes-2")
         await pilot.press("down", "down")
         assert app.inbox.current_key() == "s-albania"
         await pilot.press("k")
         assert app.inbox.current_key() == "s-owes"
         await pilot.press("up")
         assert app.inbox.current_key() == "s-owes-2"
-        assert app.preview.story_id == "s-owes-2"
+        assert await previewed(app, pilot, "s-owes-2")
 
 
 async def test_enter_opens_preview_and_marks_read(db: Path) -> None:
@@ -103,7 +112,7 @@ async def test_enter_opens_preview_and_marks_read(db: Path) -> None:
         await pilot.press("j", "enter")
         await settle(app, pilot)
         assert isinstance(app.focused, Preview)
-        assert app.preview.story_id == "s-owes-2"
+        assert await previewed(app, pilot, "s-owes-2")
         assert "●" not in app.inbox.get_row("s-owes-2")[0].plain
     assert triage(db, "s-owes-2")["unread"] is False
 
@@ -440,5 +449,5 @@ async def test_enter_on_a_ledger_row_shows_its_story(db: Path) -> None:
         app.query_one("#warnings").focus()
         await pilot.press("j", "enter")
         await pilot.pause()
-        assert app.preview.story_id == "s-albania"
+        assert await previewed(app, pilot, "s-albania")
         assert app.inbox.current_key() == "s-albania"

@@ -786,20 +786,10 @@ class MigwatchApp(App[int]):
 
 
 def _start_forkserver() -> None:
-    """Start multiprocessing's fork server while stdio are still the real terminal.
+    """Start the poller's fork server while stdio are still the real terminal (see start_worker_server)."""
+    from feeds.pipeline import start_worker_server
 
-    Under a running Textual app sys.stderr is a capture object without a usable fileno, and starting the
-    fork server then fails ("bad value(s) in fds_to_keep"); the poller's process pool reuses this server.
-    """
-    import multiprocessing
-
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        from multiprocessing import forkserver
-
-        try:
-            forkserver.ensure_running()
-        except (OSError, ValueError):
-            pass
+    start_worker_server()
 
 
 def run_dashboard(settings: Settings, db_path: Path, *, demo: bool = False) -> int:

@@ -1,0 +1,45 @@
+"""What the poller's worker processes run: parsing and analysis, the CPU work of a round.
+
+Kept apart from `feeds.pipeline` so that a worker imports only what it needs. The fork server preloads
+`feeds.warm`, so a worker starts with feedparser, the analyzer and the catalogue's compiled patterns
+already in memory instead of building them itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from feeds.models import Agreement, Analysis, Story
+
+_ANALYZER: Any = None
+
+
+def init(extra: Sequence[Agreement]) -> None:
+    global _ANALYZER
+    from feeds.analyze import Analyzer
+
+    if extra:
+        from feeds.agreements import load_catalogue
+
+        _ANALYZER = Analyzer(load_catalogue(extra))
+    else:
+        from feeds.warm import ANALYZER
+
+        _ANALYZER = ANALYZER
+
+
+def parse(body: bytes, url: str, content_type: str | None) -> Any:
+    """ParsedFeed, or one line saying why the body is not a feed."""
+    from feeds.parse import NotAFeed, parse_feed
+
+    try:
+        return parse_feed(body, url, content_type)
+    except NotAFeed as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - a parser crash on hostile bytes is that feed's error
+        return f"cannot parse the feed ({type(exc).__name__}: {str(exc)[:200]})"
+
+
+def analyze(stories: Sequence[Story]) -> list[Analysis]:
+    return [_ANALYZER.analyze(s) for s in stories]

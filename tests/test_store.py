@@ -1,0 +1,127 @@
+"""The store on real SQLite files: migrations, inbox order, search, triage journal, the ledger."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from feeds.models import Analysis, Evidence, FeedState, Match, Payment, StageEvent, Story
+from store import SCHEMA_VERSION, Store
+from store.schema import MIGRATIONS
+
+
+def ev(text: str) -> Evidence:
+    return Evidence(text, 0, len(text))
+
+
+def story(i: int, title: str, text: str = "", day: int = 1) -> Story:
+    return Story(f"urn:t:{i}", title, text or title, f"https://e.org/{i}", datetime(2025, 5, day, tzinfo=UTC))
+
+
+def matched(s: Story, agreement: str, *facts: object, cluster_fp: bytes = b"") -> tuple[Story, Analysis]:
+    stages = tuple(f for f in facts if isinstance(f, StageEvent))
+    payments = tuple(f for f in facts if isinstance(f, Payment))
+    return s, Analysis(s.id, matches=(Match(agreement, 0.9, True, ev(s.text)),), stages=stages, payments=payments)
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    st = Store(tmp_path / "m.db")
+    st.sync_feeds([("http://127.0.0.1/a.xml", "Feed A", ())])
+    yield st
+    st.close()
+
+
+def feed(st: Store) -> FeedState:
+    return st.feed_states()[0]
+
+
+def test_a_v1_database_is_migrated_forward(tmp_path: Path) -> None:
+    import sqlite_utils
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    MIGRATIONS[0](sqlite_utils.Database(conn))
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO stories (id, title, text, published, first_seen, cluster_id) VALUES "
+                 "('old', 'Old story about Kigali', 'text', '2024-01-01T00:00:00+00:00', '2024-01-02', 'old')")
+    conn.execute("INSERT INTO triage (story_id, state, starred, unread) VALUES ('old', 'new', 1, 1)")
+    conn.close()
+    with Store(path) as st:
+        assert st.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert st.inbox_ids() == ["old"]
+        assert [r.title for r in st.inbox(query="kigali")] == ["Old story about Kigali"]
+        assert st.triage_state("old")["starred"] is True
+
+
+def test_inbox_matched_first_then_newest_and_clusters_together(store: Store) -> None:
+    a = story(1, "Unmatched newest", day=9)
+    b = story(2, "Matched old", day=1)
+    c = story(3, "Matched newer", day=5)
+    d = story(4, "Same event as old, newest of its cluster", day=7)
+    store.save_feed_result(feed(store), [(a, Analysis(a.id)), matched(b, "uk-rwanda"), matched(c, "us-rwanda")])
+    store.save_feed_result(feed(store), [matched(d, "uk-rwanda")], cluster_ids={d.id: b.id})
+    order = [r.title for r in store.inbox()]
+    # b's cluster is now as new as d (day 7), so it comes before c (day 5); unmatched last.
+    assert order == ["Same event as old, newest of its cluster", "Matched old", "Matched newer", "Unmatched newest"]
+    assert store.inbox()[0].cluster_size == 2
+
+
+def test_search_sees_stories_stored_mid_round(store: Store) -> None:
+    s = story(1, "Offshore processing on Nauru ends", "The last refugee left Nauru.")
+    store.save_feed_result(feed(store), [(s, Analysis(s.id))])
+    assert [r.id for r in store.inbox(query="nauru")] == [s.id]
+    assert store.inbox(query='"') == []  # a bare quote is not an FTS syntax error
+    assert [r.id for r in store.inbox(query="refug")] == [s.id]  # prefix on the last word
+
+
+def test_triage_is_journaled_and_undone_across_restarts(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    with Store(path) as st:
+        st.sync_feeds([("http://127.0.0.1/a.xml", "A", ())])
+        s = story(1, "A story")
+        st.save_feed_result(st.feed_states()[0], [(s, Analysis(s.id))])
+        st.triage(s.id, "star", starred=True)
+        st.triage(s.id, "dismiss", state="dismissed")
+    with Store(path) as st:
+        assert st.triage_state(s.id) == {"state": "dismissed", "starred": True, "unread": True}
+        assert st.inbox() == []  # dismissed stories leave the inbox
+        st.undo()
+        assert st.triage_state(s.id)["state"] == "new"
+        st.undo()
+        assert st.triage_state(s.id)["starred"] is False
+        assert st.undo() is None
+
+
+def test_current_stage_is_the_latest_event_in_time(store: Store) -> None:
+    text = "The deal, signed in April 2022, was scrapped in July 2024."
+    s = story(1, "Scrapped", text, day=3)
+    signed = StageEvent("uk-rwanda", "signed", ev(text), when="2022-04")
+    cancelled = StageEvent("uk-rwanda", "cancelled", ev(text), when="2024-07")
+    # Text order puts the background fact last; the dates decide.
+    store.save_feed_result(feed(store), [matched(s, "uk-rwanda", cancelled, signed)])
+    (row,) = store.negotiations()
+    assert row.stage == "cancelled" and row.since == "2024-07"
+
+
+def test_accepted_facts_are_confirmed_in_the_ledger(store: Store) -> None:
+    s = story(1, "Rwanda claims £50m", "Rwanda is still claiming £50m from the UK.")
+    pay = Payment(50e6, "GBP", "United Kingdom", "Rwanda", "claimed", ev(s.text), "uk-rwanda")
+    store.save_feed_result(feed(store), [matched(s, "uk-rwanda", pay)])
+    assert store.payments()[0].confirmed is False
+    store.triage(s.id, "accept", state="accepted")
+    assert store.payments()[0].confirmed is True
+    store.triage(s.id, "dismiss", state="dismissed")
+    assert store.payments() == []
+
+
+def test_link_makes_a_story_matched_and_undo_unlinks(store: Store) -> None:
+    s = story(1, "Unmatched story")
+    store.save_feed_result(feed(store), [(s, Analysis(s.id))])
+    store.link(s.id, "italy-albania")
+    assert store.inbox()[0].agreements == ("italy-albania",)
+    store.undo()
+    assert store.inbox()[0].agreements == ()
