@@ -64,11 +64,17 @@ def main() -> int:
             config.write_text((tmpdir / "farm" / "feeds.toml").read_text())
             db = tmpdir / "m.db"
             cmd = [args.migwatch, "--config", str(config), "--db", str(db), "poll", "--once", "--quiet"]
-            # How long a clean poll takes, so kills land inside it.
+            # How long a clean poll takes (into a scratch database), so the kills land inside one.
+            calib = [*cmd]
+            calib[calib.index(str(db))] = str(tmpdir / "calibration.db")
+            started = time.monotonic()
+            subprocess.run(calib, capture_output=True, timeout=600, check=True)
+            clean_s = time.monotonic() - started
+            print(f"a clean poll of {args.feeds} feeds takes {clean_s:.2f}s; kills land at 10-95% of that")
             ok = True
             for i in range(args.kills):
                 proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-                delay = rng.uniform(0.3, 4.0)
+                delay = rng.uniform(0.10, 0.95) * clean_s
                 time.sleep(delay)
                 finished = proc.poll() is not None
                 proc.send_signal(signal.SIGKILL)
