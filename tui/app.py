@@ -28,6 +28,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
@@ -750,7 +751,10 @@ class MigwatchApp(App[int]):
 
     def _tick(self) -> None:
         self._status_dirty = True
-        self._update_status()
+        try:
+            self._update_status()
+        except NoMatches:
+            pass  # the app is closing and the status line is already gone
 
     def _update_status(self) -> None:
         if not self._status_dirty:
