@@ -383,6 +383,11 @@ class CatalogueIndex:
         # An alias or keyword that names a party ("Libyan coast guard", "flight to Rwanda") names that
         # party too; and such an alias names the deal itself, not a general idea ("offshore processing").
         party_res = [(re.compile(form_pattern(f)), c) for c in countries for f in party_forms(c)]
+        # keywords as feeds.match.normalized writes them, for its prefilter
+        self.keyword_stems: tuple[str, ...] = tuple(sorted({
+            " ".join(re.sub(r"[-\u2010\u2011\u2013\u2014]", " ", k.lower()).split())
+            for a in agreements for k in a.keywords if k.strip()
+        }))
         self.named_surfaces: set[str] = set()
         for surface in patterns:
             key = _norm(surface)

@@ -16,7 +16,7 @@ from typing import Any
 from feeds.agreements import Catalogue, default_catalogue
 from feeds.cluster import Clusterer, fingerprint
 from feeds.extract import extract_payments, extract_stages, extract_warnings, find_conflicts
-from feeds.match import match_story, prepare
+from feeds.match import could_match, match_story, prepare
 from feeds.models import Analysis, Evidence, Story
 from feeds.text import one_line, plain_text
 
@@ -32,11 +32,14 @@ class Analyzer:
         self.catalogue = catalogue if catalogue is not None else default_catalogue()
 
     def analyze(self, story: Story) -> Analysis:
+        # Most of a news firehose concerns no agreement: one cheap pass over the text settles those, and
+        # a story that matches nothing needs no fingerprint (only matched stories are clustered).
+        if not could_match(story, self.catalogue.index):
+            return Analysis(story_id=story.id)
         doc = prepare(story, self.catalogue)
         matches = match_story(doc)
         if not matches:
-            bare = Analysis(story_id=story.id)
-            return replace(bare, fingerprint=fingerprint(story, bare))
+            return Analysis(story_id=story.id)
         stages = extract_stages(doc)
         analysis = Analysis(
             story_id=story.id,

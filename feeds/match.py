@@ -77,6 +77,53 @@ SIMILAR_DEAL = re.compile(
 )
 
 
+# What every MIGRATION_CUE match contains once the text is lower-cased, hyphens read as spaces and runs
+# of white space as one space: a story with none of these (and no catalogue keyword, and no strong cue in
+# its title) cannot reach a match's score, so `could_match` lets the analyser skip it. Keep in step with
+# MIGRATION_CUE (tests/test_match.py checks that every cue phrase passes).
+CUE_STEMS: tuple[str, ...] = (
+    "migra", "deport", "asylum", "refugee", "expel", "expuls", "third countr", "resettle", "offshore",
+    "aliens", "citizens", "returnee", "detainee", "irregular arriv", "small boat", "boat arriv", "smuggl",
+    "human trafficking", "displaced", "intercept", "pushback", "push back", "pullback", "pull back",
+    "rescue ", "shipwreck", "transferr", "relocat", "flown from", "sent from", "removed from", "moved from",
+    "taken from",
+)
+
+
+def normalized(text: str) -> str:
+    """Lower case, dashes as spaces, white space runs as one space: the form CUE_STEMS are looked up in.
+    (str.replace runs in C; translate with a table and split/join cost ten times as much on long text.)"""
+    low = text.lower()
+    for dash in ("-", "\u2010", "\u2011", "\u2013", "\u2014"):
+        if dash in low:
+            low = low.replace(dash, " ")
+    for space in ("\n", "\t", "\r", "\xa0"):
+        if space in low:
+            low = low.replace(space, " ")
+    while "  " in low:
+        low = low.replace("  ", " ")
+    return low
+
+
+def could_match(story: Story, index: CatalogueIndex) -> bool:
+    """A cheap test that is true for every story `match_story` can match (and for some it cannot).
+
+    A sentence weighs enough only beside a migration cue or one of an agreement's keywords, and a title
+    only with a cue of its own, so a story with neither anywhere needs no sentences, hits or fingerprint.
+    """
+    title = story.title or ""
+    if title and (STRONG_CUE.search(title) or TRANSFER_CUE.search(title)):
+        return True
+    flat = normalized(f"{title}\n{story.text or ''}")
+    for stem in CUE_STEMS:
+        if stem in flat:
+            return True
+    for keyword in index.keyword_stems:
+        if keyword in flat:
+            return True
+    return False
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans in `text`: ends of sentences and line breaks split; "U.S." and "Mr." do not."""
     spans: list[tuple[int, int]] = []

@@ -190,3 +190,43 @@ class TestKnownMisses:
         main, _ = about(catalogue, "A charity said the Libyan coast guard fired at its ship while intercepting "
                                    "a dinghy with 50 people aboard.")
         assert main == {"eu-libya"}
+
+
+class TestPrefilter:
+    """`could_match` must pass every story the matcher can match; it exists to skip the rest cheaply."""
+
+    @pytest.mark.parametrize("text", [
+        "Britain will send asylum seekers to Rwanda.",
+        "The U.S. deported 40 men to Eswatini.",
+        "Italy's centres in Albania for migrants stood empty.",
+        "The third-country deal with Uganda was signed.",
+        "Small boats kept arriving, the Home Office said, as Rwanda waited.",
+        "Men were transferred from the United States to El Salvador.",
+        "Non-citizens were flown from Washington to Juba.",
+        "The Libyan coast guard intercepted 60 people.",
+        "Push-backs at sea continued, Italy and Libya said.",
+        "Gang members were held in El Salvador's mega-prison under a deal with the US.",
+    ])
+    def test_every_cue_passes(self, catalogue: Catalogue, text: str) -> None:
+        from feeds.match import could_match
+
+        story = Story(id="t", title="", text=text)
+        assert could_match(story, catalogue.index)
+
+    def test_news_without_cues_is_skipped(self, catalogue: Catalogue) -> None:
+        from feeds.analyze import Analyzer
+
+        story = Story(id="t", title="Italy beat Albania 2-1 in Dortmund",
+                      text="Italy came from behind to beat Albania. The coach praised the team's spirit.")
+        from feeds.match import could_match
+
+        assert not could_match(story, catalogue.index)
+        assert Analyzer(catalogue).analyze(story).fingerprint == b""
+
+    def test_a_users_keyword_passes(self) -> None:
+        from feeds.match import could_match
+
+        mine = load_catalogue([Agreement(id="x-y", title="X–Y", parties=("Canada", "Paraguay"),
+                                         keywords=("safe-haven scheme",))])
+        story = Story(id="t", title="", text="Canada's safe haven scheme with Paraguay starts next week.")
+        assert could_match(story, mine.index)
