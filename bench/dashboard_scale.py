@@ -8,8 +8,10 @@ then drives the real MigwatchApp headless with Textual's Pilot and prints:
   - p50 / p95 / max latency of j, k and s key presses (press → handled and the screen idle again),
   - how long the first page fetch takes when scrolling past the loaded rows.
 
-Part two (later): key latency while a 500-feed poll round runs. Pass a poller factory to `measure()`
-(e.g. a feeds.pipeline.Poller over ../shared/bench's feed farm) and set `poll_during=True`; the hook is below.
+With --poll-config FILE (e.g. the feed farm's feeds.toml from ../shared/bench, served by its serve.sh) it
+also measures key latency while the real poller runs a round over those feeds on the same event loop:
+each j/k is posted as the terminal driver would post it and timed until the cursor has moved (the app
+has answered), with no Pilot overhead; and it prints the process's peak RSS.
 """
 
 from __future__ import annotations
@@ -117,11 +119,55 @@ async def measure(db: Path, presses: int, poller_factory: Any = None, poll_durin
     return out
 
 
+async def measure_during_poll(db: Path, config: Path, presses: int) -> dict[str, Any]:
+    """Key latency while a real poll round runs in the app (same loop, process pool, writer thread)."""
+    import resource
+
+    from textual import events
+
+    from feeds.config import load_config
+    from tui.app import MigwatchApp
+
+    settings = load_config(config)
+    app = MigwatchApp(settings, db, autopoll=True)
+    out: dict[str, Any] = {"latencies": [], "during_round": 0}
+    async with app.run_test(size=(160, 48)) as pilot:
+        await asyncio.wait_for(app.loaded.wait(), 30)
+        for _ in range(400):  # the round starts right after the first paint
+            if app._polling:
+                break
+            await asyncio.sleep(0.05)
+        round_started = time.perf_counter()
+        for i in range(presses):
+            key = "j" if (i // 20) % 2 == 0 else "k"
+            before = app.inbox.cursor_row
+            polling = app._polling
+            t = time.perf_counter()
+            app.post_message(events.Key(key, key))
+            while app.inbox.cursor_row == before and time.perf_counter() - t < 5:  # noqa: ASYNC110 - polled state
+                await asyncio.sleep(0.0005)
+            latency = (time.perf_counter() - t) * 1000
+            if polling and app._polling:
+                out["latencies"].append(latency)
+            await asyncio.sleep(0.03)  # a person's pace: ~30 keys a second at most
+        out["round_seconds_at_end"] = time.perf_counter() - round_started
+        out["still_polling"] = app._polling
+        for _ in range(1200):
+            if not app._polling:
+                break
+            await asyncio.sleep(0.1)
+        out["round_s"] = time.perf_counter() - round_started
+        out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        await pilot.press("q")
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--stories", type=int, default=100_000)
     parser.add_argument("--db", type=Path, help="reuse (or create) this database")
     parser.add_argument("--presses", type=int, default=200)
+    parser.add_argument("--poll-config", type=Path, help="also time keys while polling these feeds")
     args = parser.parse_args()
     tmp = None
     if args.db is None:
@@ -144,6 +190,16 @@ def main() -> int:
                   f"max {max(values):.1f}  (n={len(values)})")
         print(f"next page on scroll:     {result['page_fetch_ms']:.0f} ms "
               f"(rows now {result['inbox_rows_after_page']})")
+        if args.poll_config:
+            during = asyncio.run(measure_during_poll(args.db, args.poll_config, args.presses))
+            values = during["latencies"]
+            if values:
+                print(f"keys during a poll (ms): p50 {statistics.median(values):.1f}  p95 {_pct(values, 95):.1f}  "
+                      f"max {max(values):.1f}  (n={len(values)} presses while the round ran)")
+            else:
+                print("keys during a poll: the round ended before any press (use more feeds)")
+            print(f"poll round:              {during['round_s']:.1f}s; peak RSS of the dashboard process "
+                  f"{during['peak_rss_mb']:.0f} MB")
     finally:
         if tmp is not None:
             tmp.cleanup()

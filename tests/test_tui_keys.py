@@ -451,3 +451,28 @@ async def test_enter_on_a_ledger_row_shows_its_story(db: Path) -> None:
         await pilot.pause()
         assert await previewed(app, pilot, "s-albania")
         assert app.inbox.current_key() == "s-albania"
+
+
+async def test_ctrl_r_reloads_the_config_and_a_bad_one_keeps_the_old(db: Path, tmp_path: Path) -> None:
+    from feeds.config import load_config
+
+    path = tmp_path / "config.toml"
+    path.write_text('[[feeds]]\nname = "One"\nurl = "http://127.0.0.1:9/one.xml"\n', encoding="utf-8")
+    app = make_app(db, settings=load_config(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        path.write_text('[[feeds]]\nname = "One"\nurl = "http://127.0.0.1:9/one.xml"\n'
+                        '[[feeds]]\nname = "Two"\nurl = "http://127.0.0.1:9/two.xml"\n'
+                        '[keys]\n"triage.star" = "S"\n', encoding="utf-8")
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert [f.name for f in app.settings.feeds] == ["One", "Two"]
+        await pilot.press("S")
+        await settle(app, pilot)
+        assert triage(db, "s-talks")["starred"] is True
+
+        path.write_text('[poll]\nintervall = "1m"\n', encoding="utf-8")
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert [f.name for f in app.settings.feeds] == ["One", "Two"]  # the running settings stay
+        assert any("poll.intervall" in str(n.message) for n in app._notifications)

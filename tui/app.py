@@ -147,6 +147,7 @@ class MigwatchApp(App[int]):
         Binding("z", "undo", "Undo", id="triage.undo"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("h,F", "feeds", "Feeds", id="app.feeds"),
+        Binding("ctrl+r", "reload_config", "Reload config", show=False, id="app.reload_config"),
         Binding("escape", "clear_filters", "Clear filter", show=False, id="app.clear"),
     ]
 
@@ -650,10 +651,40 @@ class MigwatchApp(App[int]):
             ("Undo", "Undo the last triage action (z)", self.action_undo),
             ("Refresh", "Poll every feed now (r)", self.action_refresh),
             ("Feed health", "Each feed's last result, error and next poll (h)", self.action_feeds),
+            ("Reload config", "Read the config file again: feeds, intervals, agreements, keys (ctrl+r)",
+             self.action_reload_config),
             ("Help", "Keys of the focused pane (?)", self.action_help),
         ]
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
+
+    def action_reload_config(self) -> None:
+        if self.settings.path is None:
+            self.notify("This session has no config file to reload (the demo runs without one).",
+                        title="Reload config", markup=False)
+            return
+        self._reload_config(self.settings.path)
+
+    @work(group="config", exclusive=True, exit_on_error=False)
+    async def _reload_config(self, path: Path) -> None:
+        """Read the config again without restarting: a bad file leaves the running settings in place."""
+        from feeds.config import ConfigError, load_config
+
+        try:
+            settings = await asyncio.to_thread(load_config, path)
+        except ConfigError as exc:
+            self.notify(str(exc), title="Config not reloaded", severity="error", markup=False, timeout=10)
+            return
+        self.settings = settings
+        self.set_keymap(dict(settings.keys))
+        # The next round runs with the new feeds, intervals and agreements: a new poller picks them up.
+        self.workers.cancel_group(self, "poll")
+        if self.autopoll:
+            self._force_poll = True
+            self.start_polling()
+        self._status_dirty = True
+        self.notify(f"Config reloaded: {len(settings.feeds)} feeds, {len(settings.agreements)} agreements of "
+                    "your own.", title="Reload config", markup=False)
 
     # ----------------------------------------------------------------------------------- polling
 
