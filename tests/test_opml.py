@@ -96,3 +96,14 @@ def test_outlines_without_url_or_with_bad_url_are_skipped(tmp_path: Path, capsys
     captured = capsys.readouterr()
     assert "skipped" in captured.err
     assert [f.url for f in load_config(config).feeds] == ["https://e.org/good.xml"]
+
+
+def test_opml_cannot_add_local_files(tmp_path: Path, capsys) -> None:
+    config = tmp_path / "config.toml"
+    path = tmp_path / "local.opml"
+    path.write_text('<opml version="2.0"><body><outline text="passwd" xmlUrl="file:///etc/passwd"/>'
+                    '<outline text="rel" xmlUrl="../secret.xml"/>'
+                    '<outline text="ok" xmlUrl="https://e.org/ok.xml"/></body></opml>')
+    assert main(["--config", str(config), "import-opml", str(path)]) == 0
+    assert "only http and https" in capsys.readouterr().err
+    assert [f.url for f in load_config(config).feeds] == ["https://e.org/ok.xml"]

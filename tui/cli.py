@@ -310,6 +310,9 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
     for i, feed in enumerate(opml_feeds):
         try:
             url = check_feed_url(feed.url, None)
+            # Someone else's subscription list must not make us read local files.
+            if not url.lower().startswith(("http://", "https://")):
+                raise ValueError(f"{feed.url!r}: only http and https feeds are imported from OPML")
         except ValueError as exc:
             problems.append(f"outline {i + 1} ({feed.name}): {exc}")
             continue
