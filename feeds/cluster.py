@@ -58,17 +58,40 @@ _hash32 = zlib.crc32
 
 
 def _shingles(text: str) -> list[bytes]:
-    words = [w.lower() for w in _WORD.findall(text)]
+    words = [w.lower().encode() for w in _WORD.findall(text)]
     if len(words) < 3:
-        return [" ".join(words).encode()] if words else []
-    return [f"{words[k]} {words[k + 1]} {words[k + 2]}".encode() for k in range(len(words) - 2)]
+        return [b" ".join(words)] if words else []
+    return [b" ".join(three) for three in zip(words, words[1:], words[2:])]
+
+
+# _CAPITALISED's look-behinds keep `re` from skipping ahead to capitals; this scans for them and the
+# checks it made before a capital are done here instead (same names found).
+_CAPITAL_RUN = re.compile(r"[A-Z][\w’'-]{2,}(?:\s+[A-Z][\w’'-]+)*")
+
+
+def _capitalised(text: str) -> Iterable[str]:
+    pos = 0
+    search = _CAPITAL_RUN.search
+    while True:
+        m = search(text, pos)
+        if m is None:
+            return
+        s = m.start()
+        before = text[s - 1] if s else ""
+        if s == 0 or before.isalnum() or before == "_" or (
+            s >= 2 and before.isspace() and text[s - 2] in ".!?“\"‘"
+        ):
+            pos = s + 1
+            continue
+        yield m.group(0)
+        pos = m.end()
 
 
 def _entities(story: Story, analysis: Analysis) -> tuple[set[int], set[int]]:
     text = f"{story.title}\n{story.text}"
     entities: set[str] = set()
-    for m in _CAPITALISED.finditer(text):
-        for word in m.group(1).split():
+    for run in _capitalised(text):
+        for word in run.split():
             low = word.lower().strip("’'")
             if len(low) > 2 and low not in _COMMON and low not in _COUNTRY_WORDS:
                 entities.add("n:" + low)

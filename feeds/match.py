@@ -28,8 +28,7 @@ _ABBREV = frozenset(
 )
 # A line break ends a sentence unless the next line carries on in lower case (a <br/> or a hard wrap
 # inside a sentence), so the same story reads the same from a feed and from JSON.
-_SPLIT = re.compile(r"(?<=[.!?])[\"”’')\]]*[ \t]+(?=[\"“‘'(\[]?[A-Z0-9])|[ \t]*\n\s*(?![a-z])")
-_LAST_TOKEN = re.compile(r"(\S+)\s*$")
+_BREAK = re.compile(r"[.!?][\"”’')\]]*[ \t]+(?=[\"“‘'(\[]?[A-Z0-9])|\n")
 _INITIALS = re.compile(r"(?:[A-Za-z]\.){2,}[\"”’')\]]*$|^[A-Z]\.$")
 
 MIGRATION_CUE = re.compile(
@@ -125,21 +124,41 @@ def could_match(story: Story, index: CatalogueIndex) -> bool:
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans in `text`: ends of sentences and line breaks split; "U.S." and "Mr." do not."""
+    """Sentence spans in `text`: ends of sentences and line breaks split; "U.S." and "Mr." do not.
+
+    A line break splits unless the next line carries on in lower case straight after it. (One scan for
+    a sentence end or a line break, whose first character `re` can look for quickly; the rest in Python.)
+    """
     spans: list[tuple[int, int]] = []
     start = 0
-    for m in _SPLIT.finditer(text):
-        if m.group(0).strip(" \t") == "" and "\n" not in m.group(0):
-            head = text[start : m.start()]
-            last = _LAST_TOKEN.search(head)
-            if last:
-                token = last.group(1)
+    end = -1
+    n = len(text)
+    for m in _BREAK.finditer(text):
+        p = m.start()
+        if p < end:
+            continue
+        if text[p] == "\n":
+            r = p + 1
+            while r < n and text[r].isspace():
+                r += 1
+            if r < n and "a" <= text[r] <= "z":
+                if r == p + 1:
+                    continue  # "…take\nmigrants": a line broken inside a sentence
+                r -= 1
+            _add_span(text, start, p, spans)
+            start = end = r
+            continue
+        cut = p + 1
+        if text[cut : m.end()].strip(" \t") == "":
+            head = text[start:cut]
+            if head.strip():
+                token = head.rsplit(None, 1)[-1]
                 bare = token.rstrip("\"”’')]").rstrip(".").lower()
                 if bare in _ABBREV or _INITIALS.search(token):
                     continue
-        _add_span(text, start, m.start(), spans)
-        start = m.end()
-    _add_span(text, start, len(text), spans)
+        _add_span(text, start, cut, spans)
+        start = end = m.end()
+    _add_span(text, start, n, spans)
     return spans
 
 
