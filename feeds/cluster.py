@@ -61,7 +61,7 @@ def _shingles(text: str) -> list[bytes]:
     words = [w.lower().encode() for w in _WORD.findall(text)]
     if len(words) < 3:
         return [b" ".join(words)] if words else []
-    return [b" ".join(three) for three in zip(words, words[1:], words[2:])]
+    return [b" ".join(three) for three in zip(words, words[1:], words[2:], strict=False)]
 
 
 # _CAPITALISED's look-behinds keep `re` from skipping ahead to capitals; this scans for them and the
