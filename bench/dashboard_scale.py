@@ -5,7 +5,7 @@
 Builds the database through Store.save_feed_result (its executemany path) unless --db already holds one,
 then drives the real MigwatchApp headless with Textual's Pilot and prints:
   - build time, time from start to the inbox showing rows (the app's `loaded` event),
-  - p50 / p95 / max latency of j, k and s key presses (press → handled and the screen idle again),
+  - p50 / p95 / max latency of j, k and s key presses (posted as the driver posts them → answered),
   - how long the first page fetch takes when scrolling past the loaded rows.
 
 With --poll-config FILE (e.g. the feed farm's feeds.toml from ../shared/bench, served by its serve.sh) it
@@ -72,6 +72,33 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+async def timed_key(app: Any, key: str) -> float:
+    """Post a key as the terminal driver would and time it until the app has answered it: the cursor has
+    moved (j/k) or the triage action has run and updated the row (s). Milliseconds; no Pilot overhead."""
+    from textual import events
+
+    done = asyncio.Event()
+    if key == "s":
+        original = app.action_triage
+
+        def traced(what: str) -> None:
+            original(what)
+            done.set()
+
+        app.action_triage = traced
+    before = app.inbox.cursor_row
+    started = time.perf_counter()
+    app.post_message(events.Key(key, key))
+    while time.perf_counter() - started < 5:  # bounded
+        if (key == "s" and done.is_set()) or (key != "s" and app.inbox.cursor_row != before):
+            break
+        await asyncio.sleep(0.0005)
+    elapsed = (time.perf_counter() - started) * 1000
+    if key == "s":
+        app.action_triage = original
+    return elapsed
+
+
 async def measure(db: Path, presses: int, poller_factory: Any = None, poll_during: bool = False) -> dict[str, Any]:
     from tui.app import MigwatchApp  # imported before the clock starts: Python start-up is not the app's
 
@@ -89,24 +116,14 @@ async def measure(db: Path, presses: int, poller_factory: Any = None, poll_durin
         out["mount_s"] = mounted - started
         out["inbox_total"] = len(app.inbox.ids)
         out["inbox_rows_shown"] = app.inbox.row_count
-        # Part two hook: with poll_during=True a round is running now (autopoll); the presses below then
-        # measure key latency during it.
-        # Pilot's own cost per press (waiting for the screen and for idle), measured on an unbound key.
-        baseline = []
-        for _ in range(min(presses, 50)):
-            t = time.perf_counter()
-            await pilot.press("f12")
-            baseline.append((time.perf_counter() - t) * 1000)
-        out["baseline"] = baseline
         for key in ("j", "k", "s"):
             latencies = []
-            for i in range(presses):
-                if key == "k" and i == 0:
-                    app.inbox.move_cursor(row=presses, animate=False)
-                    await pilot.pause()
-                t = time.perf_counter()
-                await pilot.press(key)
-                latencies.append((time.perf_counter() - t) * 1000)
+            if key == "k":
+                app.inbox.move_cursor(row=presses, animate=False)
+                await pilot.pause()
+            for _ in range(presses):
+                latencies.append(await timed_key(app, key))
+                await asyncio.sleep(0.03)  # a person's pace
             out[key] = latencies
         await asyncio.wait_for(app.workers.wait_for_complete(), 60)
         # Scroll past the loaded rows: the next page comes from SQLite by primary key.
@@ -123,8 +140,6 @@ async def measure_during_poll(db: Path, config: Path, presses: int) -> dict[str,
     """Key latency while a real poll round runs in the app (same loop, process pool, writer thread)."""
     import resource
 
-    from textual import events
-
     from feeds.config import load_config
     from tui.app import MigwatchApp
 
@@ -140,13 +155,8 @@ async def measure_during_poll(db: Path, config: Path, presses: int) -> dict[str,
         round_started = time.perf_counter()
         for i in range(presses):
             key = "j" if (i // 20) % 2 == 0 else "k"
-            before = app.inbox.cursor_row
             polling = app._polling
-            t = time.perf_counter()
-            app.post_message(events.Key(key, key))
-            while app.inbox.cursor_row == before and time.perf_counter() - t < 5:  # noqa: ASYNC110 - polled state
-                await asyncio.sleep(0.0005)
-            latency = (time.perf_counter() - t) * 1000
+            latency = await timed_key(app, key)
             if polling and app._polling:
                 out["latencies"].append(latency)
             await asyncio.sleep(0.03)  # a person's pace: ~30 keys a second at most
@@ -182,8 +192,6 @@ def main() -> int:
         print(f"app mounted:             {result['mount_s'] * 1000:.0f} ms")
         print(f"first paint of inbox:    {result['first_paint_s'] * 1000:.0f} ms")
         print(f"exact order of all rows: {result['full_order_s'] * 1000:.0f} ms (paging enabled from then on)")
-        print(f"Pilot overhead (ms):     p50 {statistics.median(result['baseline']):.1f} per press (unbound key; "
-              "included in the figures below)")
         for key in ("j", "k", "s"):
             values = result[key]
             print(f"key {key!r} latency (ms):   p50 {statistics.median(values):.1f}  p95 {_pct(values, 95):.1f}  "

@@ -487,23 +487,23 @@ class Store:
     def negotiations(self) -> list[Negotiation]:
         """Each agreement with stories: its latest stage (accepted facts win over unconfirmed ones)."""
         titles = self.agreement_titles()
-        rows = self.conn.execute(
-            "SELECT x.agreement_id, x.stage, x.happened, x.story_id, x.evidence, t.state, "
-            "coalesce(s.published, s.first_seen) AS at, "
-            "(SELECT group_concat(coalesce(nullif(f.name, ''), f.url), ', ') FROM story_feeds sf "
-            " JOIN feeds f ON f.url = sf.feed_url WHERE sf.story_id = s.id) "
-            "FROM facts x JOIN stories s ON s.id = x.story_id JOIN triage t ON t.story_id = s.id "
-            "WHERE x.kind = 'stage' AND t.state != 'dismissed' "
-            "ORDER BY x.id").fetchall()
         # The current stage is the latest event in time: a date the text gives for the change ("signed in
-        # April 2022", told in a 2025 story) beats the story's own date; accepted facts outrank the rest.
-        def when(r: Sequence[object]) -> tuple[bool, str]:
-            story_date = str(r[6] or "")[:10]
-            return (r[5] == "accepted", str(r[2] or story_date))
-
+        # April 2022", told in a 2025 story) beats the story's own date; accepted facts outrank the rest;
+        # text order breaks ties. One indexed query per agreement, so 100k stories cost milliseconds.
         latest: dict[str, Sequence[object]] = {}
-        for r in sorted(rows, key=when):  # stable: text order breaks ties; the last one wins
-            latest[str(r[0])] = r
+        agreement_ids = [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT agreement_id FROM facts WHERE kind = 'stage' AND agreement_id IS NOT NULL")]
+        for agreement_id in agreement_ids:
+            r = self.conn.execute(
+                "SELECT x.agreement_id, x.stage, x.happened, x.story_id, x.evidence, t.state, "
+                "coalesce(x.happened, substr(s.sort_time, 1, 10)) AS at, "
+                "(SELECT group_concat(coalesce(nullif(f.name, ''), f.url), ', ') FROM story_feeds sf "
+                " JOIN feeds f ON f.url = sf.feed_url WHERE sf.story_id = s.id) "
+                "FROM facts x JOIN stories s ON s.id = x.story_id JOIN triage t ON t.story_id = s.id "
+                "WHERE x.kind = 'stage' AND x.agreement_id = ? AND t.state != 'dismissed' "
+                "ORDER BY t.state = 'accepted' DESC, at DESC, x.id DESC LIMIT 1", (agreement_id,)).fetchone()
+            if r is not None:
+                latest[agreement_id] = r
         counts = dict(self.conn.execute(
             "SELECT m.agreement_id, count(*) FROM matches m JOIN triage t ON t.story_id = m.story_id "
             "WHERE m.main = 1 AND t.state != 'dismissed' GROUP BY m.agreement_id").fetchall())
@@ -513,7 +513,7 @@ class Store:
         out = []
         for agreement_id, r in latest.items():
             out.append(Negotiation(agreement_id=agreement_id, title=titles.get(agreement_id, agreement_id),
-                                   stage=str(r[1]), since=when(r)[1] or None, source=str(r[7] or ""),
+                                   stage=str(r[1]), since=str(r[6] or "") or None, source=str(r[7] or ""),
                                    story_id=str(r[3]), evidence=str(r[4] or ""), confirmed=r[5] == "accepted",
                                    stories=int(counts.get(agreement_id, 0)), conflicts=int(conflicts.get(agreement_id, 0))))
         out.sort(key=lambda n: (n.since or ""), reverse=True)
