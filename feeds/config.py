@@ -6,6 +6,7 @@ for syntax errors). Unknown keys are errors: a typo must not silently do nothing
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Mapping
@@ -161,7 +162,8 @@ class _Reader:
     def table(self, data: Mapping[str, Any], where: str, allowed: set[str]) -> None:
         for key in data:
             if key not in allowed:
-                name = f"{where}.{key}" if where else key
+                shown = key if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", key) else json.dumps(key)[:66]
+                name = f"{where}.{shown}" if where else shown
                 hint = ", ".join(sorted(allowed))
                 raise self.error(name, f"unknown key (expected one of: {hint})")
 
