@@ -1022,14 +1022,20 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
     last_sentence = -10
     for i, (a, b) in enumerate(doc.spans):
         sentence = doc.text[a:b]
-        denial = _DENIAL.search(sentence)
-        if denial and last_key is not None and i - last_sentence <= 2:
+        # a denial only counts right after a warning, so only there is it looked for
+        denial = _DENIAL.search(sentence) if last_key is not None and i - last_sentence <= 2 else None
+        if denial and last_key is not None:
             entry = merged[last_key]
             if entry.get("denied_by") is None:
                 entry["denied_by"] = _denier(doc, i, denial.start() + a)
                 entry["denial"] = doc.evidence(i)
             continue
         if not _SPEECH.search(sentence):
+            continue
+        # Nothing to warn of (no concern here or in a quote that carries on, no strong verb): no speaker
+        # can make this sentence a warning, so the speaker scan is skipped.
+        if not (_CONCERN_RE.search(sentence) or _STRONG_SPEECH.search(sentence)
+                or (i + 1 < len(doc.spans) and doc.sentence(i + 1)[:1] in "“\"‘")):
             continue
         speakers = _speakers(sentence)
         if not speakers:
