@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from feeds.agreements import COUNTRIES, currency_of
-from feeds.match import Doc, Hit
+from feeds.match import Doc, Folded, Hit, lowered
 from feeds.models import STAGES, Agreement, Conflict, Payment, RightsWarning, StageEvent
 
 # ------------------------------------------------------------------------------------------------ money
@@ -387,6 +387,7 @@ _STAGE_RE = re.compile(
     r"\b(?=[a-z])(?:" + "|".join(f"(?P<s{n}>{rx})" for n, rx in enumerate(_STAGE_CUES.values())) + ")",
     re.IGNORECASE,
 )
+_STAGE_LOW = lowered(_STAGE_RE)
 _YEAR = re.compile(r"\b(?:(?P<month>January|February|March|April|May|June|July|August|September|October|"
                    r"November|December)\s+(?:\d{1,2},?\s+)?)?(?P<year>(?:19|20)\d\d)\b")
 _MONTHS = {m: n for n, m in enumerate(
@@ -486,10 +487,10 @@ def _ordinal(when: str | None, story: float | None) -> float:
 
 def _stage_cues(doc: Doc) -> Iterator[re.Match[str]]:
     """Stage cues in the sentences that can be tied to an agreement (the rest would be dropped anyway)."""
-    text = doc.text
+    text, rx = (doc.low, _STAGE_LOW) if doc.low is not None else (doc.text, _STAGE_RE)
     for i, (a, b) in enumerate(doc.spans):
         if doc.full[i] or doc.partial[i] or doc.deal[i]:
-            yield from _STAGE_RE.finditer(text, a, b)
+            yield from rx.finditer(text, a, b)
 
 
 def extract_stages(doc: Doc) -> list[StageEvent]:
@@ -939,6 +940,10 @@ _DENIAL = re.compile(
 )
 
 
+_SPEECH_F, _STRONG_SPEECH_F = Folded(_SPEECH), Folded(_STRONG_SPEECH)
+_CONCERN_F, _DENIAL_F = Folded(_CONCERN_RE), Folded(_DENIAL)
+
+
 @dataclass(slots=True)
 class _Speaker:
     name: str
@@ -1005,7 +1010,7 @@ def _concerns(sentence: str, masked: list[tuple[int, int]]) -> list[tuple[str, b
             chars[s:e] = " " * (e - s)
         sentence = "".join(chars)
     labels: list[tuple[str, bool]] = []
-    for m in _CONCERN_RE.finditer(sentence):
+    for m in _CONCERN_F.finditer(sentence):
         label, _, substantive = _CONCERNS[int((m.lastgroup or "c0")[1:])]
         if (label, substantive) not in labels:
             labels.append((label, substantive))
@@ -1023,18 +1028,18 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
     for i, (a, b) in enumerate(doc.spans):
         sentence = doc.text[a:b]
         # a denial only counts right after a warning, so only there is it looked for
-        denial = _DENIAL.search(sentence) if last_key is not None and i - last_sentence <= 2 else None
+        denial = _DENIAL_F.search(sentence) if last_key is not None and i - last_sentence <= 2 else None
         if denial and last_key is not None:
             entry = merged[last_key]
             if entry.get("denied_by") is None:
                 entry["denied_by"] = _denier(doc, i, denial.start() + a)
                 entry["denial"] = doc.evidence(i)
             continue
-        if not _SPEECH.search(sentence):
+        if not _SPEECH_F.search(sentence):
             continue
         # Nothing to warn of (no concern here or in a quote that carries on, no strong verb): no speaker
         # can make this sentence a warning, so the speaker scan is skipped.
-        if not (_CONCERN_RE.search(sentence) or _STRONG_SPEECH.search(sentence)
+        if not (_CONCERN_F.search(sentence) or _STRONG_SPEECH_F.search(sentence)
                 or (i + 1 < len(doc.spans) and doc.sentence(i + 1)[:1] in "“\"‘")):
             continue
         speakers = _speakers(sentence)
@@ -1062,7 +1067,7 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
                 name = conj.group(1)
                 start = speakers[0].end + conj.start(1)
                 chosen.append(_Speaker(name, "org", start, start + len(name)))
-        strong = bool(_STRONG_SPEECH.search(sentence))
+        strong = bool(_STRONG_SPEECH_F.search(sentence))
         for speaker in chosen:
             if speaker.kind == "court":
                 labels = [lab for lab, substantive in concerns if substantive]
