@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from feeds.agreements import Catalogue, CatalogueIndex
 from feeds.models import Evidence, Match, Story
 
+
 def lowered(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """The same case-insensitive regex as a case-sensitive one for lower-cased text: `re` runs a big
     IGNORECASE alternation about three times slower than the plain one."""
