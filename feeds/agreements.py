@@ -407,9 +407,13 @@ class CatalogueIndex:
         # One big alternation costs milliseconds a story in `re`; instead each form is filed under its
         # first run of letters, and only the forms whose first word is at hand are tried there.
         # Longest first so "South Sudan" wins over "Sudan" and "Manus Island" over "Manus".
+        # Runs of ASCII letters are far cheaper for `re` to find than runs of any letter; they serve while
+        # every form starts with one ("Shëngjin" is filed under "sh", and the form's own pattern, with its
+        # word boundaries, decides at each place).
+        self.words = _ASCII_LETTERS if all(s[:1].isascii() and s[:1].isalpha() for s in patterns) else _LETTERS
         by_first: dict[str, list[str]] = {}
         for surface in patterns:
-            first_run = _LETTERS.search(surface)
+            first_run = self.words.search(surface)
             if first_run:
                 by_first.setdefault(first_run.group(0).lower(), []).append(surface)
         self.by_first: dict[str, tuple[tuple[re.Pattern[str], tuple[tuple[str, str], ...]], ...]] = {
@@ -431,16 +435,19 @@ class CatalogueIndex:
     def lookup(self, surface: str) -> tuple[tuple[str, str], ...]:
         return self.targets.get(_norm(surface), ())
 
-    def finditer(self, text: str) -> Iterator[tuple[re.Match[str], tuple[tuple[str, str], ...]]]:
+    def finditer(
+        self, text: str, low: str | None = None
+    ) -> Iterator[tuple[re.Match[str], tuple[tuple[str, str], ...]]]:
         """Every non-overlapping party form, alias or keyword in `text`, longest at each place, with what
-        it names."""
+        it names. `low`, the text lower-cased with the same offsets, saves lower-casing word by word."""
         by_first = self.by_first
         end = -1
-        for run in _LETTERS.finditer(text):
+        folded = low is not None and len(low) == len(text)
+        for run in self.words.finditer(low if folded else text):  # type: ignore[arg-type]
             start = run.start()
             if start < end:
                 continue
-            candidates = by_first.get(run.group(0).lower())
+            candidates = by_first.get(run.group(0) if folded else run.group(0).lower())
             if not candidates:
                 continue
             for pattern, targets in candidates:
@@ -453,6 +460,7 @@ class CatalogueIndex:
 
 _NORM_SPACE = re.compile(r"[\s\-]+")
 _LETTERS = re.compile(r"[^\W\d_]+")
+_ASCII_LETTERS = re.compile(r"[A-Za-z]+")
 
 
 def _norm(surface: str) -> str:

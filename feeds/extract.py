@@ -625,6 +625,7 @@ _STATUS_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
                         r"provided|disbursed|transferred|wired|handed|gave|given|funded|financed|payment|"
                         r"instal+ments?|released?|deposited|has\s+(?:paid|given))\b", re.I)),
 )
+_STATUS_CUES_LOW = tuple((status, lowered(rx)) for status, rx in _STATUS_CUES)
 _PER_PERSON = re.compile(
     r"^\W{0,3}\s*(?:(?:\w+\s+){0,2})?(?:per|for\s+each|for\s+every|a|each)\s+(?:person|head|migrant|"
     r"deportee|asylum[\s-]seeker|individual|refugee|detainee|prisoner|inmate|man|woman|people)\b|^\s*each\b",
@@ -666,6 +667,7 @@ def _country_at(hits: list[Hit], a: int, b: int) -> list[Hit]:
 
 
 _DIGIT = re.compile(r"\d")
+_PAY_CONTEXT_F = Folded(_PAY_CONTEXT)
 # Lenders' money beside a deal ("an $8bn IMF loan") is not the deal's money.
 _NOT_AGREEMENT_MONEY = re.compile(r"\b(?:IMF|International\s+Monetary\s+Fund|World\s+Bank|bailout)\b")
 
@@ -691,7 +693,7 @@ def extract_payments(doc: Doc) -> list[Payment]:
                     continue
             if money.amount < 1000:
                 continue
-            if not _PAY_CONTEXT.search(sentence):
+            if not _PAY_CONTEXT_F.search(sentence):
                 continue
             if _NOT_AGREEMENT_MONEY.search(sentence[max(0, s - 30) : e + 25]):
                 continue
@@ -734,8 +736,11 @@ def _status(sentence: str, s: int, e: int) -> str:
         before = sentence[max(0, s - 25) : s]
         if not re.search(r"\b(?:paid|spent|received|cost)\b", before, re.I):
             return "pledged"
-    for status, rx in _STATUS_CUES:
-        for m in rx.finditer(sentence):
+    low = sentence.lower()
+    cues = _STATUS_CUES_LOW if len(low) == len(sentence) else _STATUS_CUES
+    text = low if cues is _STATUS_CUES_LOW else sentence
+    for status, rx in cues:
+        for m in rx.finditer(text):
             if m.start() < s:
                 distance = float(s - m.end())
             elif m.start() >= e:

@@ -148,7 +148,7 @@ def could_match(story: Story, index: CatalogueIndex) -> bool:
     only with a cue of its own, so a story with neither anywhere needs no sentences, hits or fingerprint.
     """
     title = story.title or ""
-    if title and (STRONG_CUE.search(title) or TRANSFER_CUE.search(title)):
+    if title and (_STRONG_F.search(title) or _TRANSFER_F.search(title)):
         return True
     flat = normalized(f"{title}\n{story.text or ''}")
     for stem in CUE_STEMS:
@@ -255,9 +255,9 @@ class Doc:
         return {h.key for h in self.hits[i] if h.kind == "party"}
 
 
-def _hits(index: CatalogueIndex, text: str) -> list[Hit]:
+def _hits(index: CatalogueIndex, text: str, low: str | None = None) -> list[Hit]:
     out: list[Hit] = []
-    for m, targets in index.finditer(text):
+    for m, targets in index.finditer(text, low):
         for kind, key in targets:
             out.append(Hit(m.start(), m.end(), kind, key))
     return out
@@ -291,13 +291,13 @@ def prepare(story: Story, catalogue: Catalogue) -> Doc:
     spans = split_sentences(text)
     starts = [a for a, _ in spans]
     n = len(spans)
-    hits: list[list[Hit]] = [[] for _ in range(n)]
-    if n:
-        for hit in _hits(index, text):
-            hits[max(0, bisect_right(starts, hit.start) - 1)].append(hit)
     low: str | None = text.lower()
     if low is not None and len(low) != len(text):
         low = None  # a character whose lower case is longer ("İ"): the slower regexes on the text itself
+    hits: list[list[Hit]] = [[] for _ in range(n)]
+    if n:
+        for hit in _hits(index, text, low):
+            hits[max(0, bisect_right(starts, hit.start) - 1)].append(hit)
     src = low if low is not None else text
     folded = low is not None
     cue = _cues(src, title, starts, n, folded) if n else []
@@ -377,15 +377,24 @@ def match_story(doc: Doc) -> list[Match]:
     partial: list[list[str]] = [[] for _ in range(n)]
     named = [_named(h) for h in doc.hits]
     countries = [x[0] for x in named]
+    # the sentences that name each agreement at all (a party, alias or keyword): elsewhere it scores 0
+    where: dict[str, list[int]] = {}
+    for i, sentence_hits in enumerate(doc.hits):
+        for h in sentence_hits:
+            for agreement_id in index.by_party.get(h.key, ()) if h.kind == "party" else (h.key,):
+                rows = where.setdefault(agreement_id, [])
+                if not rows or rows[-1] != i:
+                    rows.append(i)
     matches: list[Match] = []
     for agreement_id in sorted(candidates):
         first, rest = index.required[agreement_id]
         score = 0.0
         best: tuple[float, int] = (0.0, -1)
-        levels = []
-        for i in range(n):
+        levels = [0] * n
+        naming = where.get(agreement_id, ())
+        for i in naming:
             level, keyword = _anchor(index, agreement_id, named[i])
-            levels.append(level)
+            levels[i] = level
             if level == 2:
                 full[i].append(agreement_id)
             elif level == 1:
@@ -411,7 +420,7 @@ def match_story(doc: Doc) -> list[Match]:
                 best = (weight, i)
             score += weight
         # A receiving country in a migration sentence, with the sender in a neighbouring one.
-        for i in range(n):
+        for i in naming:
             if levels[i] == 1 and doc.cue[i] and rest:
                 here = countries[i]
                 if any(p in here for p in rest) and first not in here:
