@@ -200,7 +200,10 @@ def similarity(fp_a: bytes, fp_b: bytes) -> tuple[float, float, bool, float]:
 
 
 def _score(fp_a: bytes, fp_b: bytes) -> float:
-    shingles, entities, shared, quotes = similarity(fp_a, fp_b)
+    return _score_of(*similarity(fp_a, fp_b))
+
+
+def _score_of(shingles: float, entities: float, shared: bool, quotes: float) -> float:
     if shingles >= COPY_JACCARD:
         return 1.0 + shingles
     if not shared:
@@ -247,6 +250,7 @@ class Clusterer:
         self._times = np.full(256, np.nan)
         self._agreements = np.zeros(256, dtype=np.uint64)
         self._fps: list[bytes] = []
+        self._unpacked: list[tuple[tuple[int, ...], frozenset[int], frozenset[int], tuple[int, ...]] | None] = []
         self._clusters: list[str] = []
 
     def _grow(self) -> None:
@@ -284,8 +288,18 @@ class Clusterer:
                 # only the closest few are worth unpacking in full
                 closeness = shingles[picked] + quotes[picked]
                 picked = picked[np.argsort(-closeness)[:8]]
-            candidates = ((self._clusters[k], self._fps[k]) for k in picked)
-            cluster_id = pick_cluster(fp, candidates) or story_id
+            # the same scores as pick_cluster, from the comparisons already made here and the stored sets
+            best: tuple[float, str] | None = None
+            for k in picked:
+                other = self._unpacked[k]
+                if other is None:
+                    continue
+                union = len(unpacked[2] | other[2])
+                entities = len(unpacked[2] & other[2]) / union if union else 0.0
+                score = _score_of(float(shingles[k]), entities, bool(unpacked[1] & other[1]), float(quotes[k]))
+                if score > 0.0 and (best is None or score > best[0]):
+                    best = (score, self._clusters[k])
+            cluster_id = best[1] if best else story_id
         if self._size == len(self._times):
             self._grow()
         k = self._size
@@ -303,6 +317,7 @@ class Clusterer:
             self._has_quotes[k] = False
         self._times[k] = when
         self._fps.append(fp)
+        self._unpacked.append(unpacked if unpacked is not None and len(unpacked[0]) == NUM_PERM else None)
         self._clusters.append(cluster_id)
         self._size += 1
         return cluster_id
