@@ -270,10 +270,10 @@ class Clusterer:
         if unpacked is not None and len(unpacked[0]) == NUM_PERM and self._size:
             n = self._size
             sig = np.asarray(unpacked[0], dtype=np.uint32)
-            shingles = (self._sigs[:n] == sig).mean(axis=1)
+            shingles = np.count_nonzero(self._sigs[:n] == sig, axis=1) / NUM_PERM
             mask = np.bitwise_and(self._agreements[:n], np.uint64(_agreement_bits(unpacked[1]))) != 0
             if len(unpacked[3]) == QUOTE_PERM:
-                quotes = (self._quotes[:n] == np.asarray(unpacked[3], dtype=np.uint32)).mean(axis=1)
+                quotes = np.count_nonzero(self._quotes[:n] == np.asarray(unpacked[3], dtype=np.uint32), axis=1) / QUOTE_PERM
                 quotes = np.where(self._has_quotes[:n], quotes, 0.0)
             else:
                 quotes = np.zeros(n)
