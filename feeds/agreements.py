@@ -416,9 +416,10 @@ class CatalogueIndex:
             first_run = self.words.search(surface)
             if first_run:
                 by_first.setdefault(first_run.group(0).lower(), []).append(surface)
-        self.by_first: dict[str, tuple[tuple[re.Pattern[str], tuple[tuple[str, str], ...]], ...]] = {
+        self.by_first: dict[str, tuple[tuple[re.Pattern[str], tuple[tuple[str, str], ...], str, int], ...]] = {
             key: tuple(
-                (re.compile(patterns[s]), self.targets[_norm(s)]) for s in sorted(forms, key=len, reverse=True)
+                (re.compile(patterns[s]), self.targets[_norm(s)], *_last_word(s))
+                for s in sorted(forms, key=len, reverse=True)
             )
             for key, forms in by_first.items()
         }
@@ -450,12 +451,24 @@ class CatalogueIndex:
             candidates = by_first.get(run.group(0) if folded else run.group(0).lower())
             if not candidates:
                 continue
-            for pattern, targets in candidates:
+            for pattern, targets, last, reach in candidates:
+                # "the" starts "the bloc" and "the administration": the form's last word must be near
+                if folded and last and low.find(last, start, start + reach) < 0:  # type: ignore[union-attr]
+                    continue
                 m = pattern.match(text, start)
                 if m:
                     end = m.end()
                     yield m, targets
                     break
+
+
+def _last_word(surface: str) -> tuple[str, int]:
+    """For a form of several words, its last word lower-cased and how far from the form's start it can
+    end (white space between the words may be longer in a story); ("", 0) for a single word."""
+    words = re.findall(r"[^\W_]+", surface.lower())
+    if len(words) < 2:
+        return "", 0
+    return words[-1], len(surface) + 64
 
 
 _NORM_SPACE = re.compile(r"[\s\-]+")
