@@ -667,6 +667,16 @@ def _country_at(hits: list[Hit], a: int, b: int) -> list[Hit]:
 
 
 _DIGIT = re.compile(r"\d")
+# Every amount parse_money reads has a currency sign or code, a currency word or a scale word; a sentence
+# with none of them (most sentences with a number) is not parsed.
+_MONEY_MARKS = ("$", "£", "€", "₪", "usd", "eur", "gbp", "aud", "rwf", "frw", "dkk", "chf", "ils", "nzd", "cad",
+                "dollar", "pound", "sterling", "franc", "kroner", "shekel", "million", "billion", "trillion",
+                "thousand", "mln", "mn", "bln", "bn", "tn", "trn")
+
+
+def _may_hold_money(sentence: str) -> bool:
+    low = sentence.lower()
+    return any(mark in low for mark in _MONEY_MARKS)
 _PAY_CONTEXT_F = Folded(_PAY_CONTEXT)
 # Lenders' money beside a deal ("an $8bn IMF loan") is not the deal's money.
 _NOT_AGREEMENT_MONEY = re.compile(r"\b(?:IMF|International\s+Monetary\s+Fund|World\s+Bank|bailout)\b")
@@ -680,7 +690,7 @@ def extract_payments(doc: Doc) -> list[Payment]:
     seen: dict[tuple[str | None, float], int] = {}
     for i, (a, b) in enumerate(doc.spans):
         sentence = doc.text[a:b]
-        if not _DIGIT.search(sentence):
+        if not _DIGIT.search(sentence) or not _may_hold_money(sentence):
             continue
         for money in parse_money(sentence):
             if money.conversion:
