@@ -323,6 +323,9 @@ _STAGE_CUES: dict[str, str] = {
         r"relocated|expelled|removed)\s+(?:(?:on|last|this)\s+\w+\s+|(?:back|directly|straight)\s+)?(?:to|into)\b"
         r"|\b(?:began|begun|has\s+started|have\s+started)\s+(?!talk|negotiat|discuss|consider|explor|draft|plan)"
         r"\w+ing\b"
+        r"|\b(?:\d[\d,]*|two|three|four|five|six|seven|eight|nine|ten|dozens|hundreds|scores)\s+(?:\w+\s+)?"
+        r"(?:deportees|migrants|men|women|people|detainees|asylum[\s-]seekers)\s+(?:\w+\s+)?(?:flown|sent|"
+        r"deported|transferred|removed|expelled)\s+(?:from\s+(?:[\w.’'-]+\s+){1,4})?to\b"
         rf"|\b(?:received|receives|receiving|took\s+in|has\s+taken\s+in)\s+{_W}{{0,5}}"
         r"(?:deportees|migrants|people|nationals|asylum[\s-]seekers|men|women|refugees|\d+)"
         rf"|\b(?:sent|flown|transferred|deported|relocated|moved|taken)\s+"
@@ -602,7 +605,7 @@ _PAY_CONTEXT = re.compile(
     r"\b(?=[a-z])(?:pa(?:y|id|ys|ying|yment|yments)|fund\w*|financ\w*|aid|support|pledg\w*|promis\w*|commit\w*|"
     r"costs?|costing|spen[dt]\w*|worth|budget\w*|package|envelope|instal+ments?|tranches?|wired?|"
     r"disburs\w*|transfer\w*|ow(?:e|es|ed|ing)|debt|seek\w*|sought|demand\w*|compensat\w*|grants?|"
-    r"money|deal|agreement|contract\w*|allocat\w*|earmark\w*|bill|price|receiv\w*|given|gave|offer\w*|"
+    r"money|deal|agreement|partnership|pact|memorandum|accord|treaty|contract\w*|allocat\w*|earmark\w*|bill|price|receiv\w*|given|gave|offer\w*|"
     r"handed|release\w*|reimburs\w*|refund\w*|claim\w*|asking|trust\s+fund|fee|fees|investment|"
     r"upfront|annually|million|billion)\b",
     re.IGNORECASE,
@@ -846,7 +849,7 @@ _KNOWN_SPEAKERS: tuple[tuple[str, str], ...] = (
      r"Reporters\s+Without\s+Borders|Euro-Med(?:iterranean)?\s+[\w\s]*?Monitor|EuroMed\s+Rights|"
      r"Alarm\s+Phone|Asylum\s+Seeker\s+Resource\s+Centre|Kaldor\s+Centre|Law\s+Society|Bar\s+Council|"
      r"(?:Australian\s+|Equality\s+and\s+)?Human\s+Rights\s+Commission|Inter-American\s+Commission\s+on\s+"
-     r"Human\s+Rights|IACHR|Human\s+Rights\s+Council|Ombudsman|Caritas|Mediterranea|ASGI|"
+     r"Human\s+Rights|IACHR|Human\s+Rights\s+Council|[Oo]mbudsman|Caritas|Mediterranea|ASGI|"
      r"Legal\s+Aid\s+Society|National\s+Immigration\s+Law\s+Center|Southern\s+Poverty\s+Law\s+Center|"
      r"Democracy\s+Forward|Human\s+Rights\s+Law\s+Centre|Women[’']s\s+Refugee\s+Commission", ""),
     (r"(?:UN|U\.N\.|United\s+Nations)(?:[’']s)?\s+(?:[Ss]pecial\s+[Rr]apporteurs?|[Rr]apporteurs?|"
@@ -894,7 +897,7 @@ _SPEECH = re.compile(
     r"\b(?=[a-z])(?:warn\w*|caution\w*|condemn\w*|critici[sz]\w*|denounc\w*|decr(?:y|ied|ies)|slam\w*|blast\w*|"
     r"urg(?:e|ed|es|ing)|call(?:ed|s|ing)?\s+(?:on|for)|concern\w*|alarm\w*|fear\w*|accus\w*|"
     r"raised?|rais(?:es|ing)|voic\w+|sa(?:y|id|ys|ying)|stated|told|argu\w*|describ\w+|report\w*|"
-    r"document\w*|found|finds|echo\w*|question\w*|oppos\w*|object\w*|protest\w*|according\s+to|"
+    r"document\w*|found|finds|finding|echo\w*|question\w*|oppos\w*|object\w*|protest\w*|according\s+to|"
     r"letter|statement|appeal\w*|insist\w*|highlight\w*|noted|notes|criticism|condemnation|ruled|"
     r"ruling|held|labell?ed|branded|called|cited|citing|urgent|claim\w*|alleg\w*|believe\w*|grounds)\b",
     re.IGNORECASE,
@@ -915,14 +918,16 @@ _CONCERNS: tuple[tuple[str, str, bool], ...] = (
     ("refoulement", r"refoulement|refouled|returned\s+to\s+(?:\w+\s+){0,4}(?:countr(?:y|ies)|homelands?|"
      r"places?)\s+(?:\w+\s+){0,4}(?:fled|escaped)|(?:returned|sent|deported|removed)\s+(?:back\s+)?to\s+"
      r"(?:their|his|her)\s+(?:home\s*(?:countr(?:y|ies)|lands?)|countr(?:y|ies)\s+of\s+origin)|(?:sent|forced|returned|deported|pushed)\s+back|"
-     r"countr(?:y|ies)\s+of\s+origin|persecution|onward\s+(?:removal|deportation)|chain\s+deportation|"
+     r"countr(?:y|ies)\s+of\s+origin|persecution|onward\s+(?:removal|deportation)|(?:sent|deported|flown|removed)\s+"
+     r"on\s+to|chain\s+deportation|"
      r"returned\s+to\s+danger|intercepting\s+and\s+returning|pull-?backs?", True),
     ("detention conditions", r"detention\s+conditions|(?:harsh|poor|unsafe|appalling|dire|prison)\s+"
      r"conditions|conditions\s+(?:for|of|in)\s+\w+|inhumane|degrading|overcrowd\w*|solitary\s+confinement|"
      r"squalid|indefinite(?:ly)?\s+detention|detained\s+indefinitely|arbitrary\s+detention|cruel\w*|"
      r"(?:prolonged|mandatory)\s+detention|detention\s+(?:of\s+)?(?:children|families)", True),
     ("torture and abuse", r"tortur\w*|abus(?:e|es|ed|ive)|mistreat\w*|ill-treat\w*|sexual\s+violence|rape|"
-     r"enforced\s+disappearances?|disappeared|beaten|beatings|violence|exploitation|harrowing", True),
+     r"enforced\s+disappearances?|disappeared|whereabouts|(?:no|without)\s+(?:proof|sign|word)\s+(?:\w+\s+){0,4}"
+     r"alive|beaten|beatings|violence|exploitation|harrowing", True),
     ("due process", r"due\s+process|legal\s+safeguards?|access\s+to\s+(?:lawyers|legal|justice|asylum)|"
      r"fair\s+(?:hearing|trial|procedure)|opportunity\s+to\s+challenge|incommunicado|"
      r"without\s+(?:a\s+|any\s+)?(?:\w+\s+)?(?:hearings?|trials?|due\s+process|legal\s+(?:advice|counsel|"
@@ -937,7 +942,8 @@ _CONCERNS: tuple[tuple[str, str, bool], ...] = (
     ("human trafficking", r"traffick\w*", True),
     ("legality", r"unlawful|illegal|breach\w*\s+(?:of\s+)?international\s+law|violat\w+|international\s+"
      r"(?:law|obligations)|unconscionable|irresponsible|unsustainable|shameful|reckless|immoral|"
-     r"outsourc\w+\s+(?:of\s+)?(?:asylum|responsibility)", False),
+     r"outsourc\w+\s+(?:of\s+)?(?:asylum|responsibility)|shift\w*\s+(?:the\s+)?(?:\w+\s+)?responsibilit\w+|"
+     r"(?:burden|responsibility)[\s-]shifting", False),
     ("human rights", r"human\s+rights(?:\s+(?:violations|abuses|concerns|record))?|rights\s+(?:violations|"
      r"abuses)|racis\w+|xenophob\w+|discriminat\w+", False),
     ("transparency", r"transparen\w+|secre(?:t|cy|tive)|murky|opaque|accountab\w+", False),

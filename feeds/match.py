@@ -68,13 +68,20 @@ _ABBREV = frozenset(
 _BREAK = re.compile(r"[.!?][\"”’')\]]*[ \t]+(?=[\"“‘'(\[]?[A-Z0-9])|\n")
 _INITIALS = re.compile(r"(?:[A-Za-z]\.){2,}[\"”’')\]]*$|^[A-Z]\.$")
 
+# "the removal of four men to Ghana", "three men have been flown to Nauru": people sent somewhere
+_PEOPLE_MOVED = (
+    r"remov(?:al|als)\s+of\s+(?:[\w’'-]+\s+){0,4}to|"
+    r"(?:were|have\s+been|had\s+been|being)\s+(?:\w+\s+)?(?:flown|deported|removed|transferred|relocated|"
+    r"expelled)\s+(?:back\s+|on\s+)?to"
+)
 MIGRATION_CUE = re.compile(
     r"\b(?=[a-z])(?:deport\w*|asylum|migrants?|migrations?|immigra\w*|refugees?|expel\w*|expulsions?|"
     r"third[\s-]countr(?:y|ies)[\s-](?:nationals?|deportations?|deal|agreement|arrangement|transfers?)|"
     r"resettle\w*|offshore|aliens|non-?citizens|returnees|detainees|irregular\s+arrivals?|small\s+boats?|"
     r"boat\s+arrivals?|people[\s-]smuggl\w*|smugglers|human\s+trafficking|displaced|intercept\w*|"
     r"push-?backs?|pull-?backs?|rescue\s+(?:ships?|vessels?|boats?|charit\w+)|shipwrecks?|"
-    r"(?:transferr\w+|flown|sent|removed|relocat\w+|moved|expelled|taken)\s+from\s+(?:[\w.’'-]+\s+){1,4}to)\b",
+    r"(?:transferr\w+|flown|sent|removed|relocat\w+|moved|expelled|taken)\s+from\s+(?:[\w.’'-]+\s+){1,4}to|"
+    + _PEOPLE_MOVED + r")\b",
     re.IGNORECASE,
 )
 # Cues that a story is about sending people somewhere, not about migration in general.
@@ -95,7 +102,8 @@ STRONG_CUE = re.compile(
     r"(?:\w+\s+){0,3}(?:migrants|refugees|asylum[\s-]seekers|people|deportees)|"
     r"(?:migrants|refugees|asylum[\s-]seekers|deportees|people)\s+(?:\w+\s+){0,2}(?:returned|sent|"
     r"transferred|expelled|flown|intercepted|pushed)\s+(?:back\s+)?to|"
-    r"(?:transferr\w+|flown|sent|removed|relocat\w+|moved|expelled|taken)\s+from\s+(?:[\w.’'-]+\s+){1,4}to)\b",
+    r"(?:transferr\w+|flown|sent|removed|relocat\w+|moved|expelled|taken)\s+from\s+(?:[\w.’'-]+\s+){1,4}to|"
+    + _PEOPLE_MOVED + r")\b",
     re.IGNORECASE,
 )
 DEAL_WORD = re.compile(
@@ -122,7 +130,7 @@ CUE_STEMS: tuple[str, ...] = (
     "aliens", "citizens", "returnee", "detainee", "irregular arriv", "small boat", "boat arriv", "smuggl",
     "human trafficking", "displaced", "intercept", "pushback", "push back", "pullback", "pull back",
     "rescue ", "shipwreck", "transferr", "relocat", "flown from", "sent from", "removed from", "moved from",
-    "taken from",
+    "taken from", "removal", "flown", "removed",
 )
 
 
@@ -255,9 +263,15 @@ class Doc:
         return {h.key for h in self.hits[i] if h.kind == "party"}
 
 
+# "to the Libyan and Algerian borders", "the Tunisian desert": a place, not the state acting
+_PLACE_AFTER = re.compile(r"(?:\s+and\s+[A-Z]\w+)?\s+(?:borders?|frontiers?|desert|coastline|mountains)\b")
+
+
 def _hits(index: CatalogueIndex, text: str, low: str | None = None) -> list[Hit]:
     out: list[Hit] = []
     for m, targets in index.finditer(text, low):
+        if _PLACE_AFTER.match(text, m.end()) and all(kind == "party" for kind, _ in targets):
+            continue
         for kind, key in targets:
             out.append(Hit(m.start(), m.end(), kind, key))
     return out

@@ -341,3 +341,38 @@ def _date(text: str):  # type: ignore[no-untyped-def]
     from datetime import datetime
 
     return datetime.fromisoformat(text + "T00:00:00+00:00")
+
+
+class TestSecondLook:
+    """General rules found on a second set of our own excerpts."""
+
+    def test_a_blocked_removal_to_a_third_country(self, analyzer: Analyzer) -> None:
+        a = run(analyzer, "A federal judge blocked the removal of five men to Ghana on Monday, finding they "
+                          "could be sent on to countries where they would be tortured.")
+        assert a.agreements == ["us-ghana"]
+        assert a.stage == {"us-ghana": "legally-challenged"}
+        assert [(w.by, w.concern.split("; ")[0]) for w in a.warnings] == [("judge", "refoulement")]
+
+    def test_people_flown_to_the_receiving_state(self, analyzer: Analyzer) -> None:
+        a = run(analyzer, "Two men have been flown to Nauru under the NZYQ arrangement, officials said.")
+        assert a.agreements == ["australia-nauru"]
+
+    def test_a_border_is_a_place_not_a_party(self, analyzer: Analyzer) -> None:
+        a = run(analyzer, "The EU-funded Tunisian coast guard expelled migrants to the Libyan and Algerian "
+                          "borders, Tunisia's partner in Brussels was told.")
+        assert "eu-libya" not in a.agreements
+
+    @pytest.mark.parametrize("text,by", [
+        ("Costa Rica's ombudsman criticised the detention of migrants deported from the United States, "
+         "saying it violated their rights.", "ombudsman"),
+        ("The UN refugee agency said Denmark's plan to send asylum seekers to Rwanda shifted responsibility "
+         "for refugees to poorer countries.", "UNHCR"),
+    ])
+    def test_speakers_and_concerns(self, analyzer: Analyzer, text: str, by: str) -> None:
+        a = run(analyzer, text)
+        assert [w.by for w in a.warnings] == [by]
+
+    def test_relatives_with_no_word_is_a_disappearance(self, analyzer: Analyzer) -> None:
+        a = run(analyzer, "Families of Venezuelans deported by the United States to El Salvador's CECOT prison "
+                          "said they had no proof their relatives were alive, their lawyers said.")
+        assert a.warnings and "torture and abuse" in a.warnings[0].concern
