@@ -90,13 +90,13 @@ def _capitalised(text: str) -> Iterable[str]:
 def _entities(story: Story, analysis: Analysis) -> tuple[set[int], set[int]]:
     text = f"{story.title}\n{story.text}"
     entities: set[str] = set()
-    for run in _capitalised(text):
-        for word in run.split():
-            low = word.lower().strip("’'")
-            if len(low) > 2 and low not in _COMMON and low not in _COUNTRY_WORDS:
-                entities.add("n:" + low)
-    for m in _NUMBER.finditer(text):
-        entities.add("d:" + m.group(0).replace(",", ""))
+    words = {word for run in _capitalised(text) for word in run.split()}  # each name once
+    for word in words:
+        low = word.lower().strip("’'")
+        if len(low) > 2 and low not in _COMMON and low not in _COUNTRY_WORDS:
+            entities.add("n:" + low)
+    for number in set(_NUMBER.findall(text)):
+        entities.add("d:" + number.replace(",", ""))
     for payment in analysis.payments:
         if payment.amount:
             entities.add(f"p:{payment.currency}:{round(payment.amount / 1e5)}")
