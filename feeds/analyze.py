@@ -15,7 +15,7 @@ from typing import Any
 
 from feeds.agreements import Catalogue, default_catalogue
 from feeds.cluster import Clusterer, fingerprint
-from feeds.extract import extract_payments, extract_stages, extract_warnings, find_conflicts
+from feeds.extract import extract_payments, extract_stages, extract_warnings, find_conflicts, timeline_stage
 from feeds.match import could_match, match_story, prepare
 from feeds.models import Analysis, Evidence, Story
 from feeds.text import one_line, plain_text
@@ -56,9 +56,15 @@ def _span(evidence: Evidence) -> list[int]:
     return [evidence.start, evidence.end]
 
 
-def analysis_to_dict(analysis: Analysis, cluster_id: str | None) -> dict[str, Any]:
+def analysis_to_dict(
+    analysis: Analysis, cluster_id: str | None, from_timeline: dict[str, str] | None = None
+) -> dict[str, Any]:
     """The JSON form `migwatch analyze` prints (and exports reuse). Evidence is the sentence; its
-    offsets into Story.text are in "evidence_span" ([-1, -1] when it came from the title)."""
+    offsets into Story.text are in "evidence_span" ([-1, -1] when it came from the title).
+
+    `from_timeline`: stages for main agreements the story names without saying where they stand, read
+    from the catalogue's timeline as of the story's date. They fill "stage" and are listed again under
+    "stage_from_timeline"; they have no evidence sentence and are not stage events."""
     payments = []
     for p in analysis.payments:
         payments.append({
@@ -77,11 +83,14 @@ def analysis_to_dict(analysis: Analysis, cluster_id: str | None) -> dict[str, An
         row["evidence"] = w.evidence.sentence
         row["evidence_span"] = _span(w.evidence)
         warnings.append(row)
+    stage = analysis.stage
+    inferred = {k: v for k, v in (from_timeline or {}).items() if k not in stage}
     return {
         "id": analysis.story_id,
         "agreements": analysis.agreements,
         "mentions": analysis.mentions,
-        "stage": analysis.stage,
+        "stage": {**stage, **inferred},
+        "stage_from_timeline": inferred,
         "payments": payments,
         "rights_warnings": warnings,
         "conflicts": [
@@ -173,7 +182,14 @@ def analyze_jsonl(lines: Iterable[str], catalogue: Catalogue | None = None) -> I
     for story in stories:
         analysis = analyzer.analyze(story)
         cluster_id = clusterer.assign(story.id, analysis.fingerprint, story.published)
-        yield analysis_to_dict(analysis, cluster_id)
+        known = analysis.stage
+        from_timeline = {}
+        for agreement_id in analysis.agreements:
+            if agreement_id not in known:
+                stage = timeline_stage(analyzer.catalogue.get(agreement_id), story.published)
+                if stage:
+                    from_timeline[agreement_id] = stage
+        yield analysis_to_dict(analysis, cluster_id, from_timeline)
 
 
 def main() -> int:

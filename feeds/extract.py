@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from feeds.agreements import COUNTRIES, currency_of
 from feeds.match import Doc, Folded, Hit, lowered
@@ -559,6 +560,19 @@ def extract_stages(doc: Doc) -> list[StageEvent]:
                                             and e.evidence == event.evidence)]
     assert all(e.stage in STAGES for e in events + last)
     return events + last
+
+
+def timeline_stage(agreement: Agreement | None, published: datetime | None) -> str | None:
+    """The stage the catalogue's timeline gives an agreement as of a date: its last dated stage change on
+    or before it. For a story that names an agreement without saying where it stands."""
+    if agreement is None or published is None:
+        return None
+    day = published.strftime("%Y-%m-%d")
+    stage = None
+    for event in sorted(agreement.timeline, key=lambda t: t.date):
+        if event.stage and event.date <= day[: len(event.date)]:
+            stage = event.stage
+    return stage
 
 
 def find_conflicts(doc: Doc, stages: list[StageEvent], catalogue_get) -> list[Conflict]:  # type: ignore[no-untyped-def]
@@ -1158,4 +1172,5 @@ __all__ = [
     "extract_warnings",
     "find_conflicts",
     "parse_money",
+    "timeline_stage",
 ]

@@ -114,3 +114,16 @@ def test_analyze_jsonl_in_process() -> None:
     assert rows[0]["agreements"] == ["uk-rwanda"]
     with pytest.raises(InputError, match="line 2: not valid JSON"):
         list(analyze_jsonl(iter(["\n", "oops\n"])))
+
+
+def test_a_story_that_says_no_stage_gets_the_timelines_marked_as_such() -> None:
+    from feeds.analyze import analyze_jsonl
+
+    row = {"id": "s1", "title": "", "published": "2024-03-01",
+           "text": "The Home Office has so far handed Rwanda £240m under its asylum partnership with Kigali, "
+                   "auditors said."}
+    [out] = list(analyze_jsonl([json.dumps(row)]))
+    assert out["agreements"] == ["uk-rwanda"]
+    assert out["stage"] == {"uk-rwanda": "signed"}
+    assert out["stage_from_timeline"] == {"uk-rwanda": "signed"}
+    assert out["stage_events"] == []

@@ -376,3 +376,14 @@ class TestSecondLook:
         a = run(analyzer, "Families of Venezuelans deported by the United States to El Salvador's CECOT prison "
                           "said they had no proof their relatives were alive, their lawyers said.")
         assert a.warnings and "torture and abuse" in a.warnings[0].concern
+
+
+def test_timeline_stage_as_of_a_date() -> None:
+    from feeds.extract import timeline_stage
+
+    uk = load_catalogue().get("uk-rwanda")
+    assert timeline_stage(uk, _date("2022-05-01")) == "signed"
+    assert timeline_stage(uk, _date("2023-12-01")) == "struck-down"
+    assert timeline_stage(uk, _date("2025-01-01")) == "cancelled"
+    assert timeline_stage(uk, _date("2020-01-01")) is None
+    assert timeline_stage(uk, None) is None
