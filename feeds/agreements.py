@@ -391,6 +391,10 @@ class CatalogueIndex:
         from feeds.match import CUE_STEMS  # a keyword holding a cue stem is found by that stem already
 
         self.keyword_stems = tuple(k for k in self.keyword_stems if not any(c in k for c in CUE_STEMS))
+        # a stem holding a shorter one ("flights to rwanda", "flight to rwanda") is found by the shorter
+        self.prefilter_stems: tuple[str, ...] = tuple(sorted(
+            k for k in self.keyword_stems if not any(o != k and o in k for o in self.keyword_stems)
+        ))
         self.named_surfaces: set[str] = set()
         for surface in patterns:
             key = _norm(surface)

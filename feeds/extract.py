@@ -339,6 +339,8 @@ _STAGE_CUES: dict[str, str] = {
         r"interceptions|intercepting|returning|support|funding|flights)\b"
         rf"|\bprovided\s+{_W}{{0,4}}(?:support|funding|equipment|training|vessels|boats)\b|\banniversary\b"
         r"|\bin\s+force\b|\boperational\b|\bhas\s+(?:sent|deported|transferred|received)\b"
+        r"|\b(?:disburs\w+|paid\s+out|released|transferred)\s+(?:the\s+|a\s+|its\s+)?(?:\w+\s+){0,2}"
+        r"(?:tranche|instal+ment|payment)s?\b"
     ),
     "legally-challenged": (
         r"\b(?:legal|court)\s+(?:challenges?|battles?|action|fight|case)\b|\bchallenged\s+in\s+court\b"
@@ -882,7 +884,9 @@ _KNOWN_SPEAKERS: tuple[tuple[str, str], ...] = (
      r"advocacy\s+groups|civil\s+society(?:\s+(?:groups|organi[sz]ations))?|refugee\s+(?:groups|charities|"
      r"advocates|organi[sz]ations|lawyers)|humanitarian\s+(?:groups|organi[sz]ations|agencies)|lawyers|"
      r"attorneys|legal\s+experts|immigration\s+lawyers|advocates|rights\s+watchdog|"
-     r"church\s+(?:leaders|groups)|churches|bishops|clergy|faith\s+(?:leaders|groups))", "=GROUP"),
+     r"church\s+(?:leaders|groups)|churches|bishops|clergy|faith\s+(?:leaders|groups)|"
+     r"(?:(?:Democratic|Republican|opposition|Labour|Green|Greens|Liberal)\s+)?(?:senators|lawmakers|MPs|"
+     r"legislators|parliamentarians))", "=GROUP"),
     (r"(?:Arch)?[Bb]ishop\s+of\s+[A-Z]\w+|Church\s+of\s+England|Catholic\s+Church|Pope(?:\s+[A-Z][a-z]+)?|"
      r"Conference\s+of\s+(?:Catholic\s+)?Bishops", ""),
 )
@@ -937,7 +941,7 @@ _CONCERNS: tuple[tuple[str, str, bool], ...] = (
      r"returned\s+to\s+danger|intercepting\s+and\s+returning|pull-?backs?", True),
     ("detention conditions", r"detention\s+conditions|(?:harsh|poor|unsafe|appalling|dire|prison)\s+"
      r"conditions|conditions\s+(?:for|of|in)\s+\w+|inhumane|degrading|overcrowd\w*|solitary\s+confinement|"
-     r"squalid|indefinite(?:ly)?\s+detention|detained\s+indefinitely|arbitrary\s+detention|cruel\w*|"
+     r"squalid|concentration\s+camps?|indefinite(?:ly)?\s+detention|detained\s+indefinitely|arbitrary\s+detention|cruel\w*|"
      r"(?:prolonged|mandatory)\s+detention|detention\s+(?:of\s+)?(?:children|families)", True),
     ("torture and abuse", r"tortur\w*|abus(?:e|es|ed|ive)|mistreat\w*|ill-treat\w*|sexual\s+violence|rape|"
      r"enforced\s+disappearances?|disappeared|whereabouts|(?:no|without)\s+(?:proof|sign|word)\s+(?:\w+\s+){0,4}"
@@ -946,7 +950,7 @@ _CONCERNS: tuple[tuple[str, str, bool], ...] = (
      r"fair\s+(?:hearing|trial|procedure)|opportunity\s+to\s+challenge|incommunicado|"
      r"without\s+(?:a\s+|any\s+)?(?:\w+\s+)?(?:hearings?|trials?|due\s+process|legal\s+(?:advice|counsel|"
      r"representation))|right\s+to\s+appeal|arbitrar\w+|meaningful\s+opportunity", True),
-    ("political repression", r"political\s+(?:opponents|repression|prisoners|dissent)|repress\w*|"
+    ("political repression", r"political\s+(?:opponents|repression|prisoners|detainees|dissent)|repress\w*|"
      r"jail\w*\s+(?:\w+\s+)?(?:critics|opponents|journalists|activists|dissidents)|"
      r"crack(?:ing)?\s+down\s+on|crackdown|dissidents?|judicial\s+independence|authoritarian\w*", True),
     ("press freedom", r"press\s+freedom|freedom\s+of\s+(?:the\s+press|expression|speech)|media\s+freedom|"
@@ -954,7 +958,7 @@ _CONCERNS: tuple[tuple[str, str, bool], ...] = (
     ("danger to life", r"deaths?|die|died|dying|danger\w*|endanger\w*|lives|unsafe|killed|risk\s+to\s+life|"
      r"war-torn|harm|lethal|drown\w*", True),
     ("human trafficking", r"traffick\w*", True),
-    ("legality", r"unlawful|illegal|breach\w*\s+(?:of\s+)?international\s+law|violat\w+|international\s+"
+    ("legality", r"unlawful|illegal|unconstitutional|breach\w*\s+(?:of\s+)?international\s+law|violat\w+|international\s+"
      r"(?:law|obligations)|unconscionable|irresponsible|unsustainable|shameful|reckless|immoral|"
      r"outsourc\w+\s+(?:of\s+)?(?:asylum|responsibility)|shift\w*\s+(?:the\s+)?(?:\w+\s+)?responsibilit\w+|"
      r"(?:burden|responsibility)[\s-]shifting", False),

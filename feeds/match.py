@@ -162,8 +162,8 @@ def could_match(story: Story, index: CatalogueIndex) -> bool:
     for stem in CUE_STEMS:
         if stem in flat:
             return True
-    for keyword in index.keyword_stems:
-        if keyword in flat:
+    for stem in index.prefilter_stems:
+        if stem in flat:
             return True
     return False
 

@@ -387,3 +387,24 @@ def test_timeline_stage_as_of_a_date() -> None:
     assert timeline_stage(uk, _date("2025-01-01")) == "cancelled"
     assert timeline_stage(uk, _date("2020-01-01")) is None
     assert timeline_stage(uk, None) is None
+
+
+class TestThirdLook:
+    @pytest.mark.parametrize("text,by", [
+        ("Lawyers for the men deported from the United States to Eswatini argue their detention is "
+         "unconstitutional.", "lawyers"),
+        ("Opposition lawmakers said flying migrants from the United States to Guantanamo was cruel.",
+         "opposition lawmakers"),
+        ("Amnesty International said the EU's €7.4bn partnership with Egypt ignored thousands of political "
+         "detainees, as Brussels seeks to curb migration.", "Amnesty International"),
+        ("The Pope said migrants returned to Libya by the Italian-backed coast guard were held in "
+         "concentration camps.", "Pope"),
+    ])
+    def test_speakers(self, analyzer: Analyzer, text: str, by: str) -> None:
+        a = run(analyzer, text)
+        assert [w.by for w in a.warnings] == [by]
+
+    def test_a_disbursed_tranche_is_implementation(self, analyzer: Analyzer) -> None:
+        a = run(analyzer, "Brussels disbursed a second tranche of its migration partnership money to "
+                          "Mauritania on Tuesday, to help it stop boats carrying migrants.")
+        assert a.stage == {"eu-mauritania": "implementing"}
