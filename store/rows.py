@@ -92,6 +92,7 @@ class LedgerRow:
     published: datetime | None
     source: str  # feed name(s)
     confirmed: bool
+    sources: int = 1  # stories that report this same fact (grouped ledger rows)
 
 
 @dataclass(frozen=True, slots=True)

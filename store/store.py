@@ -452,31 +452,48 @@ class Store:
         for r in self.conn.execute(f"SELECT {self._FACT_COLS} FROM facts {where}", params):
             yield FactRow(*r)
 
-    def _ledger(self, kind: str, limit: int, offset: int, agreement: str | None) -> list[LedgerRow]:
-        sql = (f"SELECT {', '.join('x.' + c.strip() for c in self._FACT_COLS.split(','))}, s.title, s.link, "
-               f"coalesce(s.published, s.first_seen), t.state, "
+    # A fact stays in the ledger while any report of its event (its story's cluster) is not dismissed:
+    # dismissing a duplicate copy hides the story, not what the event established.
+    _VISIBLE = ("(t.state != 'dismissed' OR EXISTS (SELECT 1 FROM stories c JOIN triage ct ON ct.story_id = c.id "
+                "WHERE c.cluster_id = s.cluster_id AND ct.state != 'dismissed'))")
+    # The same fact told by several stories is one ledger row ("3 sources") in the dashboard.
+    _SAME_FACT = {"payment": "x.agreement_id, x.payer, x.payee, x.amount, x.currency, x.status, x.amount_kind",
+                  "warning": "x.agreement_id, x.speaker, x.concern"}
+
+    def _ledger(self, kind: str, limit: int, offset: int, agreement: str | None, grouped: bool = False
+                ) -> list[LedgerRow]:
+        cols = ", ".join("x." + c.strip() for c in self._FACT_COLS.split(","))
+        rank = "(t.state = 'accepted') || coalesce(s.sort_time, '') || printf('%012d', x.id)"
+        group = self._SAME_FACT.get(kind) if grouped else None
+        sql = (f"SELECT {cols}, s.title, s.link, coalesce(s.published, s.first_seen), t.state, "
                f"(SELECT group_concat(coalesce(nullif(f.name, ''), f.url), ', ') FROM story_feeds sf "
-               f" JOIN feeds f ON f.url = sf.feed_url WHERE sf.story_id = s.id) "
+               f" JOIN feeds f ON f.url = sf.feed_url WHERE sf.story_id = s.id), "
+               f"{'count(DISTINCT x.story_id), max(' + rank + ')' if group else '1, ' + rank} AS rank "
                f"FROM facts x JOIN stories s ON s.id = x.story_id JOIN triage t ON t.story_id = s.id "
-               f"WHERE x.kind = ? AND t.state != 'dismissed'")
+               f"WHERE x.kind = ? AND {self._VISIBLE}")
         params: list[object] = [kind]
         if agreement:
             sql += " AND x.agreement_id = ?"
             params.append(agreement)
-        sql += " ORDER BY t.state = 'accepted' DESC, coalesce(s.published, s.first_seen) DESC, x.id LIMIT ? OFFSET ?"
+        if group:
+            sql += f" GROUP BY {group}"  # SQLite takes the other columns from the row with max(rank)
+        sql += " ORDER BY rank DESC LIMIT ? OFFSET ?"
         params.extend([limit, offset])
         out = []
         n = len(self._FACT_COLS.split(","))
         for r in self.conn.execute(sql, params):
             out.append(LedgerRow(fact=FactRow(*r[:n]), story_title=r[n] or "", story_link=r[n + 1],
-                                 published=_dt(r[n + 2]), confirmed=r[n + 3] == "accepted", source=r[n + 4] or ""))
+                                 published=_dt(r[n + 2]), confirmed=r[n + 3] == "accepted", source=r[n + 4] or "",
+                                 sources=int(r[n + 5] or 1)))
         return out
 
-    def payments(self, limit: int = 300, offset: int = 0, agreement: str | None = None) -> list[LedgerRow]:
-        return self._ledger("payment", limit, offset, agreement)
+    def payments(self, limit: int = 300, offset: int = 0, agreement: str | None = None, grouped: bool = False
+                 ) -> list[LedgerRow]:
+        return self._ledger("payment", limit, offset, agreement, grouped)
 
-    def warnings(self, limit: int = 300, offset: int = 0, agreement: str | None = None) -> list[LedgerRow]:
-        return self._ledger("warning", limit, offset, agreement)
+    def warnings(self, limit: int = 300, offset: int = 0, agreement: str | None = None, grouped: bool = False
+                 ) -> list[LedgerRow]:
+        return self._ledger("warning", limit, offset, agreement, grouped)
 
     def stage_events(self, limit: int = 300, offset: int = 0, agreement: str | None = None) -> list[LedgerRow]:
         return self._ledger("stage", limit, offset, agreement)
@@ -500,7 +517,11 @@ class Store:
                 "(SELECT group_concat(coalesce(nullif(f.name, ''), f.url), ', ') FROM story_feeds sf "
                 " JOIN feeds f ON f.url = sf.feed_url WHERE sf.story_id = s.id) "
                 "FROM facts x JOIN stories s ON s.id = x.story_id JOIN triage t ON t.story_id = s.id "
-                "WHERE x.kind = 'stage' AND x.agreement_id = ? AND t.state != 'dismissed' "
+                f"WHERE x.kind = 'stage' AND x.agreement_id = ? AND {self._VISIBLE} "
+                # A stage claim the story states against the known timeline (a conflict on the same
+                # sentence) is flagged, never taken as the agreement's stage.
+                "AND NOT EXISTS (SELECT 1 FROM facts c WHERE c.story_id = x.story_id AND c.kind = 'conflict' "
+                "AND c.agreement_id = x.agreement_id AND c.ev_start = x.ev_start) "
                 "ORDER BY t.state = 'accepted' DESC, at DESC, x.id DESC LIMIT 1", (agreement_id,)).fetchone()
             if r is not None:
                 latest[agreement_id] = r

@@ -125,3 +125,38 @@ def test_link_makes_a_story_matched_and_undo_unlinks(store: Store) -> None:
     assert store.inbox()[0].agreements == ("italy-albania",)
     store.undo()
     assert store.inbox()[0].agreements == ()
+
+
+def test_dismissing_one_report_of_an_event_keeps_the_events_facts(store: Store) -> None:
+    a = story(1, "Rwanda claims £50m", "Rwanda is still claiming £50m from the UK.")
+    b = story(2, "Rwanda wants its money", "Rwanda wants the UK to pay.")
+    pay = Payment(50e6, "GBP", "United Kingdom", "Rwanda", "claimed", ev(a.text), "uk-rwanda")
+    store.save_feed_result(feed(store), [matched(a, "uk-rwanda", pay), matched(b, "uk-rwanda")],
+                           cluster_ids={b.id: a.id})
+    store.triage(a.id, "dismiss", state="dismissed")
+    assert [r.fact.amount for r in store.payments()] == [50e6]  # b still reports the event
+    store.triage(b.id, "dismiss", state="dismissed")
+    assert store.payments() == []
+
+
+def test_a_contradicted_stage_claim_is_never_the_current_stage(store: Store) -> None:
+    from feeds.models import Conflict
+
+    text = "The deal was cancelled in 2023."
+    s = story(1, "Drifted", text, day=4)
+    claim = StageEvent("uk-rwanda", "cancelled", ev(text), when="2023")
+    other = StageEvent("uk-rwanda", "signed", Evidence("It was signed in 2022.", 40, 62), when="2022")
+    a = Analysis(s.id, matches=(Match("uk-rwanda", 0.9, True, ev(text)),), stages=(other, claim),
+                 conflicts=(Conflict("uk-rwanda", "cancelled in 2023", "cancelled July 2024", ev(text)),))
+    store.save_feed_result(feed(store), [(s, a)])
+    (row,) = store.negotiations()
+    assert row.stage == "signed" and row.conflicts == 1
+
+
+def test_grouped_payments_count_their_sources(store: Store) -> None:
+    a, b = story(1, "A", "UK owes £50m.", day=1), story(2, "B", "UK owes £50m.", day=2)
+    pay = Payment(50e6, "GBP", "United Kingdom", "Rwanda", "claimed", ev("UK owes £50m."), "uk-rwanda")
+    store.save_feed_result(feed(store), [matched(a, "uk-rwanda", pay), matched(b, "uk-rwanda", pay)])
+    assert len(store.payments()) == 2  # exports keep every report with its evidence
+    (row,) = store.payments(grouped=True)
+    assert row.sources == 2 and row.fact.story_id == b.id  # the newest report represents the fact

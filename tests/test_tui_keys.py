@@ -80,7 +80,7 @@ async def test_startup_shows_inbox_preview_and_panes(db: Path) -> None:
         assert any("uk-rwanda" in r and "cancelled" in r for r in negotiations)
         assert any("us-rwanda" in r and "negotiating" in r for r in negotiations)
         payments = cell_texts(app.query_one("#payments", LedgerTable))
-        assert any(r.startswith("UK → Rwanda £50m claimed") for r in payments)
+        assert any(r.startswith("£50m | claimed | UK → Rwanda") for r in payments)
         warnings = cell_texts(app.query_one("#warnings", LedgerTable))
         assert any(r.startswith("UNHCR | refoulement") for r in warnings)
         preview = app.query_one("#preview-body").render()

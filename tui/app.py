@@ -103,8 +103,8 @@ def load_snapshot(store: Store, *, agreement: str | None, query: str | None, inb
         rows = inbox_rows(store, ids[:max(INBOX_PAGE, inbox_rows_wanted)])
     else:
         ids, rows = [], []
-    payments = store.payments(limit=payments_wanted + 1, agreement=agreement)
-    warnings = store.warnings(limit=warnings_wanted + 1, agreement=agreement)
+    payments = store.payments(limit=payments_wanted + 1, agreement=agreement, grouped=True)
+    warnings = store.warnings(limit=warnings_wanted + 1, agreement=agreement, grouped=True)
     negotiations = store.negotiations()
     if agreement:
         negotiations = [n for n in negotiations if n.agreement_id == agreement]
@@ -379,7 +379,7 @@ class MigwatchApp(App[int]):
             table.exhausted = len(table.shown) >= len(table.ids)
         elif isinstance(table, PaymentsTable | WarningsTable):
             fetch = self.store.payments if isinstance(table, PaymentsTable) else self.store.warnings
-            items = fetch(limit=LEDGER_PAGE + 1, offset=table.loaded, agreement=self.filter_agreement)
+            items = fetch(limit=LEDGER_PAGE + 1, offset=table.loaded, agreement=self.filter_agreement, grouped=True)
             table.append(items[:LEDGER_PAGE], more=len(items) > LEDGER_PAGE)
 
     # ----------------------------------------------------------------------------------- preview

@@ -72,7 +72,7 @@ def format_amount(amount: float | None, currency: str | None) -> str:
 
 def format_payment(fact: FactRow) -> str:
     """'UK → Rwanda £50m claimed' (plain str: the caller wraps it in Text)."""
-    parts = f"{clean(fact.payer) or '?'} → {clean(fact.payee) or '?'}"
+    parts = f"{short_party(fact.payer)} → {short_party(fact.payee)}"
     amount = format_amount(fact.amount, fact.currency)
     if fact.amount_kind == "per-person":
         amount += " per person"
@@ -340,6 +340,13 @@ class LedgerTable(PagedTable):
         return self.story_of.get(key) if key else None
 
 
+def _source(r: LedgerRow) -> Text:
+    """The feed a fact came from; "3 sources" when several stories report the same fact."""
+    if r.sources > 1:
+        return Text(f"{r.sources} sources", style="bold")
+    return lit(r.source, "dim")
+
+
 def _confirmed(text: Text, confirmed: bool) -> Text:
     if confirmed:
         return Text.assemble(("✓ ", "bold green"), text)
@@ -364,15 +371,33 @@ _STAGE_STYLES = {"exploratory": "cyan", "negotiating": "cyan", "signed": "green"
                  "suspended": "yellow", "legally-challenged": "yellow", "struck-down": "red", "cancelled": "red"}
 
 
+_SHORT_PARTIES = {"united kingdom": "UK", "united states": "US", "european union": "EU",
+                  "the united kingdom": "UK", "the united states": "US", "the european union": "EU"}
+
+
+def short_party(name: object) -> str:
+    text = clean(name)
+    return _SHORT_PARTIES.get(text.lower(), text) or "?"
+
+
 class PaymentsTable(LedgerTable):
-    COLUMNS = (("Payment", "payment", 24, True), ("Agreement", "agreement", 10, False), ("Source", "source", 10, False))
+    # The amount comes first and has its own column: it is what a monitor scans for, and it must never be
+    # the part a narrow pane cuts off.
+    COLUMNS = (("Amount", "amount", 10, False), ("Status", "status", 8, False),
+               ("Payer → payee", "parties", 18, True), ("Source", "source", 8, True))
 
     def row_cells(self, item: object) -> tuple[str, str, tuple[Text, ...]]:
         r: LedgerRow = item  # type: ignore[assignment]
         f = r.fact
+        amount = format_amount(f.amount, f.currency)
+        if f.amount_kind == "per-person":
+            amount += "/person"
+        elif f.amount_kind == "tranche":
+            amount += " part"
         return str(f.id), f.story_id, (
-            _confirmed(lit(format_payment(f), "bold" if f.status in ("owed", "paid") else ""), r.confirmed),
-            lit(f.agreement_id or "—", "cyan"), lit(r.source, "dim"))
+            _confirmed(lit(amount, "bold"), r.confirmed),
+            lit(f.status or "", "bold" if f.status in ("owed", "claimed") else ""),
+            lit(f"{short_party(f.payer)} → {short_party(f.payee)}"), _source(r))
 
 
 class WarningsTable(LedgerTable):
@@ -387,7 +412,7 @@ class WarningsTable(LedgerTable):
             concern.append(f" (denied by {clean(f.denied_by)})", "dim")
         return str(f.id), f.story_id, (
             _confirmed(lit(f.speaker or "?", "bold"), r.confirmed), concern, Text(format_date(r.published)[:7]),
-            lit(r.source, "dim"))
+            _source(r))
 
 
 # ------------------------------------------------------------------------------------------- preview
