@@ -167,3 +167,10 @@ def test_database_file_opens_as_plain_sqlite(tmp_path: Path) -> None:
     assert {"feeds", "stories", "agreements", "matches", "facts", "triage", "stories_fts"} <= tables
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA user_version").fetchone()[0] >= 1
+
+
+def test_poll_once_exits_1_when_every_feed_failed(feed_server: FeedServer, tmp_path: Path, capsys) -> None:
+    feed_server.routes["/boom.xml"] = Route(status=500, validators=False, body=b"oops")
+    config = write_config(tmp_path / "c.toml", [("boom", feed_server.url("/boom.xml"))])
+    assert main(["--config", str(config), "--db", str(tmp_path / "m.db"), "poll", "--once"]) == 1
+    assert "boom: HTTP 500" in capsys.readouterr().err

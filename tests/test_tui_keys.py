@@ -476,3 +476,17 @@ async def test_ctrl_r_reloads_the_config_and_a_bad_one_keeps_the_old(db: Path, t
         await settle(app, pilot)
         assert [f.name for f in app.settings.feeds] == ["One", "Two"]  # the running settings stay
         assert any("poll.intervall" in str(n.message) for n in app._notifications)
+
+
+def test_bad_key_remaps_are_one_line_errors(tmp_path: Path, capsys) -> None:
+    from tui.app import binding_keys
+    from tui.cli import main
+
+    assert {"triage.star", "triage.dismiss", "app.quit", "nav.down"} <= set(binding_keys())
+    for keys, needle in (('"triage.stra" = "S"', "keys.triage.stra: no such binding"),
+                         ('"triage.star" = "x"', "already bound to triage.dismiss")):
+        path = tmp_path / "c.toml"
+        path.write_text(f'[[feeds]]\nurl = "http://127.0.0.1:9/f.xml"\n[keys]\n{keys}\n', encoding="utf-8")
+        assert main(["--config", str(path), "--db", str(tmp_path / "m.db")]) == 2
+        err = capsys.readouterr().err
+        assert needle in err and err.count("\n") == 1

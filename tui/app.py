@@ -675,6 +675,10 @@ class MigwatchApp(App[int]):
         except ConfigError as exc:
             self.notify(str(exc), title="Config not reloaded", severity="error", markup=False, timeout=10)
             return
+        problem = check_keys(settings)
+        if problem:
+            self.notify(problem, title="Config not reloaded", severity="error", markup=False, timeout=10)
+            return
         self.settings = settings
         self.set_keymap(dict(settings.keys))
         # The next round runs with the new feeds, intervals and agreements: a new poller picks them up.
@@ -825,6 +829,48 @@ def _start_forkserver() -> None:
     from feeds.pipeline import start_worker_server
 
     start_worker_server()
+
+
+def binding_keys() -> dict[str, str]:
+    """Every remappable binding id of the dashboard and its default key(s)."""
+    import inspect
+
+    import tui.screens
+    import tui.widgets
+
+    found: dict[str, str] = {}
+    classes = [MigwatchApp] + [c for module in (tui.widgets, tui.screens) for _, c in inspect.getmembers(module)
+                               if inspect.isclass(c) and c.__module__ == module.__name__]
+    for cls in classes:
+        for binding in getattr(cls, "BINDINGS", []):
+            if isinstance(binding, Binding) and binding.id:
+                found.setdefault(binding.id, binding.key)
+    return found
+
+
+def check_keys(settings: Settings) -> str | None:
+    """One line naming the config key when a [keys] remap is unknown or takes another binding's key."""
+    if not settings.keys:
+        return None
+    defaults = binding_keys()
+    where = f"{settings.path}: " if settings.path else ""
+    for binding_id in settings.keys:
+        if binding_id not in defaults:
+            return f"{where}keys.{binding_id}: no such binding (the ids are listed in the help screen, ?)"
+    effective = {bid: settings.keys.get(bid, key) for bid, key in defaults.items()}
+    owner: dict[str, str] = {}
+    for binding_id, keys in effective.items():
+        for key in (k.strip() for k in keys.split(",")):
+            scope = binding_id.split(".")[0]
+            # Keys only clash within the app-wide, triage and navigation bindings that share a pane.
+            if scope not in ("app", "triage", "story", "inbox"):
+                continue
+            other = owner.get(key)
+            if other is not None and other != binding_id and (binding_id in settings.keys or other in settings.keys):
+                return (f"{where}keys.{binding_id if binding_id in settings.keys else other}: key {key!r} is "
+                        f"already bound to {other if binding_id in settings.keys else binding_id}")
+            owner.setdefault(key, binding_id)
+    return None
 
 
 def run_dashboard(settings: Settings, db_path: Path, *, demo: bool = False) -> int:

@@ -194,9 +194,16 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
                          "or `migwatch --demo` to try migwatch without one")
     db_path = _db_path(args, settings)
     _open_store(db_path).close()  # a bad database is a one-line error here, not a crash in the app
-    from tui.app import run_dashboard
+    from tui.app import check_keys, run_dashboard
+
+    problem = check_keys(settings)
+    if problem:
+        raise UsageError(problem)
 
     return int(run_dashboard(settings, db_path))
+
+
+DEMO_PORT = 18731
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -209,8 +216,16 @@ def _run_demo(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="migwatch-demo-") as tmp:
         db_path = Path(args.db).expanduser() if args.db else Path(tmp) / "demo.db"
         _open_store(db_path).close()
-        with DemoServer() as server:
+        # A fixed port keeps the demo feeds' URLs the same from run to run, so a kept --db database does not
+        # collect a new set of feeds each time; any free port does if that one is taken.
+        try:
+            server = DemoServer(port=DEMO_PORT).start()
+        except OSError:
+            server = DemoServer().start()
+        try:
             return int(run_dashboard(demo_settings(server), db_path, demo=True))
+        finally:
+            server.stop()
 
 
 # ---------------------------------------------------------------------------------------------- poll
@@ -240,7 +255,9 @@ def cmd_poll(args: argparse.Namespace) -> int:
                     if outcome.error and not args.quiet:
                         print(f"  {outcome.name}: {outcome.error}", file=sys.stderr, flush=True)
                 if args.once:
-                    return 0
+                    # cron mails on a non-zero exit: say so when not a single feed could be read.
+                    all_failed = result.polled > 0 and result.errors == result.polled
+                    return 1 if all_failed else 0
                 next_at = result.next_poll_at or await poller.next_poll_at()
                 from datetime import UTC, datetime
 
