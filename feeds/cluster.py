@@ -262,12 +262,14 @@ class Clusterer:
         self._times = np.resize(self._times, n)
         self._agreements = np.resize(self._agreements, n)
 
-    def assign(self, story_id: str, fp: bytes, published: datetime | None = None) -> str:
+    def assign(self, story_id: str, fp: bytes, published: datetime | None = None, *,
+               known_cluster: str | None = None) -> str:
+        """The cluster of this story; `known_cluster` seeds the batch with a story clustered before."""
         np = self._np
         unpacked = _unpack(fp)
         when = _aware(published).timestamp() if published is not None else np.nan
-        cluster_id = story_id
-        if unpacked is not None and len(unpacked[0]) == NUM_PERM and self._size:
+        cluster_id = known_cluster or story_id
+        if known_cluster is None and unpacked is not None and len(unpacked[0]) == NUM_PERM and self._size:
             n = self._size
             sig = np.asarray(unpacked[0], dtype=np.uint32)
             shingles = np.count_nonzero(self._sigs[:n] == sig, axis=1) / NUM_PERM

@@ -238,7 +238,7 @@ def settings_from_dict(data: Mapping[str, Any], path: Path) -> Settings:
     except ValueError as exc:
         raise r.error("poll.interval", str(exc)) from None
     if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
-        raise r.error("poll.interval", "must be between 1m and 30d")
+        raise r.error("poll.interval", "must be between 1m and 30d (a bare number is seconds: write \"15m\")")
     try:
         timeout = parse_duration(r.get(poll_data, "poll", "timeout", (str, int, float), poll.timeout))
     except ValueError as exc:
@@ -295,7 +295,7 @@ def settings_from_dict(data: Mapping[str, Any], path: Path) -> Settings:
             except ValueError as exc:
                 raise r.error(f"{where}.interval", str(exc)) from None
             if not MIN_INTERVAL <= feed_interval <= MAX_INTERVAL:
-                raise r.error(f"{where}.interval", "must be between 1m and 30d")
+                raise r.error(f"{where}.interval", "must be between 1m and 30d (a bare number is seconds: write \"15m\")")
         feeds.append(FeedConfig(name=name.strip(), url=url, interval=feed_interval,
                                 tags=r.strings(item, where, "tags")))
 

@@ -54,7 +54,10 @@ def read_opml(data: bytes) -> list[OpmlFeed]:
             url = (attrs.get("xmlurl") or "").strip()
             title = one_line(attrs.get("title") or attrs.get("text") or "", 300)
             if url:
-                feeds.append(OpmlFeed(name=title or url, url=url, tags=folders))
+                # Folders first (they round-trip as folders), then the outline's own categories.
+                extra = [one_line(c, 100).strip("/") for c in (attrs.get("category") or "").split(",")]
+                tags = tuple(dict.fromkeys([*folders, *(t for t in extra if t)]))
+                feeds.append(OpmlFeed(name=title or url, url=url, tags=tags))
             elif len(outline):
                 walk(outline, (*folders, title) if title else folders, depth + 1)
 

@@ -310,18 +310,12 @@ class Store:
                 f"SELECT id FROM stories WHERE id IN ({','.join('?' * len(part))})", part))
         return known
 
-    def cluster_candidates(self, agreement_ids: Iterable[str], since: datetime | None, limit: int = 400
-                           ) -> list[tuple[str, bytes]]:
-        """(cluster_id, fingerprint) of recent stories matched to any of these agreements."""
-        ids = list(agreement_ids)
-        if not ids:
-            return []
+    def recent_fingerprints(self, limit: int = 5000) -> list[tuple[str, str, bytes, datetime | None]]:
+        """(story id, cluster id, fingerprint, published) of the newest clustered stories, oldest first."""
         rows = self.conn.execute(
-            f"SELECT s.cluster_id, s.fingerprint FROM stories s WHERE s.fingerprint IS NOT NULL AND "
-            f"s.id IN (SELECT story_id FROM matches WHERE agreement_id IN ({','.join('?' * len(ids))})) "
-            f"AND coalesce(s.published, s.first_seen) >= ? ORDER BY coalesce(s.published, s.first_seen) DESC LIMIT ?",
-            [*ids, _iso(since) or "", limit]).fetchall()
-        return [(r[0], r[1]) for r in rows]
+            "SELECT id, cluster_id, fingerprint, published FROM stories WHERE fingerprint IS NOT NULL "
+            "ORDER BY sort_time DESC LIMIT ?", (limit,)).fetchall()
+        return [(r[0], r[1] or r[0], r[2], _dt(r[3])) for r in reversed(rows)]
 
     # ------------------------------------------------------------------------------------ reading
 

@@ -107,3 +107,17 @@ def test_opml_cannot_add_local_files(tmp_path: Path, capsys) -> None:
     assert main(["--config", str(config), "import-opml", str(path)]) == 0
     assert "only http and https" in capsys.readouterr().err
     assert [f.url for f in load_config(config).feeds] == ["https://e.org/ok.xml"]
+
+
+def test_categories_round_trip_as_tags(tmp_path: Path, capsys) -> None:
+    config = tmp_path / "config.toml"
+    path = tmp_path / "cats.opml"
+    path.write_text('<opml version="2.0"><body><outline text="Courts"><outline text="c" '
+                    'xmlUrl="https://e.org/c.xml" category="Nested,/ECHR"/></outline></body></opml>')
+    assert main(["--config", str(config), "import-opml", str(path)]) == 0
+    assert load_config(config).feeds[0].tags == ("Courts", "Nested", "ECHR")
+    capsys.readouterr()
+    assert main(["--config", str(config), "export-opml", "-o", str(tmp_path / "out.opml")]) == 0
+    fresh = tmp_path / "fresh.toml"
+    assert main(["--config", str(fresh), "import-opml", str(tmp_path / "out.opml")]) == 0
+    assert load_config(fresh).feeds[0].tags == ("Courts", "Nested", "ECHR")

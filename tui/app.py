@@ -563,13 +563,21 @@ class MigwatchApp(App[int]):
                         severity="warning")
             return
         self._open_url(link)
-        self._last_saved = "opened link in the browser"
-        self._status_dirty = True
 
     @work(thread=True, group="browser", exit_on_error=False)
     def _open_url(self, link: str) -> None:
         # webbrowser can block (it may start a process), so never on the event loop.
-        self.url_opener(link)
+        opened = self.url_opener(link)
+        self.call_from_thread(self._opened, link, opened is not False)
+
+    def _opened(self, link: str, opened: bool) -> None:
+        if opened:
+            self._last_saved = "opened link in the browser"
+        else:
+            self._last_saved = ""
+            self.notify(f"No browser could be started here. The link: {link}", title="Open",
+                        severity="warning", markup=False, timeout=10)
+        self._status_dirty = True
 
     # ----------------------------------------------------------------------------------- search/filter
 

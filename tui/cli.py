@@ -434,19 +434,20 @@ def feed_health_line(st, now) -> str:  # type: ignore[no-untyped-def]
     from feeds.text import one_line
 
     result = st.last_result or "never polled"
-    if st.last_status and st.last_result not in ("", "ok"):
-        result += f" (HTTP {st.last_status})" if f"HTTP {st.last_status}" not in (st.last_error or "") else ""
+    if st.last_error:
+        result += f"{'' if result == 'error' else '; error'}: {one_line(st.last_error, 200)}"
+    if st.last_status and st.last_result not in ("", "ok") and f"HTTP {st.last_status}" not in (st.last_error or ""):
+        result += f" (HTTP {st.last_status})"
     if st.retired:
         nxt = "never (retired)"
     elif st.next_poll_at is None:
-        nxt = "next round"
+        nxt = "in the next round"
     else:
         delta = (st.next_poll_at - now).total_seconds()
         nxt = "due now" if delta <= 0 else f"in {_human(delta)}"
     why = f" — {st.next_poll_why}" if st.next_poll_why else ""
-    error = f"; error: {one_line(st.last_error, 200)}" if st.last_error else ""
-    failures = f"; {st.failures} failures" if st.failures else ""
-    return f"{one_line(st.name or st.url, 60)}  [{st.url}]\n    {result}{error}{failures}; next poll {nxt}{why}"
+    failures = f" ({st.failures} failure{'s' if st.failures != 1 else ''} in a row)" if st.failures else ""
+    return f"{one_line(st.name or st.url, 60)}  [{st.url}]\n    {result}{failures}; next poll {nxt}{why}"
 
 
 def _human(seconds: float) -> str:
