@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -175,6 +176,11 @@ class Poller:
                 self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context(method),
                                                  initializer=workers.init, initargs=(self.settings.agreements,))
         return self._pool
+
+    def _reset_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     def _get_client(self) -> httpx.AsyncClient:
         if self._client is None:
@@ -339,8 +345,14 @@ class Poller:
         assert fetched.body is not None
         from feeds import workers
 
-        parsed = await loop.run_in_executor(self._executor(), workers.parse, fetched.body, fetched.final_url,
-                                            fetched.content_type)
+        seen: frozenset[str] = await self._run_db(self._db().story_ids_of_feed, url)
+        job = (workers.parse_and_analyze, fetched.body, fetched.final_url, url, fetched.content_type, seen)
+        try:
+            parsed, analyses = await loop.run_in_executor(self._executor(), *job)
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): start a new pool and give this feed one more try.
+            self._reset_pool()
+            parsed, analyses = await loop.run_in_executor(self._executor(), *job)
         if isinstance(parsed, str):
             failures = st.failures + 1
             delay, why = schedule_failure(interval, failures)
@@ -350,36 +362,30 @@ class Poller:
             self._pending.append((state, moved_from))
             return FeedOutcome(url, name, "error", error=parsed)
 
-        stories = [replace(s, feed_url=url) for s in parsed.stories]
-        known: set[str] = await self._run_db(self._db().existing_story_ids, [s.id for s in stories]) if stories else set()
-        fresh = [s for s in stories if s.id not in known]
-        analyses: list[Analysis] = []
-        if fresh:
-            analyses = await loop.run_in_executor(self._executor(), workers.analyze, fresh)
-        by_id = dict(zip((s.id for s in fresh), analyses, strict=True))
-        items = [(s, by_id.get(s.id) or Analysis(s.id)) for s in stories]
+        stories = parsed.stories
+        items = [(s, a or Analysis(s.id)) for s, a in zip(stories, analyses, strict=True)]
         delay, why = schedule_success(interval, fetched.max_age, parsed.ttl_seconds)
         state = replace(base, etag=fetched.etag, last_modified=fetched.last_modified, last_result="ok",
                         last_error=parsed.warning if not stories else None, failures=0,
                         next_poll_at=now + timedelta(seconds=delay * (1 + jitter)), next_poll_why=why)
-        new = await self._run_db(self._save, state, items, fresh, moved_from)
-        for s in fresh:
-            a = by_id[s.id]
-            if a.agreements:
+        fresh_ids: set[str] = await self._run_db(self._save, state, items, moved_from)
+        for s, a in items:
+            if s.id in fresh_ids and a.agreements:
                 new_matched.append((s.id, s.title, tuple(a.agreements)))
-        return FeedOutcome(url, name, "ok", new=new)
+        return FeedOutcome(url, name, "ok", new=len(fresh_ids))
 
-    def _save(self, state: FeedState, items: list[tuple[Story, Analysis]], fresh: list[Story],
-              moved_from: str | None) -> int:
-        """Writer thread: cluster the new stories against recent ones, then one transaction for the feed."""
+    def _save(self, state: FeedState, items: list[tuple[Story, Analysis]], moved_from: str | None) -> set[str]:
+        """Writer thread: cluster the new stories against recent ones, then one transaction for the feed.
+        Returns the ids that were new."""
         store = self._db()
-        fresh_ids = {s.id for s in fresh}
+        fresh_ids = {s.id for s, _ in items} - store.existing_story_ids([s.id for s, _ in items])
         clusters: dict[str, str] = {}
         for story, analysis in items:
             if story.id in fresh_ids and analysis.fingerprint and analysis.matches:
                 clusters[story.id] = self._clusterer_for(store).assign(story.id, analysis.fingerprint,
                                                                        story.published)
-        return store.save_feed_result(state, items, clusters, moved_from)
+        store.save_feed_result(state, items, clusters, moved_from)
+        return fresh_ids
 
     def _clusterer_for(self, store: Store) -> Any:
         """The round's clusterer (writer thread), seeded once with the newest stored stories: comparing a new

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from feeds.models import Agreement, Analysis, Story
+from feeds.models import Agreement, Analysis
 
 _ANALYZER: Any = None
 
@@ -41,5 +41,15 @@ def parse(body: bytes, url: str, content_type: str | None) -> Any:
         return f"cannot parse the feed ({type(exc).__name__}: {str(exc)[:200]})"
 
 
-def analyze(stories: Sequence[Story]) -> list[Analysis]:
-    return [_ANALYZER.analyze(s) for s in stories]
+def parse_and_analyze(body: bytes, url: str, feed_url: str, content_type: str | None,
+                      skip: frozenset[str]) -> tuple[Any, list[Analysis | None]]:
+    """One trip to the worker per feed: parse, then analyse every story not in `skip` (the ids this feed
+    already stored). Returns the ParsedFeed (or the error line) and an analysis per story (None: skipped)."""
+    from dataclasses import replace
+
+    parsed = parse(body, url, content_type)
+    if isinstance(parsed, str):
+        return parsed, []
+    stories = tuple(replace(s, feed_url=feed_url) for s in parsed.stories)
+    analyses = [None if s.id in skip else _ANALYZER.analyze(s) for s in stories]
+    return replace(parsed, stories=stories), analyses

@@ -302,6 +302,10 @@ class Store:
             conn.execute("UPDATE meta SET value = ? WHERE key = 'fts_rowid'", (str(top),))
         return int(top - mark)
 
+    def story_ids_of_feed(self, feed_url: str) -> frozenset[str]:
+        return frozenset(r[0] for r in self.conn.execute("SELECT story_id FROM story_feeds WHERE feed_url = ?",
+                                                         (feed_url,)))
+
     def existing_story_ids(self, ids: Sequence[str]) -> set[str]:
         known: set[str] = set()
         for chunk in range(0, len(ids), 500):

@@ -174,3 +174,24 @@ def test_poll_once_exits_1_when_every_feed_failed(feed_server: FeedServer, tmp_p
     config = write_config(tmp_path / "c.toml", [("boom", feed_server.url("/boom.xml"))])
     assert main(["--config", str(config), "--db", str(tmp_path / "m.db"), "poll", "--once"]) == 1
     assert "boom: HTTP 500" in capsys.readouterr().err
+
+
+async def test_a_killed_worker_process_does_not_fail_the_round(feed_server: FeedServer, fixture_bytes,
+                                                                tmp_path: Path) -> None:
+    import os
+    import signal
+
+    from feeds.agreements import load_catalogue
+
+    feed_server.routes["/wire.xml"] = Route(body=fixture_bytes("rwanda.rss"))
+    settings = load_config(write_config(tmp_path / "c.toml", [("Wire", feed_server.url("/wire.xml"))]))
+    poller = Poller(settings, tmp_path / "m.db", load_catalogue(), workers=1)
+    try:
+        pool = poller._executor()
+        pool.submit(int, 0).result(timeout=60)  # the worker is up
+        for pid in list(pool._processes):  # type: ignore[attr-defined]
+            os.kill(pid, signal.SIGKILL)
+        result = await poller.poll_round()
+    finally:
+        await poller.aclose()
+    assert result.errors == 0 and result.new == 2
