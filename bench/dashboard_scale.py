@@ -143,8 +143,12 @@ async def measure_during_poll(db: Path, config: Path, presses: int) -> dict[str,
     from feeds.config import load_config
     from tui.app import MigwatchApp
 
+    from feeds.pipeline import start_worker_server
+
     settings = load_config(config)
+    start_worker_server()  # as run_dashboard does, before the app owns stdio
     app = MigwatchApp(settings, db, autopoll=True)
+    app._force_poll = True  # a full round whatever the feeds' schedule (as `r` does)
     out: dict[str, Any] = {"latencies": [], "during_round": 0}
     async with app.run_test(size=(160, 48)) as pilot:
         await asyncio.wait_for(app.loaded.wait(), 30)
@@ -167,6 +171,7 @@ async def measure_during_poll(db: Path, config: Path, presses: int) -> dict[str,
                 break
             await asyncio.sleep(0.1)
         out["round_s"] = time.perf_counter() - round_started
+        out["round"] = app._last_round.summary() if app._last_round is not None else app._poll_error
         out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         await pilot.press("q")
     return out
@@ -206,6 +211,7 @@ def main() -> int:
                       f"max {max(values):.1f}  (n={len(values)} presses while the round ran)")
             else:
                 print("keys during a poll: the round ended before any press (use more feeds)")
+            print(f"poll round:              {during['round']}")
             print(f"poll round:              {during['round_s']:.1f}s; peak RSS of the dashboard process "
                   f"{during['peak_rss_mb']:.0f} MB")
     finally:
