@@ -141,9 +141,8 @@ async def measure_during_poll(db: Path, config: Path, presses: int) -> dict[str,
     import resource
 
     from feeds.config import load_config
-    from tui.app import MigwatchApp
-
     from feeds.pipeline import start_worker_server
+    from tui.app import MigwatchApp
 
     settings = load_config(config)
     start_worker_server()  # as run_dashboard does, before the app owns stdio
