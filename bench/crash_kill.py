@@ -72,32 +72,45 @@ def main() -> int:
             clean_s = time.monotonic() - started
             print(f"a clean poll of {args.feeds} feeds takes {clean_s:.2f}s; kills land at 10-95% of that")
             ok = True
+            # Each kill lands in a cold poll of its own database (a kill after a poll has finished proves
+            # nothing); each killed database must pass integrity_check, and one clean poll must then complete
+            # it: every story served stored exactly once, each with its triage row.
+            def check(path: Path) -> tuple[str, int, int, int]:
+                conn = sqlite3.connect(path)
+                try:
+                    integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+                    stored, distinct = conn.execute("SELECT count(*), count(DISTINCT id) FROM stories").fetchone()
+                    orphans = conn.execute("SELECT count(*) FROM stories s LEFT JOIN triage t ON t.story_id = s.id "
+                                           "WHERE t.story_id IS NULL").fetchone()[0]
+                except sqlite3.DatabaseError as exc:
+                    return f"error: {exc}", 0, 0, 0
+                finally:
+                    conn.close()
+                return integrity, stored, distinct, orphans
+
             for i in range(args.kills):
-                proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                kill_db = tmpdir / f"kill{i + 1}.db"
+                run = [*cmd]
+                run[run.index(str(db))] = str(kill_db)
+                proc = subprocess.Popen(run, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                 delay = rng.uniform(0.10, 0.95) * clean_s
                 time.sleep(delay)
                 finished = proc.poll() is not None
                 proc.send_signal(signal.SIGKILL)
                 proc.wait(timeout=30)
-                conn = sqlite3.connect(db)
-                integrity = conn.execute("PRAGMA integrity_check").fetchone()[0] if db.exists() else "no db yet"
-                count = conn.execute("SELECT count(*) FROM stories").fetchone()[0] if db.exists() else 0
-                conn.close()
-                ok &= integrity in ("ok", "no db yet")
-                print(f"kill {i + 1}: after {delay:.2f}s{' (poll had finished)' if finished else ''}: "
-                      f"integrity {integrity}, {count} stories stored so far")
-                # Stories not stored must be fetched again: the killed poll may not have saved the feed's
-                # validators, so the next run re-polls it.
-            final = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-            conn = sqlite3.connect(db)
-            integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            stored, distinct = conn.execute("SELECT count(*), count(DISTINCT id) FROM stories").fetchone()
-            orphans = conn.execute("SELECT count(*) FROM stories s LEFT JOIN triage t ON t.story_id = s.id "
-                                   "WHERE t.story_id IS NULL").fetchone()[0]
-            conn.close()
-            print(f"clean poll: exit {final.returncode}, integrity {integrity}, {stored} stories stored "
-                  f"({distinct} distinct, {orphans} without triage), farm serves {expected}")
-            ok &= final.returncode == 0 and integrity == "ok" and stored == expected and orphans == 0
+                if kill_db.exists():
+                    integrity, stored, _, _ = check(kill_db)
+                else:
+                    integrity, stored = "ok (no database yet)", 0
+                ok &= integrity.startswith("ok")
+                final = subprocess.run(run, capture_output=True, text=True, timeout=600)
+                after, total, distinct, orphans = check(kill_db)
+                good = final.returncode == 0 and after == "ok" and total == expected == distinct and orphans == 0
+                ok &= good
+                print(f"kill {i + 1} after {delay:.2f}s{' (poll had finished)' if finished else ''}: integrity "
+                      f"{integrity}, {stored} stories stored; then a clean poll: exit {final.returncode}, "
+                      f"integrity {after}, {total} stored ({distinct} distinct, {orphans} without triage) of "
+                      f"{expected} served: {'ok' if good else 'FAILED'}")
         finally:
             server.terminate()
             server.wait(timeout=10)
