@@ -490,3 +490,17 @@ def test_bad_key_remaps_are_one_line_errors(tmp_path: Path, capsys) -> None:
         assert main(["--config", str(path), "--db", str(tmp_path / "m.db")]) == 2
         err = capsys.readouterr().err
         assert needle in err and err.count("\n") == 1
+
+
+async def test_g_and_G_jump_to_first_and_last(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("G")
+        assert app.inbox.cursor_row == app.inbox.row_count - 1
+        await pilot.press("g")
+        assert app.inbox.cursor_row == 0
+        await pilot.press("end")
+        assert app.inbox.cursor_row == app.inbox.row_count - 1
+        await pilot.press("home")
+        assert app.inbox.cursor_row == 0

@@ -127,6 +127,8 @@ def sources_text(row: InboxRow) -> Text:
 NAV_BINDINGS = [
     Binding("j", "cursor_down", "Down", show=False, id="nav.down"),
     Binding("k", "cursor_up", "Up", show=False, id="nav.up"),
+    Binding("g,home", "cursor_first", "First", show=False, id="nav.first"),
+    Binding("G,end", "cursor_last", "Last", show=False, id="nav.last"),
 ]
 
 # Triage keys belong to the panes that show a story (the inbox and the preview), not to the app.
@@ -158,6 +160,15 @@ class PagedTable(DataTable):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
         self.exhausted = True
+
+    def action_cursor_first(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0, animate=False)
+
+    def action_cursor_last(self) -> None:
+        """The last loaded row; reaching it asks for the next page, so G again goes further."""
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1, animate=False)
 
     def on_mount(self) -> None:
         for label, key, width, _flex in self.COLUMNS:
