@@ -16,6 +16,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -346,13 +347,13 @@ class Poller:
         from feeds import workers
 
         seen: frozenset[str] = await self._run_db(self._db().story_ids_of_feed, url)
-        job = (workers.parse_and_analyze, fetched.body, fetched.final_url, url, fetched.content_type, seen)
+        job = partial(workers.parse_and_analyze, fetched.body, fetched.final_url, url, fetched.content_type, seen)
         try:
-            parsed, analyses = await loop.run_in_executor(self._executor(), *job)
+            parsed, analyses = await loop.run_in_executor(self._executor(), job)
         except BrokenProcessPool:
             # A worker died (killed, out of memory): start a new pool and give this feed one more try.
             self._reset_pool()
-            parsed, analyses = await loop.run_in_executor(self._executor(), *job)
+            parsed, analyses = await loop.run_in_executor(self._executor(), job)
         if isinstance(parsed, str):
             failures = st.failures + 1
             delay, why = schedule_failure(interval, failures)
