@@ -46,7 +46,7 @@ class PollSettings:
     concurrency: int = 16
     timeout: float = 20.0
     max_body: int = 16 * 1024 * 1024
-    per_host: int = 8
+    per_host: int = 3  # requests at once to one host: polite, and on one fast host also the cheapest
 
 
 @dataclass(frozen=True, slots=True)

@@ -242,8 +242,6 @@ class Poller:
                 continue
             due.append(st)
         total = len(due)
-        if due and self.workers > 0:
-            start_worker_server()  # the workers' preload overlaps with the first fetches
         counters = {"done": 0, "new": 0, "errors": 0, "not_modified": 0}
         new_matched: list[tuple[str, str, tuple[str, ...]]] = []
         outcomes: list[FeedOutcome] = []
@@ -253,8 +251,8 @@ class Poller:
         async def one(st: FeedState) -> None:
             host = urlsplit(st.url).hostname or ""
             host_limit = hosts.setdefault(host, asyncio.Semaphore(self.settings.poll.per_host))
-            async with limit, host_limit:
-                outcome = await self._poll_feed(st, new_matched)
+            async with limit:
+                outcome = await self._poll_feed(st, new_matched, host_limit)
             outcomes.append(outcome)
             counters["done"] += 1
             counters["new"] += outcome.new
@@ -287,7 +285,8 @@ class Poller:
             return self.clock()
         return min(times) if times else None
 
-    async def _poll_feed(self, st: FeedState, new_matched: list[tuple[str, str, tuple[str, ...]]]) -> FeedOutcome:
+    async def _poll_feed(self, st: FeedState, new_matched: list[tuple[str, str, tuple[str, ...]]],
+                         host_limit: asyncio.Semaphore) -> FeedOutcome:
         from feeds.fetch import fetch_feed
 
         poll = self.settings.poll
@@ -295,8 +294,11 @@ class Poller:
         name = self._names.get(st.url) or st.name or st.url
         now = self.clock()
         try:
-            fetched = await fetch_feed(self._get_client(), st.url, etag=st.etag, last_modified=st.last_modified,
-                                       max_body=poll.max_body, deadline=poll.timeout)
+            # The per-host limit covers the request only: parsing and storing need no connection.
+            async with host_limit:
+                fetched = await fetch_feed(self._get_client(), st.url, etag=st.etag,
+                                           last_modified=st.last_modified, max_body=poll.max_body,
+                                           deadline=poll.timeout)
             return await self._handle(st, fetched, interval, name, now, new_matched)
         except Exception as exc:  # noqa: BLE001 - one feed's failure must never stop the round
             failures = st.failures + 1
