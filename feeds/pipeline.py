@@ -242,6 +242,8 @@ class Poller:
                 continue
             due.append(st)
         total = len(due)
+        if due and self.workers > 0:
+            start_worker_server()  # the workers' preload overlaps with the first fetches
         counters = {"done": 0, "new": 0, "errors": 0, "not_modified": 0}
         new_matched: list[tuple[str, str, tuple[str, ...]]] = []
         outcomes: list[FeedOutcome] = []
