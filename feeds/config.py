@@ -150,6 +150,9 @@ def check_feed_url(url: str, base: Path | None) -> str:
     return str(path)
 
 
+_INTERVAL_RANGE = "must be between 1m and 30d (a bare number is seconds: write \"15m\")"
+
+
 class _Reader:
     """Walks a parsed TOML table, naming file and key in every error."""
 
@@ -176,6 +179,18 @@ class _Reader:
             names = " or ".join(_type_name(k) for k in kinds)
             raise self.error(f"{where}.{key}" if where else key, f"expected {names}, got {_type_name(type(value))} {_show(value)}")
         return value
+
+    def duration(self, data: Mapping[str, Any], where: str, key: str, default: float | None, low: float,
+                 high: float, out_of_range: str) -> float:
+        """A duration key ("15m", or seconds), parsed and kept within [low, high]."""
+        name = f"{where}.{key}" if where else key
+        try:
+            seconds = parse_duration(self.get(data, where, key, (str, int, float), default))
+        except ValueError as exc:
+            raise self.error(name, str(exc)) from None
+        if not low <= seconds <= high:
+            raise self.error(name, out_of_range)
+        return seconds
 
     def strings(self, data: Mapping[str, Any], where: str, key: str) -> tuple[str, ...]:
         value = self.get(data, where, key, (list, str), [])
@@ -233,18 +248,8 @@ def settings_from_dict(data: Mapping[str, Any], path: Path) -> Settings:
     poll_data = r.get(data, "", "poll", dict, {})
     r.table(poll_data, "poll", {"interval", "concurrency", "timeout", "max_body", "per_host"})
     poll = PollSettings()
-    try:
-        interval = parse_duration(r.get(poll_data, "poll", "interval", (str, int, float), poll.interval))
-    except ValueError as exc:
-        raise r.error("poll.interval", str(exc)) from None
-    if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
-        raise r.error("poll.interval", "must be between 1m and 30d (a bare number is seconds: write \"15m\")")
-    try:
-        timeout = parse_duration(r.get(poll_data, "poll", "timeout", (str, int, float), poll.timeout))
-    except ValueError as exc:
-        raise r.error("poll.timeout", str(exc)) from None
-    if not 1 <= timeout <= MAX_TIMEOUT:
-        raise r.error("poll.timeout", "must be between 1s and 10m")
+    interval = r.duration(poll_data, "poll", "interval", poll.interval, MIN_INTERVAL, MAX_INTERVAL, _INTERVAL_RANGE)
+    timeout = r.duration(poll_data, "poll", "timeout", poll.timeout, 1, MAX_TIMEOUT, "must be between 1s and 10m")
     concurrency = r.get(poll_data, "poll", "concurrency", int, poll.concurrency)
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise r.error("poll.concurrency", f"must be between 1 and {MAX_CONCURRENCY}, got {concurrency}")
@@ -290,12 +295,7 @@ def settings_from_dict(data: Mapping[str, Any], path: Path) -> Settings:
         name = r.printable(f"{where}.name", r.get(item, where, "name", str, "")) or url
         feed_interval = None
         if "interval" in item:
-            try:
-                feed_interval = parse_duration(r.get(item, where, "interval", (str, int, float)))
-            except ValueError as exc:
-                raise r.error(f"{where}.interval", str(exc)) from None
-            if not MIN_INTERVAL <= feed_interval <= MAX_INTERVAL:
-                raise r.error(f"{where}.interval", "must be between 1m and 30d (a bare number is seconds: write \"15m\")")
+            feed_interval = r.duration(item, where, "interval", None, MIN_INTERVAL, MAX_INTERVAL, _INTERVAL_RANGE)
         feeds.append(FeedConfig(name=name.strip(), url=url, interval=feed_interval,
                                 tags=r.strings(item, where, "tags")))
 

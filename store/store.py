@@ -242,12 +242,7 @@ class Store:
         new = 0
         with self.transaction() as conn:
             if items:
-                ids = [s.id for s, _ in items]
-                known: set[str] = set()
-                for chunk in range(0, len(ids), 500):
-                    part = ids[chunk:chunk + 500]
-                    known.update(r[0] for r in conn.execute(
-                        f"SELECT id FROM stories WHERE id IN ({','.join('?' * len(part))})", part))
+                known = self.existing_story_ids([s.id for s, _ in items])
                 fresh = [(s, a) for s, a in items if s.id not in known]
                 new = len(fresh)
                 if fresh:
@@ -359,7 +354,8 @@ class Store:
         return (" WHERE " + " AND ".join(where) if where else ""), params
 
     def inbox_ids(self, *, agreement: str | None = None, query: str | None = None, include_dismissed: bool = False,
-                  unread_only: bool = False, starred_only: bool = False, limit: int = -1) -> list[str]:
+                  unread_only: bool = False, starred_only: bool = False, limit: int = -1, offset: int = 0
+                  ) -> list[str]:
         """Inbox story ids in order: matched first, a cluster's stories together (by their newest), newest
         first. An index walk: the whole order of 100k stories costs about a tenth of a second."""
         found = self._inbox_where(agreement, query, include_dismissed, unread_only, starred_only)
@@ -367,8 +363,8 @@ class Store:
             return []
         where, params = found
         sql = (f"SELECT s.id FROM stories s INDEXED BY idx_stories_inbox JOIN triage t ON t.story_id = s.id"
-               f"{where} ORDER BY {self._INBOX_ORDER} LIMIT ?")
-        return [r[0] for r in self.conn.execute(sql, [*params, limit])]
+               f"{where} ORDER BY {self._INBOX_ORDER} LIMIT ? OFFSET ?")
+        return [r[0] for r in self.conn.execute(sql, [*params, limit, offset])]
 
     def inbox_rows(self, ids: Sequence[str]) -> list[InboxRow]:
         """The rows for these ids, in the order given (primary-key lookups)."""
@@ -385,14 +381,9 @@ class Store:
               include_dismissed: bool = False, unread_only: bool = False, starred_only: bool = False
               ) -> list[InboxRow]:
         """One page of the inbox, in `inbox_ids` order."""
-        found = self._inbox_where(agreement, query, include_dismissed, unread_only, starred_only)
-        if found is None:
-            return []
-        where, params = found
-        sql = (f"SELECT s.id FROM stories s INDEXED BY idx_stories_inbox JOIN triage t ON t.story_id = s.id"
-               f"{where} ORDER BY {self._INBOX_ORDER} LIMIT ? OFFSET ?")
-        ids = [r[0] for r in self.conn.execute(sql, [*params, limit, offset])]
-        return self.inbox_rows(ids)
+        return self.inbox_rows(self.inbox_ids(agreement=agreement, query=query, include_dismissed=include_dismissed,
+                                              unread_only=unread_only, starred_only=starred_only, limit=limit,
+                                              offset=offset))
 
     @staticmethod
     def _inbox_row(r: Sequence[object]) -> InboxRow:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import webbrowser
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -70,16 +70,6 @@ PollerFactory = Callable[[Settings, Path, Any], Any]
 # per reload, off the UI thread, and pages by slicing it and fetching rows by primary key (ms).
 
 
-def inbox_ids(store: Store, *, agreement: str | None = None, query: str | None = None,
-              recent: int | None = None) -> list[str]:
-    """Inbox ids in order; `recent`: only the first N of that order (a fast first page at start-up)."""
-    return store.inbox_ids(agreement=agreement, query=query, limit=recent if recent is not None else -1)
-
-
-def inbox_rows(store: Store, ids: Sequence[str]) -> list[InboxRow]:
-    return store.inbox_rows(ids)
-
-
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """Everything the panes show, read in one go on the db thread."""
@@ -99,8 +89,9 @@ def load_snapshot(store: Store, *, agreement: str | None, query: str | None, inb
                   payments_wanted: int = LEDGER_PAGE, warnings_wanted: int = LEDGER_PAGE,
                   inbox: bool = True, recent: int | None = None) -> Snapshot:
     if inbox:
-        ids = inbox_ids(store, agreement=agreement, query=query, recent=recent)
-        rows = inbox_rows(store, ids[:max(INBOX_PAGE, inbox_rows_wanted)])
+        # `recent`: only the first N of the order, a fast first page at start-up.
+        ids = store.inbox_ids(agreement=agreement, query=query, limit=recent if recent is not None else -1)
+        rows = store.inbox_rows(ids[:max(INBOX_PAGE, inbox_rows_wanted)])
     else:
         ids, rows = [], []
     payments = store.payments(limit=payments_wanted + 1, agreement=agreement, grouped=True)
@@ -375,7 +366,7 @@ class MigwatchApp(App[int]):
             start = len(table.shown)
             ids = table.ids[start:start + INBOX_PAGE]
             if ids:
-                table.append_rows(inbox_rows(self.store, ids))
+                table.append_rows(self.store.inbox_rows(ids))
             table.exhausted = len(table.shown) >= len(table.ids)
         elif isinstance(table, PaymentsTable | WarningsTable):
             fetch = self.store.payments if isinstance(table, PaymentsTable) else self.store.warnings
