@@ -109,12 +109,30 @@ def _entities(story: Story, analysis: Analysis) -> tuple[set[int], set[int]]:
     return agreements, hashed
 
 
+def _minhash_class():  # type: ignore[no-untyped-def]
+    """datasketch's MinHash without the rest of datasketch. The package's __init__ imports its LSH indexes,
+    which import scipy: half a second of CPU in every process that fingerprints, a poller's workers included.
+    When datasketch is not imported yet, its package is registered without running that __init__ and only
+    `datasketch.minhash` (numpy and hashlib) is loaded."""
+    import sys
+
+    if "datasketch" not in sys.modules:
+        import importlib.util
+
+        spec = importlib.util.find_spec("datasketch")
+        if spec is not None and spec.submodule_search_locations is not None:
+            sys.modules["datasketch"] = importlib.util.module_from_spec(spec)
+    from datasketch.minhash import MinHash
+
+    return MinHash
+
+
 _PERMUTATIONS: dict[tuple[int, int], tuple[Any, str | None]] = {}
 
 
 def _minhash(num_perm: int, seed: int):  # type: ignore[no-untyped-def]
     """A fresh MinHash; its random permutations are drawn once per process, not once per story."""
-    from datasketch import MinHash  # lazy: `migwatch poll` starts without numpy
+    MinHash = _minhash_class()  # noqa: N806 - lazy: `migwatch poll` starts without numpy
 
     key = (num_perm, seed)
     cached = _PERMUTATIONS.get(key)

@@ -25,9 +25,7 @@ from feeds.config import Settings
 from feeds.models import Analysis, FeedState, Story
 
 if TYPE_CHECKING:
-    import httpx
-
-    from feeds.fetch import FetchResult
+    from feeds.fetch import Fetcher, FetchResult
     from store import Store
 
 MAX_BACKOFF = 86400.0
@@ -138,7 +136,7 @@ class Poller:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="migwatch-db")
         self._store: Store | None = None
         self._pool: Executor | None = None
-        self._client: httpx.AsyncClient | None = None
+        self._client: Fetcher | None = None
         self._synced = False
         self._intervals: dict[str, float] = {}
         self._names: dict[str, str] = {}
@@ -183,7 +181,7 @@ class Poller:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
-    def _get_client(self) -> httpx.AsyncClient:
+    def _get_client(self) -> Fetcher:
         if self._client is None:
             from feeds.fetch import new_client
 
@@ -242,8 +240,6 @@ class Poller:
                 continue
             due.append(st)
         total = len(due)
-        if due and self.workers > 0:
-            start_worker_server()  # the workers' preload overlaps with the first fetches
         counters = {"done": 0, "new": 0, "errors": 0, "not_modified": 0}
         new_matched: list[tuple[str, str, tuple[str, ...]]] = []
         outcomes: list[FeedOutcome] = []

@@ -1,9 +1,10 @@
 """Imported by the poller's fork server (never by the main process): builds, once, what every worker
-needs, so forked workers start ready."""
+needs, so forked workers start ready.
+
+feedparser is not among it: well-formed RSS and Atom never reach it (see `feeds.parse`), and a worker that
+meets a feed that needs it imports it then."""
 
 from __future__ import annotations
-
-import feedparser  # noqa: F401 - loaded here so that no worker pays for it
 
 from feeds.agreements import default_catalogue
 from feeds.analyze import Analyzer
