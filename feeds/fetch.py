@@ -78,12 +78,12 @@ class Fetcher:
     """
 
     def __init__(self, concurrency: int, timeout: float) -> None:
-        httpx = import_httpx()
+        hx = import_httpx()
 
-        self._httpx = httpx
-        self._limits = httpx.Limits(max_connections=max(concurrency, 1),
+        self._httpx = hx
+        self._limits = hx.Limits(max_connections=max(concurrency, 1),
                                     max_keepalive_connections=max(concurrency, 1))
-        self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0)).as_dict()
+        self._timeout = hx.Timeout(timeout, connect=min(timeout, 10.0)).as_dict()
         self._headers = [("User-Agent", USER_AGENT), ("Accept", ACCEPT), ("Accept-Encoding", "gzip, deflate")]
         self._transports: dict[str, httpx.AsyncHTTPTransport] = {}
 
