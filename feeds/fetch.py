@@ -69,8 +69,8 @@ def import_httpx():  # type: ignore[no-untyped-def]
 
 
 class Fetcher:
-    """The connections a round's requests share: httpx's transports (connection pool, keep-alive, timeouts),
-    one per URL scheme, created on first use.
+    """The connections a round's requests share: httpx transports (httpcore's connection pool, keep-alive,
+    timeouts) on asyncio's own sockets (`feeds.aionet`), one per URL scheme, created on first use.
 
     Requests go to the transport directly. httpx's client layer adds per request what a feed poll does not
     use (cookies, auth, proxies from the environment, redirect following, event hooks): a third of the CPU of a
@@ -85,20 +85,22 @@ class Fetcher:
                                     max_keepalive_connections=max(concurrency, 1))
         self._timeout = hx.Timeout(timeout, connect=min(timeout, 10.0)).as_dict()
         self._headers = [("User-Agent", USER_AGENT), ("Accept", ACCEPT), ("Accept-Encoding", "gzip, deflate")]
-        self._transports: dict[str, httpx.AsyncHTTPTransport] = {}
+        self._transports: dict[str, httpx.AsyncBaseTransport] = {}
 
-    def _transport(self, scheme: str) -> httpx.AsyncHTTPTransport:
+    def _transport(self, scheme: str) -> httpx.AsyncBaseTransport:
         transport = self._transports.get(scheme)
         if transport is None:
-            if scheme == "https":
-                transport = self._httpx.AsyncHTTPTransport(limits=self._limits, trust_env=False)
-            else:
-                # Plain http needs no CA bundle (loading it is 45 ms of a 304 round). The context is never
-                # used: an https URL always goes to the transport above.
-                import ssl
+            import ssl
 
-                transport = self._httpx.AsyncHTTPTransport(
-                    limits=self._limits, trust_env=False, verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
+            from feeds.aionet import AsyncioTransport
+
+            if scheme == "https":
+                context = self._httpx.create_ssl_context()  # certifi's CAs, or SSL_CERT_FILE / SSL_CERT_DIR
+            else:
+                # Plain http needs no CA bundle (loading it is 45 ms of a 304 round). This context is never
+                # used: an https URL always goes to the transport above.
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            transport = AsyncioTransport(ssl_context=context, limits=self._limits)
             self._transports[scheme] = transport
         return transport
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ssl
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from feedserver import FeedServer, Route
 
 from feeds.fetch import fetch_feed, new_client, parse_retry_after, read_file_feed
@@ -151,3 +155,79 @@ def test_retry_after_parsing() -> None:
     assert parse_retry_after("30") == 30
     assert parse_retry_after("garbage") is None
     assert parse_retry_after("999999999") == 86400
+
+
+# ------------------------------------------------------------------------------------------ https
+
+
+@pytest.fixture
+def tls_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FeedServer]:
+    """An https server on 127.0.0.1 whose certificate a test CA issued; the CA is trusted the way a user
+    trusts a private CA, through SSL_CERT_FILE."""
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    server = FeedServer(tls=context).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def test_https_feed_is_fetched_and_revalidated_on_one_connection(tls_server: FeedServer) -> None:
+    tls_server.routes["/f"] = Route(body=FEED * 40)
+    client = new_client(2, 5.0)
+    try:
+        first = await fetch_feed(client, tls_server.url("/f"))
+        assert first.ok and first.status == 200 and first.body == FEED * 40
+        second = await fetch_feed(client, tls_server.url("/f"), etag=first.etag)
+        assert second.not_modified
+    finally:
+        await client.aclose()
+
+
+async def test_https_with_an_untrusted_certificate_is_a_network_error(tls_server: FeedServer,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SSL_CERT_FILE")
+    tls_server.routes["/f"] = Route(body=FEED)
+    result = await fetch(tls_server, "/f")
+    assert not result.ok and result.error_kind == "network"
+    assert "certificate" in (result.error or "").lower()
+    assert not tls_server.requests  # nothing was sent over the unverified connection
+
+
+async def test_http_feed_redirected_to_https_follows_to_the_tls_server(feed_server: FeedServer,
+                                                                      tls_server: FeedServer) -> None:
+    tls_server.routes["/new"] = Route(body=FEED)
+    feed_server.routes["/old"] = Route(status=301, headers={"Location": tls_server.url("/new")}, validators=False)
+    result = await fetch(feed_server, "/old")
+    assert result.ok and result.body == FEED and result.moved_to == tls_server.url("/new")
+
+
+async def test_a_kept_alive_connection_the_server_dropped_is_not_reused(feed_server: FeedServer) -> None:
+    """The server answers, then closes without saying so: the next request must open a new connection
+    instead of failing on the dead one."""
+
+    def answer_then_hang_up(handler) -> None:  # type: ignore[no-untyped-def]
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/rss+xml")
+        handler.send_header("Content-Length", str(len(FEED)))
+        handler.end_headers()
+        handler.wfile.write(FEED)
+        handler.wfile.flush()
+        handler.close_connection = True
+
+    feed_server.routes["/f"] = Route(handler=answer_then_hang_up)
+    client = new_client(1, 5.0)
+    try:
+        for _ in range(3):
+            result = await fetch_feed(client, feed_server.url("/f"))
+            assert result.ok and result.body == FEED
+            time.sleep(0.05)  # noqa: ASYNC251 - the close reaches the socket while the loop is not reading
+    finally:
+        await client.aclose()
+    assert len(feed_server.hits("/f")) == 3

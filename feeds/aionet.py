@@ -1,0 +1,266 @@
+"""httpx on asyncio's own sockets: an httpcore network backend and the httpx transport that uses it.
+
+httpcore runs every socket operation under asyncio through anyio: a cancel scope with its own timer, an
+exception-mapping context manager, a checkpoint on every send, and a pause/resume of reading around every
+receive. For a feed poll, which is hundreds of small exchanges, that was a third of the CPU of a 304
+(encode/httpcore#930 measured the same). This backend does the same work on asyncio's transports and
+protocols: a read returns buffered bytes at once or waits on one future with one timer, a write hands the
+bytes to the transport. Everything above the sockets (HTTP/1.1 with h11, keep-alive, the connection pool,
+TLS settings, decoding) is still httpcore's and httpx's.
+"""
+
+# ruff: noqa: ASYNC109 - the `timeout` parameters are httpcore's network backend interface
+
+from __future__ import annotations
+
+import asyncio
+import select
+import ssl
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from feeds.fetch import import_httpx
+
+import_httpx()  # httpx without its command-line client; the imports below find it loaded
+import httpcore  # noqa: E402
+import httpx  # noqa: E402
+
+HIGH_WATER = 256 * 1024  # bytes buffered from the socket before reading pauses
+LOW_WATER = 64 * 1024
+
+
+class _Protocol(asyncio.Protocol):
+    """Buffers what arrives; the stream takes it out. Reading pauses while the buffer is over HIGH_WATER."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.eof = False
+        self.error: BaseException | None = None
+        self.waiter: asyncio.Future[None] | None = None
+        self.paused = False
+        self.drain: asyncio.Future[None] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def _wake(self) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if len(self.buffer) > HIGH_WATER and not self.paused and self.transport is not None:
+            self.paused = True
+            self.transport.pause_reading()
+        self._wake()
+
+    def eof_received(self) -> bool:
+        self.eof = True
+        self._wake()
+        return False  # close the transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.eof = True
+        self.error = exc
+        self._wake()
+        drain = self.drain
+        if drain is not None and not drain.done():
+            drain.set_result(None)
+
+    def pause_writing(self) -> None:
+        if self.drain is None or self.drain.done():
+            self.drain = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        drain = self.drain
+        if drain is not None and not drain.done():
+            drain.set_result(None)
+
+
+def _expire(future: asyncio.Future[None], exc: Exception) -> None:
+    if not future.done():
+        future.set_exception(exc)
+
+
+async def _wait(future: asyncio.Future[None], timeout: float | None, exc: Exception) -> None:
+    """Await `future`, failing with `exc` after `timeout` seconds (one timer, no task)."""
+    if timeout is None:
+        await future
+        return
+    handle = asyncio.get_running_loop().call_later(timeout, _expire, future, exc)
+    try:
+        await future
+    finally:
+        handle.cancel()
+
+
+def _readable(sock: Any) -> bool:
+    try:
+        poller = select.poll()
+        poller.register(sock.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll() (Windows): select() does the same
+        try:
+            return bool(select.select([sock], [], [], 0)[0])
+        except (OSError, ValueError):
+            return True  # a socket that cannot be asked is not one to reuse
+
+
+class AsyncioStream(httpcore.AsyncNetworkStream):
+    def __init__(self, transport: asyncio.Transport, protocol: _Protocol) -> None:
+        self._transport = transport
+        self._protocol = protocol
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        p = self._protocol
+        if not p.buffer and not p.eof:
+            p.waiter = asyncio.get_running_loop().create_future()
+            try:
+                await _wait(p.waiter, timeout, httpcore.ReadTimeout(f"no data within {timeout}s"))
+            finally:
+                p.waiter = None
+        if not p.buffer:
+            if p.error is not None:
+                raise httpcore.ReadError(str(p.error) or type(p.error).__name__) from p.error
+            return b""  # the peer closed the connection
+        if len(p.buffer) <= max_bytes:
+            data = bytes(p.buffer)
+            p.buffer.clear()
+        else:
+            data = bytes(p.buffer[:max_bytes])
+            del p.buffer[:max_bytes]
+        if p.paused and len(p.buffer) < LOW_WATER and not self._transport.is_closing():
+            p.paused = False
+            self._transport.resume_reading()
+        return data
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if not buffer:
+            return
+        if self._transport.is_closing():
+            raise httpcore.WriteError("the connection is closed")
+        self._transport.write(buffer)
+        drain = self._protocol.drain
+        if drain is not None and not drain.done():
+            await _wait(drain, timeout, httpcore.WriteTimeout(f"could not send within {timeout}s"))
+
+    async def aclose(self) -> None:
+        self._transport.close()
+
+    async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                        timeout: float | None = None) -> httpcore.AsyncNetworkStream:
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(timeout):
+                transport = await loop.start_tls(self._transport, self._protocol, ssl_context,
+                                                 server_hostname=server_hostname)
+        except TimeoutError:
+            self._transport.close()
+            raise httpcore.ConnectTimeout(f"TLS handshake not done within {timeout}s") from None
+        except (OSError, ssl.SSLError, ConnectionError) as exc:
+            self._transport.close()
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        if transport is None:
+            raise httpcore.ConnectError("the connection closed during the TLS handshake")
+        return AsyncioStream(transport, self._protocol)  # type: ignore[arg-type]
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable":
+            # An idle connection with bytes or an end waiting has been closed (or spoken to) by the server.
+            # What the loop has not read yet is asked of the socket itself (one poll), as anyio does.
+            if self._protocol.buffer or self._protocol.eof:
+                return True
+            sock = self._transport.get_extra_info("socket")
+            return sock is not None and _readable(sock)
+        if info == "ssl_object":
+            return self._transport.get_extra_info("ssl_object")
+        if info == "client_addr":
+            return self._transport.get_extra_info("sockname")
+        if info == "server_addr":
+            return self._transport.get_extra_info("peername")
+        if info == "socket":
+            return self._transport.get_extra_info("socket")
+        return None
+
+
+class AsyncioBackend(httpcore.AsyncNetworkBackend):
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                          local_address: str | None = None,
+                          socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(timeout):
+                transport, protocol = await loop.create_connection(
+                    _Protocol, host, port, local_addr=(local_address, 0) if local_address else None,
+                    happy_eyeballs_delay=0.25)
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(f"no connection to {host}:{port} within {timeout}s") from None
+        except OSError as exc:  # socket.gaierror (DNS) included; the cause is kept for the error message
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        sock = transport.get_extra_info("socket")
+        for option in socket_options or ():
+            if sock is not None:
+                sock.setsockopt(*option)
+        return AsyncioStream(transport, protocol)  # type: ignore[arg-type]
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+        raise httpcore.UnsupportedProtocol("feeds are not fetched over unix sockets")
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+class _Body(httpx.AsyncByteStream):
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for part in self._stream:
+                yield part
+        except httpcore.TimeoutException as exc:
+            raise _mapped(exc) from exc
+        except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
+            raise _mapped(exc) from exc
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
+def _mapped(exc: Exception) -> Exception:
+    """httpcore's exception as httpx's of the same name (ReadTimeout → httpx.ReadTimeout, …)."""
+    kind = getattr(httpx, type(exc).__name__, None)
+    if not (isinstance(kind, type) and issubclass(kind, httpx.TransportError)):
+        kind = httpx.TransportError
+    return kind(str(exc))  # type: ignore[no-any-return]
+
+
+class AsyncioTransport(httpx.AsyncBaseTransport):
+    """An httpx transport over an httpcore connection pool that uses `AsyncioBackend`."""
+
+    def __init__(self, *, ssl_context: ssl.SSLContext, limits: httpx.Limits) -> None:
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context, max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+            network_backend=AsyncioBackend())
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        req = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(scheme=request.url.raw_scheme, host=request.url.raw_host, port=request.url.port,
+                             target=request.url.raw_path),
+            headers=request.headers.raw, content=request.stream, extensions=request.extensions)
+        try:
+            resp = await self._pool.handle_async_request(req)
+        except (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError,
+                httpcore.UnsupportedProtocol) as exc:
+            raise _mapped(exc) from exc
+        return httpx.Response(status_code=resp.status, headers=resp.headers, stream=_Body(resp.stream),
+                              extensions=resp.extensions)
+
+    async def aclose(self) -> None:
+        await self._pool.aclose()
+
