@@ -17,6 +17,7 @@ _ANALYZER: Any = None
 
 def init(extra: Sequence[Agreement]) -> None:
     global _ANALYZER
+    _exit_with_parent()
     from feeds.analyze import Analyzer
 
     if extra:
@@ -27,6 +28,28 @@ def init(extra: Sequence[Agreement]) -> None:
         from feeds.warm import ANALYZER
 
         _ANALYZER = ANALYZER
+
+
+def _exit_with_parent() -> None:
+    """End this worker when the poller that started it ends, however it ends.
+
+    A killed poller (kill -9, out of memory) never tells its pool to stop, and a worker blocked on its job
+    queue would wait forever, keeping its fork server alive too. The parent's sentinel becomes ready when
+    the parent process is gone.
+    """
+    import multiprocessing
+    import os
+    import threading
+
+    parent = multiprocessing.parent_process()
+    if parent is None:  # a thread pool in the poller's own process
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="migwatch-parent-watch", daemon=True).start()
 
 
 def parse(body: bytes, url: str, content_type: str | None) -> Any:

@@ -63,6 +63,21 @@ def db_figures(db: Path) -> tuple[str, int, int, int]:
         conn.close()
 
 
+def lingering(tmp_path: Path) -> list[int]:
+    """Processes of multiprocessing (fork server, workers) started by a poller that ran in tmp_path."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "multiprocessing" in cmdline and str(tmp_path) in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
 def test_kill_9_during_polls_then_a_clean_poll_stores_every_story_once(feed_server: FeedServer,
                                                                         tmp_path: Path) -> None:
     rng = random.Random(5)
@@ -95,6 +110,11 @@ def test_kill_9_during_polls_then_a_clean_poll_stores_every_story_once(feed_serv
         assert integrity == "ok"
         assert stored == distinct <= served and orphans == 0
     assert landed >= 2, "the kills should land while the poll runs"
+    # The killed pollers' fork servers and workers notice and go, instead of holding memory until reboot.
+    deadline = time.monotonic() + 10
+    while lingering(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not lingering(tmp_path)
 
     final = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert final.returncode == 0 and "Traceback" not in final.stderr, final.stderr
