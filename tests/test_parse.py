@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 
 from feeds.parse import NotAFeed, parse_feed, story_id
@@ -121,3 +123,20 @@ def test_source_line_breaks_inside_html_paragraphs_are_spaces() -> None:
     assert plain_text("<p>Rwanda said the\nUK owes it money.</p><p>Next\nparagraph</p>") == \
         "Rwanda said the UK owes it money.\n\nNext paragraph"
     assert plain_text("plain line one\nplain line two") == "plain line one\nplain line two"
+
+
+@pytest.mark.parametrize("text", [
+    "Mon, 05 May 2025 09:00:00 +0000", "Mon, 05 May 2025 09:00:00 GMT", "5 May 2025 09:00 +0230",
+    "Tue, 30 Jun 2026 23:59:59 -0700", "Sun, 1 Dec 2024 00:00:00 UT", "Wed, 29 Feb 2024 12:00:00 +0100",
+    "Mon, 05 May 2025 09:00:00 EST", "05 May 2025 09:00:00 +0000 (UTC)",
+])
+def test_rss_dates_read_as_the_email_module_reads_them(text: str) -> None:
+    """The fast path for the common form and the email module for the rest agree."""
+    from email.utils import parsedate_to_datetime
+
+    from feeds.parse import _rfc822
+
+    expected = parsedate_to_datetime(text)
+    if expected.tzinfo is None:
+        expected = expected.replace(tzinfo=UTC)
+    assert _rfc822(text) == expected.astimezone(UTC)
