@@ -427,6 +427,11 @@ class CatalogueIndex:
             )
             for key, forms in by_first.items()
         }
+        # In lower-cased text the first words themselves are found by one regex, a trie of them between
+        # non-letters: `re` then skips the words no form starts with in C instead of in this loop.
+        self.first_words_low: re.Pattern[str] | None = None
+        if self.words is _ASCII_LETTERS and by_first:
+            self.first_words_low = re.compile(r"(?<![A-Za-z])" + trie_pattern(by_first) + r"(?![A-Za-z])")
         self.by_party: dict[str, tuple[str, ...]] = {}
         for agreement_id, parties in self.parties.items():
             for party in parties:
@@ -448,7 +453,8 @@ class CatalogueIndex:
         by_first = self.by_first
         end = -1
         folded = low is not None and len(low) == len(text)
-        for run in self.words.finditer(low if folded else text):  # type: ignore[arg-type]
+        runs = self.first_words_low if folded and self.first_words_low is not None else self.words
+        for run in runs.finditer(low if folded else text):  # type: ignore[arg-type]
             start = run.start()
             if start < end:
                 continue
@@ -464,6 +470,29 @@ class CatalogueIndex:
                     end = m.end()
                     yield m, targets
                     break
+
+
+def trie_pattern(words: Iterable[str]) -> str:
+    """A regex source matching any of `words` (literal strings), factored by shared prefixes: `re` tries an
+    alternation branch by branch at every place, a trie one character at a time. Longer words are tried
+    before their prefixes."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:  # type: ignore[type-arg]
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:  # a word ends here: the longer ones are optional
+            return body + "?" if len(branches) == 1 and len(body) == 1 else "(?:" + body + ")?"
+        return body
+
+    return build(trie)
 
 
 def _last_word(surface: str) -> tuple[str, int]:
