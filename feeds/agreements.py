@@ -390,11 +390,18 @@ class CatalogueIndex:
         }))
         from feeds.match import CUE_STEMS  # a keyword holding a cue stem is found by that stem already
 
-        self.keyword_stems = tuple(k for k in self.keyword_stems if not any(c in k for c in CUE_STEMS))
-        # a stem holding a shorter one ("flights to rwanda", "flight to rwanda") is found by the shorter
+        self.keyword_stems = tuple(k for k in self.keyword_stems
+                                   if not any(_starts_a_word_in(c, k) for c in CUE_STEMS))
+        # a stem holding a shorter one ("mega prison camp", "mega prison") is found by the shorter
         self.prefilter_stems: tuple[str, ...] = tuple(sorted(
-            k for k in self.keyword_stems if not any(o != k and o in k for o in self.keyword_stems)
+            k for k in self.keyword_stems if not any(o != k and _starts_a_word_in(o, k) for o in self.keyword_stems)
         ))
+        # Stems are looked for where a word starts: one trie regex for those that start with a letter or
+        # digit, a plain search for any other ("£50m deal").
+        stems = (*CUE_STEMS, *self.prefilter_stems)
+        words = [x for x in stems if x[:1].isalnum()]
+        self.prefilter_rx = re.compile(r"\b" + trie_pattern(words)) if words else None
+        self.prefilter_other: tuple[str, ...] = tuple(x for x in stems if not x[:1].isalnum())
         self.named_surfaces: set[str] = set()
         for surface in patterns:
             key = _norm(surface)
@@ -470,6 +477,13 @@ class CatalogueIndex:
                     end = m.end()
                     yield m, targets
                     break
+
+
+def _starts_a_word_in(stem: str, text: str) -> bool:
+    """Whether `stem` occurs in `text` where a word starts (anywhere, for a stem that is no word)."""
+    if not stem[:1].isalnum():
+        return stem in text
+    return re.search(r"\b" + re.escape(stem), text) is not None
 
 
 def trie_pattern(words: Iterable[str]) -> str:

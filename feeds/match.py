@@ -121,12 +121,12 @@ SIMILAR_DEAL = re.compile(
 )
 
 
-# What every MIGRATION_CUE match contains once the text is lower-cased, hyphens read as spaces and runs
-# of white space as one space: a story with none of these (and no catalogue keyword, and no strong cue in
-# its title) cannot reach a match's score, so `could_match` lets the analyser skip it. Keep in step with
-# MIGRATION_CUE (tests/test_match.py checks that every cue phrase passes).
+# What every MIGRATION_CUE match starts a word with once the text is lower-cased, hyphens read as spaces
+# and runs of white space as one space: a story with none of these where a word starts (and no catalogue
+# keyword, and no strong cue in its title) cannot reach a match's score, so `could_match` lets the analyser
+# skip it. Keep in step with MIGRATION_CUE (tests/test_match.py checks that every cue phrase passes).
 CUE_STEMS: tuple[str, ...] = (
-    "migra", "deport", "asylum", "refugee", "expel", "expuls", "third countr", "resettle", "offshore",
+    "migra", "immigra", "noncitizen", "deport", "asylum", "refugee", "expel", "expuls", "third countr", "resettle", "offshore",
     "aliens", "citizens", "returnee", "detainee", "irregular arriv", "small boat", "boat arriv", "smuggl",
     "human trafficking", "displaced", "intercept", "pushback", "push back", "pullback", "pull back",
     "rescue ", "shipwreck", "transferr", "relocat", "flown from", "sent from", "removed from", "moved from",
@@ -159,13 +159,9 @@ def could_match(story: Story, index: CatalogueIndex) -> bool:
     if title and (_STRONG_F.search(title) or _TRANSFER_F.search(title)):
         return True
     flat = normalized(f"{title}\n{story.text or ''}")
-    for stem in CUE_STEMS:
-        if stem in flat:
-            return True
-    for stem in index.prefilter_stems:
-        if stem in flat:
-            return True
-    return False
+    if index.prefilter_rx is not None and index.prefilter_rx.search(flat):
+        return True
+    return any(stem in flat for stem in index.prefilter_other)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
