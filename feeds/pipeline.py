@@ -231,10 +231,8 @@ class Poller:
             store.sync_feeds((f.url, f.name, f.tags) for f in self.settings.feeds)
             self._synced = True
         self._intervals.clear()
-        urls = []
-        for f in self.settings.feeds:
-            url = store.resolve_feed_url(f.url)
-            urls.append(url)
+        urls = store.resolve_feed_urls([f.url for f in self.settings.feeds])
+        for f, url in zip(self.settings.feeds, urls, strict=True):
             self._intervals[url] = f.interval or self.settings.poll.interval
             self._names[url] = f.name
         return store.feed_states(urls)

@@ -172,13 +172,17 @@ class Store:
         """
         now = _iso(now_utc())
         with self.transaction() as conn:
+            known = {r[0]: (r[1], r[2], r[3]) for r in conn.execute("SELECT url, name, tags, moved_to FROM feeds")}
             for url, name, tags in feeds:
-                moved = conn.execute("SELECT moved_to FROM feeds WHERE url = ?", (url,)).fetchone()
-                target = moved[0] if moved and moved[0] else url
+                moved = known.get(url, (None, None, None))[2]
+                target = moved or url
+                tags_json = json.dumps(list(tags))
+                if known.get(target, (None, None, None))[:2] == (name, tags_json):
+                    continue  # unchanged: a round of 500 known feeds writes nothing
                 conn.execute(
                     "INSERT INTO feeds (url, name, tags, added_at) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT(url) DO UPDATE SET name = excluded.name, tags = excluded.tags",
-                    (target, name, json.dumps(list(tags)), now))
+                    (target, name, tags_json, now))
 
     def feed_states(self, urls: Iterable[str] | None = None) -> list[FeedState]:
         rows = self.conn.execute(
@@ -198,12 +202,19 @@ class Store:
 
     def resolve_feed_url(self, url: str) -> str:
         """Follow `moved_to` links (bounded) to the URL a configured feed is now polled at."""
-        for _ in range(10):
-            row = self.conn.execute("SELECT moved_to FROM feeds WHERE url = ?", (url,)).fetchone()
-            if not row or not row[0]:
-                return url
-            url = row[0]
-        return url
+        return self.resolve_feed_urls([url])[0]
+
+    def resolve_feed_urls(self, urls: Sequence[str]) -> list[str]:
+        """`resolve_feed_url` for many, with one query."""
+        moved = dict(self.conn.execute("SELECT url, moved_to FROM feeds WHERE moved_to IS NOT NULL").fetchall())
+        out = []
+        for url in urls:
+            for _ in range(10):
+                if url not in moved:
+                    break
+                url = moved[url]
+            out.append(url)
+        return out
 
     def _write_feed_state(self, conn: sqlite3.Connection, state: FeedState, new: int, moved_from: str | None) -> None:
         if moved_from and moved_from != state.url:

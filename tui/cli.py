@@ -416,7 +416,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         configured = None
         if settings is not None:
             store.sync_feeds((f.url, f.name, f.tags) for f in settings.feeds)
-            configured = [store.resolve_feed_url(f.url) for f in settings.feeds]
+            configured = store.resolve_feed_urls([f.url for f in settings.feeds])
         states = store.feed_states(configured)
     finally:
         store.close()
