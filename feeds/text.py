@@ -29,6 +29,8 @@ _BREAK = re.compile(
 )
 _DROPPED_NAME = re.compile(r"<\s*/?\s*(script|style|head|title|template|iframe|object|noscript|svg|math|embed)\b",
                            re.IGNORECASE)
+# The same, case-sensitive, for lower-cased text: `re` runs an IGNORECASE alternation several times slower.
+_DROPPED_NAME_LOW = re.compile(_DROPPED_NAME.pattern)
 _DANGEROUS_TAG = re.compile(r"<\s*/?\s*(script|style|iframe|object|embed)\b[^>]*>?", re.IGNORECASE)
 _TAG = re.compile(r"</?[A-Za-z!?/][^<>]*>?")
 # C0 controls except \t and \n, DEL, C1 controls, and the Unicode characters that reorder or hide text.
@@ -53,6 +55,10 @@ def strip_controls(text: str) -> str:
     """Remove control characters (keeping tab and newline); \r becomes a newline."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Every character _CONTROL removes is one str.isprintable() refuses, and that test runs far faster than
+    # the regex: most text is printable but for its line breaks and tabs, and needs no substitution.
+    if text.replace("\n", "").replace("\t", "").isprintable():
+        return text
     return _CONTROL.sub("", text)
 
 
@@ -69,7 +75,8 @@ def plain_text(value: object, limit: int = MAX_TEXT) -> str:
         if "<!" in text or "]]>" in text:
             text = _COMMENT.sub(" ", text)
         if "<" in text:
-            if _DROPPED_NAME.search(text):
+            low = text.lower()
+            if _DROPPED_NAME_LOW.search(low) if len(low) == len(text) else _DROPPED_NAME.search(text):
                 text = _DROP_BLOCKS.sub(" ", text)
                 text = _DROP_OPEN.sub(" ", text)
             if _BREAK.search(text):
