@@ -397,10 +397,13 @@ class CatalogueIndex:
             k for k in self.keyword_stems if not any(o != k and _starts_a_word_in(o, k) for o in self.keyword_stems)
         ))
         # Stems are looked for where a word starts: one trie regex for those that start with a letter or
-        # digit, a plain search for any other ("£50m deal").
+        # digit, over the lower-cased text, where a stem's space stands for any run of white space and
+        # dashes (what feeds.match.normalized makes one space); a plain search of the normalised text for
+        # any other ("£50m deal").
         stems = (*CUE_STEMS, *self.prefilter_stems)
         words = [x for x in stems if x[:1].isalnum()]
-        self.prefilter_rx = re.compile(r"\b" + trie_pattern(words)) if words else None
+        self.prefilter_rx = re.compile(r"\b" + trie_pattern(words, r"[\s\-\u2010\u2011\u2013\u2014]+")) \
+            if words else None
         self.prefilter_other: tuple[str, ...] = tuple(x for x in stems if not x[:1].isalnum())
         self.named_surfaces: set[str] = set()
         for surface in patterns:
@@ -486,10 +489,10 @@ def _starts_a_word_in(stem: str, text: str) -> bool:
     return re.search(r"\b" + re.escape(stem), text) is not None
 
 
-def trie_pattern(words: Iterable[str]) -> str:
+def trie_pattern(words: Iterable[str], space: str | None = None) -> str:
     """A regex source matching any of `words` (literal strings), factored by shared prefixes: `re` tries an
     alternation branch by branch at every place, a trie one character at a time. Longer words are tried
-    before their prefixes."""
+    before their prefixes. `space`: the regex a space in a word stands for (by default a space)."""
     trie: dict[str, dict] = {}  # type: ignore[type-arg]
     for word in words:
         node = trie
@@ -498,7 +501,8 @@ def trie_pattern(words: Iterable[str]) -> str:
         node[""] = {}
 
     def build(node: dict) -> str:  # type: ignore[type-arg]
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        branches = [(space if ch == " " and space else re.escape(ch)) + build(child)
+                    for ch, child in sorted(node.items()) if ch]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"

@@ -1074,11 +1074,11 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
                 entry["denied_by"] = _denier(doc, i, denial.start() + a)
                 entry["denial"] = doc.evidence(i)
             continue
-        if not _SPEECH_F.search(sentence):
+        if not doc.has(_SPEECH_F, i):
             continue
         # Nothing to warn of (no concern here or in a quote that carries on, no strong verb): no speaker
         # can make this sentence a warning, so the speaker scan is skipped.
-        if not (_CONCERN_F.search(sentence) or _STRONG_SPEECH_F.search(sentence)
+        if not (doc.has(_CONCERN_F, i) or doc.has(_STRONG_SPEECH_F, i)
                 or (i + 1 < len(doc.spans) and doc.sentence(i + 1)[:1] in "“\"‘")):
             continue
         speakers = _speakers(sentence)
@@ -1106,7 +1106,7 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
                 name = conj.group(1)
                 start = speakers[0].end + conj.start(1)
                 chosen.append(_Speaker(name, "org", start, start + len(name)))
-        strong = bool(_STRONG_SPEECH_F.search(sentence))
+        strong = doc.has(_STRONG_SPEECH_F, i)
         for speaker in chosen:
             if speaker.kind == "court":
                 labels = [lab for lab, substantive in concerns if substantive]

@@ -158,9 +158,12 @@ def could_match(story: Story, index: CatalogueIndex) -> bool:
     title = story.title or ""
     if title and (_STRONG_F.search(title) or _TRANSFER_F.search(title)):
         return True
-    flat = normalized(f"{title}\n{story.text or ''}")
-    if index.prefilter_rx is not None and index.prefilter_rx.search(flat):
+    text = f"{title}\n{story.text or ''}"
+    if index.prefilter_rx is not None and index.prefilter_rx.search(text.lower()):
         return True
+    if not index.prefilter_other:
+        return False
+    flat = normalized(text)
     return any(stem in flat for stem in index.prefilter_other)
 
 
@@ -251,6 +254,14 @@ class Doc:
     def evidence(self, i: int) -> Evidence:
         a, b = self.spans[i]
         return Evidence(self.text[a:b], a, b)
+
+    def has(self, rx: Folded, i: int) -> bool:
+        """Whether `rx` matches in sentence i: searched in place in the lower-cased text, without cutting or
+        lower-casing the sentence (for patterns that start at a word boundary, as all Folded ones here do)."""
+        a, b = self.spans[i]
+        if self.low is not None:
+            return rx.low.search(self.low, a, b) is not None
+        return rx.pattern.search(self.text, a, b) is not None
 
     def sentence_of(self, offset: int) -> int:
         return max(0, bisect_right(self.starts, offset) - 1)
