@@ -57,6 +57,30 @@ def test_a_v1_database_is_migrated_forward(tmp_path: Path) -> None:
         assert st.triage_state("old")["starred"] is True
 
 
+def test_a_v2_database_gets_a_rebuilt_word_index(tmp_path: Path) -> None:
+    """v3 rebuilds the full-text index without positions; what was searchable stays searchable, and what was
+    not indexed yet is indexed when needed, as before."""
+    import sqlite_utils
+
+    path = tmp_path / "v2.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for migration in MIGRATIONS[:2]:
+        migration(sqlite_utils.Database(conn))
+    conn.execute("PRAGMA user_version = 2")
+    for n, title in enumerate(("Deportation flights to Rwanda", "Albania centres empty"), 1):
+        conn.execute("INSERT INTO stories (id, title, text, first_seen, cluster_id) VALUES (?, ?, 'text', "
+                     "'2025-01-01', ?)", (f"s{n}", title, f"s{n}"))
+        conn.execute("INSERT INTO triage (story_id, state, starred, unread) VALUES (?, 'new', 0, 1)", (f"s{n}",))
+    conn.execute("INSERT INTO stories_fts (rowid, title, text) SELECT rowid, title, text FROM stories WHERE id = 's1'")
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'fts_rowid'")
+    conn.close()
+    with Store(path) as st:
+        sql = st.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'stories_fts'").fetchone()[0]
+        assert "detail=column" in sql
+        assert [r.id for r in st.inbox(query="deport")] == ["s1"]
+        assert [r.id for r in st.inbox(query="albania centres")] == ["s2"]  # indexed on the way
+
+
 def test_inbox_matched_first_then_newest_and_clusters_together(store: Store) -> None:
     a = story(1, "Unmatched newest", day=9)
     b = story(2, "Matched old", day=1)
