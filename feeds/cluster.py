@@ -58,7 +58,9 @@ _hash32 = zlib.crc32
 
 
 def _shingles(text: str) -> list[bytes]:
-    words = [w.lower().encode() for w in _WORD.findall(text)]
+    found = _WORD.findall(text)
+    # one lower-casing and one encoding for the lot instead of two calls a word (words hold no spaces)
+    words = " ".join(found).lower().encode().split(b" ") if found else []
     if len(words) < 3:
         return [b" ".join(words)] if words else []
     return [b" ".join(three) for three in zip(words, words[1:], words[2:], strict=False)]

@@ -6,8 +6,10 @@ persists them and `tui` shows them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from operator import attrgetter
+from typing import TypeVar
 
 STAGES = (
     "exploratory",
@@ -22,6 +24,24 @@ STAGES = (
 PAYMENT_STATUSES = ("paid", "owed", "pledged", "claimed", "proposed")
 
 
+_T = TypeVar("_T")
+
+
+def fast_pickle(cls: type[_T]) -> type[_T]:
+    """Pickle a frozen, slotted dataclass as (class, field values). dataclasses pickles those field by field
+    in Python; a poll sends every story and its analysis from a worker process, and this halves that cost."""
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    values = attrgetter(*names)
+    single = len(names) == 1
+
+    def __reduce__(self: _T) -> tuple[type[_T], tuple[object, ...]]:  # noqa: N807
+        return cls, ((values(self),) if single else values(self))
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
+    return cls
+
+
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Story:
     """One feed item after the text gate: every string is plain text, safe to show literally."""
@@ -35,6 +55,7 @@ class Story:
     feed_url: str | None = None
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """The sentence a fact came from, with its character offsets in `Story.text`."""
@@ -44,6 +65,7 @@ class Evidence:
     end: int
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Match:
     agreement_id: str
@@ -52,6 +74,7 @@ class Match:
     evidence: Evidence
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class StageEvent:
     agreement_id: str
@@ -60,6 +83,7 @@ class StageEvent:
     when: str | None = None  # a date the text gives for the change, ISO-ish ("2023", "2024-07")
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Payment:
     amount: float | None
@@ -72,6 +96,7 @@ class Payment:
     kind: str = "total"  # total | per-person | tranche
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class RightsWarning:
     by: str
@@ -82,6 +107,7 @@ class RightsWarning:
     denial: Evidence | None = None
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Conflict:
     agreement_id: str
@@ -90,6 +116,7 @@ class Conflict:
     evidence: Evidence
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Analysis:
     """Everything `feeds` understood about one story."""

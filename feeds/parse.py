@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from feeds.models import Story
+from feeds.models import Story, fast_pickle
 from feeds.text import one_line, plain_text
 
 MAX_ENTRIES = 2_000  # per feed and fetch; a feed longer than this is cut (Media Cloud does the same)
@@ -23,6 +23,7 @@ class NotAFeed(Exception):
     """The body is not RSS/Atom/RDF (an HTML page, random bytes, …); the message is one line."""
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class ParsedFeed:
     title: str
@@ -70,13 +71,16 @@ def story_id(feed_url: str, guid: str | None, link: str | None, title: str, text
     return f"sha1:{digest}"
 
 
-def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
+def parse_feed(body: bytes, url: str, content_type: str | None = None, feed_url: str | None = None) -> ParsedFeed:
     """Well-formed RSS 2.0 and Atom 1.0 take a fast path through the C XML parser; everything else
-    (and anything the fast path is unsure of) goes through feedparser, which handles every dialect."""
-    fast = _fast_parse(body, url)
+    (and anything the fast path is unsure of) goes through feedparser, which handles every dialect.
+
+    `url` is where the body came from (story ids derive from it); `feed_url`, the feed the stories are
+    filed under, when that is another (the configured URL after a temporary redirect)."""
+    fast = _fast_parse(body, url, feed_url or url)
     if fast is not None:
         return fast
-    return _feedparser_parse(body, url, content_type)
+    return _feedparser_parse(body, url, content_type, feed_url or url)
 
 
 # Entity declarations whose value refers to another entity: how expansion bombs ("billion laughs") are built.
@@ -95,7 +99,7 @@ def _root_closed(body: bytes) -> bool:
     return re.search(rb"</\s*" + re.escape(m.group(1)) + rb"\s*>", body[-4096:]) is not None
 
 
-def _feedparser_parse(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
+def _feedparser_parse(body: bytes, url: str, content_type: str | None, feed_url: str) -> ParsedFeed:
     import feedparser
 
     if _NESTED_ENTITY.search(body[:262144]):
@@ -139,7 +143,7 @@ def _feedparser_parse(body: bytes, url: str, content_type: str | None) -> Parsed
             continue
         seen.add(sid)
         stories.append(Story(id=sid, title=title, text=text, link=link, published=_published(entry),
-                             author=one_line(entry.get("author"), 200), feed_url=url))
+                             author=one_line(entry.get("author"), 200), feed_url=feed_url))
     ttl = None
     ttl_text = feed.get("ttl")
     if ttl_text and str(ttl_text).strip().isdigit():
@@ -176,7 +180,7 @@ def _check_complete(title: str, text: str, node: Any, known: set[str]) -> None:
         raise _Unsure
 
 
-def _fast_parse(body: bytes, url: str) -> ParsedFeed | None:
+def _fast_parse(body: bytes, url: str, feed_url: str) -> ParsedFeed | None:
     import xml.etree.ElementTree as ET
 
     head = body[:2048]
@@ -189,9 +193,9 @@ def _fast_parse(body: bytes, url: str) -> ParsedFeed | None:
     try:
         root = ET.fromstring(body)
         if root.tag == "rss" and (root.get("version") or "").startswith(("2.", "0.91", "0.92")):
-            return _fast_rss(root, url)
+            return _fast_rss(root, url, feed_url)
         if root.tag == _ATOM + "feed":
-            return _fast_atom(root, url)
+            return _fast_atom(root, url, feed_url)
     except (ET.ParseError, _Unsure, ValueError, TypeError, OverflowError):
         return None
     return None
@@ -243,7 +247,7 @@ def _iso8601(text: str | None) -> datetime | None:
     return when.astimezone(UTC)
 
 
-def _fast_rss(root: Any, url: str) -> ParsedFeed:
+def _fast_rss(root: Any, url: str, feed_url: str) -> ParsedFeed:
     channel = root.find("channel")
     if channel is None:
         raise _Unsure
@@ -279,7 +283,7 @@ def _fast_rss(root: Any, url: str) -> ParsedFeed:
         seen.add(sid)
         author = item.findtext(_DC_CREATOR) or item.findtext("author") or ""
         stories.append(Story(id=sid, title=title, text=text, link=link, published=published,
-                             author=one_line(author, 200), feed_url=url))
+                             author=one_line(author, 200), feed_url=feed_url))
     ttl_text = (channel.findtext("ttl") or "").strip()
     ttl = float(ttl_text) * 60 if ttl_text.isdigit() else None
     return ParsedFeed(title=one_line(channel.findtext("title"), 300), stories=tuple(stories), ttl_seconds=ttl)
@@ -294,7 +298,7 @@ def _atom_text(el: Any) -> str:
     return el.text or ""
 
 
-def _fast_atom(root: Any, url: str) -> ParsedFeed:
+def _fast_atom(root: Any, url: str, feed_url: str) -> ParsedFeed:
     stories: list[Story] = []
     seen: set[str] = set()
     for entry in root.iterfind(_ATOM + "entry"):
@@ -322,5 +326,5 @@ def _fast_atom(root: Any, url: str) -> ParsedFeed:
         seen.add(sid)
         author = entry.findtext(f"{_ATOM}author/{_ATOM}name") or ""
         stories.append(Story(id=sid, title=title, text=text, link=one_line(link, 2000) or None,
-                             published=published, author=one_line(author, 200), feed_url=url))
+                             published=published, author=one_line(author, 200), feed_url=feed_url))
     return ParsedFeed(title=one_line(_atom_text(root.find(_ATOM + "title")), 300), stories=tuple(stories))

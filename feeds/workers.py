@@ -52,12 +52,12 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="migwatch-parent-watch", daemon=True).start()
 
 
-def parse(body: bytes, url: str, content_type: str | None) -> Any:
+def parse(body: bytes, url: str, content_type: str | None, feed_url: str | None = None) -> Any:
     """ParsedFeed, or one line saying why the body is not a feed."""
     from feeds.parse import NotAFeed, parse_feed
 
     try:
-        return parse_feed(body, url, content_type)
+        return parse_feed(body, url, content_type, feed_url)
     except NotAFeed as exc:
         return str(exc)
     except Exception as exc:  # noqa: BLE001 - a parser crash on hostile bytes is that feed's error
@@ -68,11 +68,7 @@ def parse_and_analyze(body: bytes, url: str, feed_url: str, content_type: str | 
                       skip: frozenset[str]) -> tuple[Any, list[Analysis | None]]:
     """One trip to the worker per feed: parse, then analyse every story not in `skip` (the ids this feed
     already stored). Returns the ParsedFeed (or the error line) and an analysis per story (None: skipped)."""
-    from dataclasses import replace
-
-    parsed = parse(body, url, content_type)
+    parsed = parse(body, url, content_type, feed_url)
     if isinstance(parsed, str):
         return parsed, []
-    stories = tuple(replace(s, feed_url=feed_url) for s in parsed.stories)
-    analyses = [None if s.id in skip else _ANALYZER.analyze(s) for s in stories]
-    return replace(parsed, stories=stories), analyses
+    return parsed, [None if s.id in skip else _ANALYZER.analyze(s) for s in parsed.stories]
