@@ -99,7 +99,8 @@ def _root_closed(body: bytes) -> bool:
     return re.search(rb"</\s*" + re.escape(m.group(1)) + rb"\s*>", body[-4096:]) is not None
 
 
-def _feedparser_parse(body: bytes, url: str, content_type: str | None, feed_url: str) -> ParsedFeed:
+def _feedparser_parse(body: bytes, url: str, content_type: str | None, feed_url: str | None = None) -> ParsedFeed:
+    feed_url = feed_url or url
     import feedparser
 
     if _NESTED_ENTITY.search(body[:262144]):
@@ -180,7 +181,8 @@ def _check_complete(title: str, text: str, node: Any, known: set[str]) -> None:
         raise _Unsure
 
 
-def _fast_parse(body: bytes, url: str, feed_url: str) -> ParsedFeed | None:
+def _fast_parse(body: bytes, url: str, feed_url: str | None = None) -> ParsedFeed | None:
+    feed_url = feed_url or url
     import xml.etree.ElementTree as ET
 
     head = body[:2048]
