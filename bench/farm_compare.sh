@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The shared feed-farm comparison (issue 6): migwatch poll --once against newsboat and lemon24's reader on the
-# same 500 loopback feeds, same run. Copies ../shared/bench to a scratch folder (its farm and results stay out
+# same 500 loopback feeds, same run. migwatch's CPU includes its parse workers and their fork server (the
+# poller waits for them, so /usr/bin/time counts them). Copies ../shared/bench to a scratch folder (its farm and results stay out
 # of the project), runs it, and prints the table and migwatch's ratios to the fastest anchor per phase.
 #
 #   bash bench/farm_compare.sh [--reps 1] [extra run_anchors.sh options]
@@ -32,6 +33,10 @@ for phase in ("cold", "warm", "warm2", "incremental"):
     mine = median([r.get("wall_s") for r in rows.get(("migwatch", phase), []) if r.get("wall_s")])
     best = min((median([r.get("wall_s") for r in rows.get((t, phase), []) if r.get("wall_s")]) or 1e9, t)
                for t in ("newsboat-16t", "reader-16w"))
+    cpu = median([r.get("cpu_s") for r in rows.get(("migwatch", phase), []) if r.get("cpu_s")])
+    best_cpu = min((median([r.get("cpu_s") for r in rows.get((t, phase), []) if r.get("cpu_s")]) or 1e9, t)
+                   for t in ("newsboat-16t", "reader-16w"))
     if mine:
-        print(f"  {phase:12s} {mine:6.2f}s vs {best[1]} {best[0]:6.2f}s: ratio {mine / best[0]:.2f}")
+        print(f"  {phase:12s} wall {mine:6.2f}s vs {best[1]} {best[0]:6.2f}s: ratio {mine / best[0]:.2f}"
+              f"   cpu {cpu or 0:6.2f}s vs {best_cpu[1]} {best_cpu[0]:6.2f}s: ratio {(cpu or 0) / best_cpu[0]:.2f}")
 PY
