@@ -254,8 +254,11 @@ def pick_cluster(fp: bytes, candidates: Iterable[tuple[str, bytes]]) -> str | No
 class Clusterer:
     """Assigns cluster ids within one batch; a new cluster is named after its first story.
 
-    Every story is compared with every earlier one in the time window, so the signatures are kept in
-    numpy arrays and compared all at once; only the few that pass the cheap tests are unpacked in full.
+    A story joins a cluster when it reports the same event as the cluster's first story: comparing with
+    every member instead lets a chain of near neighbours (A like B, B like C, …) gather a whole week of
+    loosely similar stories into one "event". Each story is compared with every cluster's first story in
+    the time window at once, the signatures kept in numpy arrays; only the few that pass the cheap tests
+    are unpacked in full.
     """
 
     def __init__(self, window: timedelta = timedelta(days=4)) -> None:
@@ -269,6 +272,7 @@ class Clusterer:
         self._has_quotes = np.zeros(256, dtype=bool)
         self._times = np.full(256, np.nan)
         self._agreements = np.zeros(256, dtype=np.uint64)
+        self._founder = np.zeros(256, dtype=bool)  # the story that opened its cluster
         self._fps: list[bytes] = []
         self._unpacked: list[tuple[tuple[int, ...], frozenset[int], frozenset[int], tuple[int, ...]] | None] = []
         self._clusters: list[str] = []
@@ -281,6 +285,7 @@ class Clusterer:
         self._has_quotes = np.resize(self._has_quotes, n)
         self._times = np.resize(self._times, n)
         self._agreements = np.resize(self._agreements, n)
+        self._founder = np.resize(self._founder, n)
 
     def assign(self, story_id: str, fp: bytes, published: datetime | None = None, *,
                known_cluster: str | None = None) -> str:
@@ -302,6 +307,7 @@ class Clusterer:
             maybe = (shingles >= COPY_JACCARD) | (
                 mask & ((quotes >= SHARED_QUOTES) | (shingles >= PARAPHRASE_SHINGLES))
             )
+            maybe &= self._founder[:n]
             if not np.isnan(when):
                 times = self._times[:n]
                 maybe &= np.isnan(times) | (np.abs(times - when) <= self.window)
@@ -338,6 +344,7 @@ class Clusterer:
             self._agreements[k] = 0
             self._has_quotes[k] = False
         self._times[k] = when
+        self._founder[k] = cluster_id == story_id
         self._fps.append(fp)
         self._unpacked.append(unpacked if unpacked is not None and len(unpacked[0]) == NUM_PERM else None)
         self._clusters.append(cluster_id)

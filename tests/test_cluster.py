@@ -115,3 +115,22 @@ def test_pick_cluster(fps: dict[str, bytes]) -> None:
     assert pick_cluster(fps["blog-7"], candidates) == "c-uganda"
     assert pick_cluster(fps["blog-7"], [("c-other", fps["wire-9"])]) is None
     assert pick_cluster(fps["blog-7"], []) is None
+
+
+def test_clusterer_does_not_chain_neighbours_into_one_event() -> None:
+    """A is like B and B is like C, but A and C share little: C is compared with the cluster's first story
+    (A), so a run of loosely similar stories does not gather into one ever-growing "event"."""
+    sentences = [f"Sentence {n} about the Rwanda deportation deal names minister Name{n} and {n}0 people."
+                 for n in range(12)]
+    a_text = " ".join(sentences[0:8])
+    b_text = " ".join(sentences[4:12])   # half of A
+    c_text = " ".join(sentences[8:12] + [s.replace("Sentence", "Line") for s in sentences[0:4]])
+    analyzer = Analyzer()
+    when = datetime(2025, 3, 1, tzinfo=UTC)
+    fp = {}
+    for sid, text in (("a", a_text), ("b", b_text), ("c", c_text)):
+        story = Story(id=sid, title="UK and Rwanda deportation deal", text=text, published=when)
+        fp[sid] = analyzer.analyze(story).fingerprint
+    assert same_event(fp["a"], fp["b"]) and same_event(fp["b"], fp["c"]) and not same_event(fp["a"], fp["c"])
+    clusterer = Clusterer()
+    assert [clusterer.assign(s, fp[s], when) for s in ("a", "b", "c")] == ["a", "a", "c"]

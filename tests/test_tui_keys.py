@@ -74,7 +74,7 @@ async def test_startup_shows_inbox_preview_and_panes(db: Path) -> None:
         assert titles(inbox)[4] == "Storm closes Channel ports"
         # Cluster size and contradiction flag are visible.
         row = inbox.get_row("s-owes-2")
-        assert row[3].plain == "2 sources"
+        assert row[3].plain == "2 reports"
         assert "⚠" in row[0].plain and "●" in row[0].plain
         negotiations = cell_texts(app.query_one("#negotiations", LedgerTable))
         assert any("uk-rwanda" in r and "cancelled" in r for r in negotiations)

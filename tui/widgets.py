@@ -117,7 +117,7 @@ def flags_text(row: InboxRow) -> Text:
 
 def sources_text(row: InboxRow) -> Text:
     if row.cluster_size > 1:
-        return Text(f"{row.cluster_size} sources", style="magenta")
+        return Text(f"{row.cluster_size} reports", style="magenta")  # stories of its event; the preview names the outlets
     return lit(row.feeds[0] if row.feeds else "", "dim")
 
 
@@ -228,7 +228,7 @@ class InboxTable(PagedTable):
     ]
     PAGE = 300
     COLUMNS = (("", "flags", 4, False), ("Title", "title", 20, True), ("Agreements", "agreements", 16, False),
-               ("Sources", "sources", 12, False), ("Date", "date", 10, False))
+               ("Reports", "sources", 12, False), ("Date", "date", 10, False))
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
