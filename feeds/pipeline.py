@@ -67,8 +67,13 @@ class RoundResult:
         if self.next_poll_at is not None:
             next_text = f"; next poll {self.next_poll_at.astimezone().strftime('%H:%M:%S')}"
         skipped = f", {self.skipped} skipped" if self.skipped else ""
-        return (f"polled {self.polled} feeds: {self.new} new stories, {self.not_modified} not modified (304), "
-                f"{self.errors} errors{skipped} in {self.seconds:.1f}s{next_text}")
+        return (f"polled {_count(self.polled, 'feed')}: {_count(self.new, 'new story', 'new stories')}, "
+                f"{self.not_modified} not modified (304), {_count(self.errors, 'error')}{skipped} "
+                f"in {self.seconds:.1f}s{next_text}")
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 # ------------------------------------------------------------------------------- worker processes

@@ -18,6 +18,11 @@ _ANALYZER: Any = None
 def init(extra: Sequence[Agreement]) -> None:
     global _ANALYZER
     _exit_with_parent()
+    import signal
+
+    # Ctrl-C reaches the whole process group: the poller handles it and ends its workers; a worker that
+    # took it too would print a KeyboardInterrupt traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from feeds.analyze import Analyzer
 
     if extra:

@@ -129,3 +129,17 @@ def test_config_error_is_not_a_traceback_for_non_utf8(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe[poll]\n")
     with pytest.raises(ConfigError, match="not UTF-8"):
         load_config(path)
+
+
+@pytest.mark.parametrize(("argv", "prog"), [
+    (["poll", "--bogus"], "migwatch poll"),
+    (["--bogus"], "migwatch"),
+    (["export", "nope"], "migwatch export"),
+])
+def test_a_command_line_mistake_is_one_line_and_exit_2(argv: list[str], prog: str,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(prog + ":") and "--help" in err

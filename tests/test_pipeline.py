@@ -27,7 +27,7 @@ def test_poll_once_stores_matches_then_304(feed_server: FeedServer, fixture_byte
     config = write_config(tmp_path / "c.toml", [("Test Wire", feed_server.url("/wire.xml"))])
     db = tmp_path / "m.db"
     out = poll_cli(config, db, capsys)
-    assert "polled 1 feeds: 2 new stories" in out
+    assert "polled 1 feed: 2 new stories" in out
     ua = feed_server.requests[0].headers["user-agent"]
     assert ua.startswith("migwatch/")
 

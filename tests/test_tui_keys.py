@@ -504,3 +504,19 @@ async def test_g_and_G_jump_to_first_and_last(db: Path) -> None:
         assert app.inbox.cursor_row == app.inbox.row_count - 1
         await pilot.press("home")
         assert app.inbox.cursor_row == 0
+
+
+async def test_a_round_with_many_new_stories_gives_one_note(db: Path) -> None:
+    """New matched stories are announced once per round, not one toast each over the panes."""
+    from feeds.pipeline import RoundResult
+
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        new = tuple((f"n{i}", f"Story {i}", ("uk-rwanda",)) for i in range(7))
+        app.post_message(app.RoundFinished(RoundResult(polled=3, new=7, new_matched=new)))
+        await settle(app, pilot)
+        notes = list(app._notifications)
+        assert len(notes) == 1
+        assert notes[0].title == "7 new matched stories" and "… and 5 more" in notes[0].message
+        assert "last round: 3 feeds · 7 new · 0 errors" in str(app.main_query_one("#status").render())

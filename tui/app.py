@@ -12,6 +12,7 @@ Threads and connections (SQLite connections belong to the thread that opened the
 from __future__ import annotations
 
 import asyncio
+import time
 import webbrowser
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -55,7 +56,12 @@ HERE = Path(__file__).parent
 INBOX_PAGE = 300
 FAST_FIRST_ABOVE = 5_000  # stories; above this the first load shows the newest ones' page first
 LEDGER_PAGE = 200
-MAX_NOTIFICATIONS = 3  # per round; the rest are summed up in one more
+def _count(n: int, one: str) -> str:
+    return f"{n} {one}" if n == 1 else f"{n} {one}s"
+
+
+MAX_NOTIFICATIONS = 2  # stories named in a round's one note; the rest are counted
+LIVE_RELOAD_SECONDS = 3.0  # during a round, how often the panes are re-read while new stories arrive
 MIN_POLL_DELAY = 5.0
 PREVIEW_DELAY = 0.05
 
@@ -182,6 +188,8 @@ class MigwatchApp(App[int]):
         self._writes_in_flight = 0
         self._last_saved = ""
         self._progress: Any = None
+        self._reloaded_at = 0.0  # monotonic time of the last reload during a round
+        self._reloaded_at_new = 0  # the round's new-story count at that reload
         self._polling = False
         self._poll_error: str | None = None
         self._last_round: Any = None
@@ -758,23 +766,32 @@ class MigwatchApp(App[int]):
         return delay
 
     def _on_progress(self, progress: Any) -> None:
-        # Called on the event loop for every feed; the status line redraws on the next tick.
+        # Called on the event loop for every feed; the status line redraws on the next tick. A long round's
+        # new stories show as they are stored, the panes re-read at most every few seconds.
         self._progress = progress
         self._status_dirty = True
+        now = time.monotonic()
+        if progress.new > self._reloaded_at_new and now - self._reloaded_at >= LIVE_RELOAD_SECONDS:
+            self._reloaded_at, self._reloaded_at_new = now, progress.new
+            self.reload()
 
     def on_migwatch_app_round_finished(self, message: RoundFinished) -> None:
         result = message.result
         self._last_round = result
         self._poll_error = None
+        self._reloaded_at_new = 0
         self.reload()
         matched = list(result.new_matched)
-        for _story_id, title, agreements in matched[:MAX_NOTIFICATIONS]:
-            names = ", ".join(self.titles.get(a, a) for a in agreements) or "new story"
-            self.notify(f"{clean(names, limit=80)}: {clean(title, limit=200)}", title="New story", markup=False,
-                        timeout=8)
-        if len(matched) > MAX_NOTIFICATIONS:
-            self.notify(f"… and {len(matched) - MAX_NOTIFICATIONS} more new matched stories.", title="New stories",
-                        markup=False)
+        if matched:
+            # One note a round, however many stories it brought: the inbox holds them all.
+            lines = []
+            for _story_id, title, agreements in matched[:MAX_NOTIFICATIONS]:
+                names = ", ".join(self.titles.get(a, a) for a in agreements) or "new story"
+                lines.append(f"{clean(names, limit=60)}: {clean(title, limit=120)}")
+            if len(matched) > MAX_NOTIFICATIONS:
+                lines.append(f"… and {len(matched) - MAX_NOTIFICATIONS} more")
+            title = "New matched story" if len(matched) == 1 else f"{len(matched)} new matched stories"
+            self.notify("\n".join(lines), title=title, markup=False, timeout=5)
 
     def on_migwatch_app_round_failed(self, message: RoundFailed) -> None:
         self._poll_error = clean(message.error, limit=200)
@@ -799,13 +816,16 @@ class MigwatchApp(App[int]):
         p = self._progress
         if self._polling:
             if p is not None:
-                parts.append(Text(f"⟳ polling {p.done}/{p.total} feeds · {p.new} new · {p.errors} errors",
-                                  style="bold"))
+                parts.append(Text(f"⟳ polling {p.done}/{_count(p.total, 'feed')} · {p.new} new · "
+                                  f"{_count(p.errors, 'error')}", style="bold"))
             else:
                 parts.append(Text("⟳ polling…", style="bold"))
         elif self._last_round is not None:
             r = self._last_round
-            parts.append(f"last round: {r.polled} feeds · {r.new} new · {r.errors} errors")
+            if r.polled:
+                parts.append(f"last round: {_count(r.polled, 'feed')} · {r.new} new · {_count(r.errors, 'error')}")
+            else:
+                parts.append("last round: no feed was due")
         if self._poll_error:
             parts.append(lit(self._poll_error, "red"))
         if not self._polling and self._next_poll_at is not None:
@@ -814,7 +834,7 @@ class MigwatchApp(App[int]):
             parts.append("next poll —")
         if self.counts is not None:
             c = self.counts
-            health = f"{c.feeds} feeds" + (f", {c.unhealthy} unhealthy (h)" if c.unhealthy else "")
+            health = _count(c.feeds, "feed") + (f", {c.unhealthy} unhealthy (h)" if c.unhealthy else "")
             parts.append(Text(health, style="red" if c.unhealthy else ""))
         if self._writes_in_flight:
             parts.append(Text("saving…", style="yellow"))

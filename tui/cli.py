@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from tui import __version__
 
@@ -23,11 +24,18 @@ def _fail(message: str) -> int:
     return 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake on the command line is one line (not the whole usage) and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     def options(default: object) -> argparse.ArgumentParser:
         # The global options work before or after the command; a subcommand's copy must not reset
         # a value given before it, hence SUPPRESS as its default.
-        p = argparse.ArgumentParser(add_help=False)
+        p = _Parser(add_help=False)
         p.add_argument("--config", metavar="FILE", default=default,
                        help="config file (default: $MIGWATCH_CONFIG or the XDG path)")
         p.add_argument("--db", metavar="FILE", default=default,
@@ -35,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     common = options(argparse.SUPPRESS)
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="migwatch",
         description="Watch migration agreements in the news: poll feeds, match stories, extract facts.",
         parents=[options(None)],
@@ -66,12 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 
     sub.add_parser("feeds", parents=[common], help="each feed's health: last result, error, next poll and why")
+    parser.set_defaults(_commands=sub.choices)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # said by the command's own parser: "migwatch poll: unrecognized arguments: --bogus"
+        parser_of_command = args._commands.get(args.command) if args.command else None
+        (parser_of_command or parser).error(f"unrecognized arguments: {' '.join(extra)}")
     handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
         None: cmd_dashboard,
         "poll": cmd_poll,
