@@ -172,7 +172,7 @@ class Poller:
         if self._store is None:
             from store import Store
 
-            self._store = Store(self.db_path)
+            self._store = Store(self.db_path, bulk_writes=True)
         return self._store
 
     async def _run_db(self, fn: Callable[..., Any], *args: Any) -> Any:

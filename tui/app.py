@@ -62,6 +62,9 @@ def _count(n: int, one: str) -> str:
 
 MAX_NOTIFICATIONS = 2  # stories named in a round's one note; the rest are counted
 LIVE_RELOAD_SECONDS = 3.0  # during a round, how often the panes are re-read while new stories arrive
+# ... while the database is small enough for that to be cheap (a first run, filling up); on a big one the
+# inbox is full anyway and re-reading it costs the round time, so it waits for the round's end
+LIVE_RELOAD_MAX_STORIES = 20_000
 MIN_POLL_DELAY = 5.0
 PREVIEW_DELAY = 0.05
 
@@ -771,7 +774,8 @@ class MigwatchApp(App[int]):
         self._progress = progress
         self._status_dirty = True
         now = time.monotonic()
-        if progress.new > self._reloaded_at_new and now - self._reloaded_at >= LIVE_RELOAD_SECONDS:
+        small = self.counts is None or self.counts.stories < LIVE_RELOAD_MAX_STORIES
+        if small and progress.new > self._reloaded_at_new and now - self._reloaded_at >= LIVE_RELOAD_SECONDS:
             self._reloaded_at, self._reloaded_at_new = now, progress.new
             self.reload()
 
