@@ -315,7 +315,8 @@ async def _drain(response: httpx.Response, limit: int = 64 * 1024) -> bool:
     if declared and declared.isdigit() and int(declared) > limit:
         return False
     size = 0
-    async for chunk in response.aiter_raw():
+    # The transport's own stream: the bytes are thrown away, so httpx's decoding and chunking are skipped.
+    async for chunk in response.stream:  # type: ignore[union-attr]
         size += len(chunk)
         if size > limit:
             return False

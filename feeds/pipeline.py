@@ -12,8 +12,7 @@ import os
 import random
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -192,6 +191,8 @@ class Poller:
                 method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
                 if method == "forkserver":
                     start_worker_server()
+                from concurrent.futures import ProcessPoolExecutor  # not imported for a round of 304s
+
                 self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context(method),
                                                  initializer=workers.init, initargs=(self.settings.agreements,))
         return self._pool
@@ -372,6 +373,8 @@ class Poller:
 
         seen: frozenset[str] = await self._run_db(self._db().story_ids_of_feed, url)
         job = partial(workers.parse_and_analyze, fetched.body, fetched.final_url, url, fetched.content_type, seen)
+        from concurrent.futures.process import BrokenProcessPool
+
         self._inflight += 1
         try:
             try:
