@@ -1,8 +1,8 @@
 """What the poller's worker processes run: parsing and analysis, the CPU work of a round.
 
 Kept apart from `feeds.pipeline` so that a worker imports only what it needs. The fork server preloads
-`feeds.warm`, so a worker starts with feedparser, the analyzer and the catalogue's compiled patterns
-already in memory instead of building them itself.
+`feeds.warm`, so a worker starts with the analyzer and the catalogue's compiled patterns already in
+memory instead of building them itself.
 """
 
 from __future__ import annotations
@@ -17,12 +17,7 @@ _ANALYZER: Any = None
 
 def init(extra: Sequence[Agreement]) -> None:
     global _ANALYZER
-    _exit_with_parent()
-    import signal
-
-    # Ctrl-C reaches the whole process group: the poller handles it and ends its workers; a worker that
-    # took it too would print a KeyboardInterrupt traceback of its own.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _as_child_of_the_poller()
     from feeds.analyze import Analyzer
 
     if extra:
@@ -35,20 +30,24 @@ def init(extra: Sequence[Agreement]) -> None:
         _ANALYZER = ANALYZER
 
 
-def _exit_with_parent() -> None:
-    """End this worker when the poller that started it ends, however it ends.
+def _as_child_of_the_poller() -> None:
+    """In a worker process (not a thread pool in the poller's own process): leave Ctrl-C to the poller,
+    and end when the poller ends, however it ends.
 
-    A killed poller (kill -9, out of memory) never tells its pool to stop, and a worker blocked on its job
-    queue would wait forever, keeping its fork server alive too. The parent's sentinel becomes ready when
-    the parent process is gone.
+    Ctrl-C reaches the whole process group: the poller handles it and ends its workers; a worker that took
+    it too would print a KeyboardInterrupt traceback of its own. A killed poller (kill -9, out of memory)
+    never tells its pool to stop, and a worker blocked on its job queue would wait forever, keeping its fork
+    server alive too. The parent's sentinel becomes ready when the parent process is gone.
     """
     import multiprocessing
     import os
+    import signal
     import threading
 
     parent = multiprocessing.parent_process()
-    if parent is None:  # a thread pool in the poller's own process
+    if parent is None:  # a thread pool in the poller's own process: signals are not a thread's to set
         return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         parent.join()

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import write_config
 from feedserver import FeedServer, Route
 
@@ -114,13 +115,14 @@ def test_ttl_and_max_age_set_a_floor(feed_server: FeedServer, fixture_bytes, tmp
     assert (st.next_poll_at - st.last_polled_at).total_seconds() >= 7200
 
 
+@pytest.mark.parametrize("workers", [1, 0])  # a process pool, and parsing on a thread of the poller's own
 async def test_poller_round_reports_progress_and_new_matches(feed_server: FeedServer, fixture_bytes,
-                                                             tmp_path: Path) -> None:
+                                                             tmp_path: Path, workers: int) -> None:
     feed_server.routes["/wire.xml"] = Route(body=fixture_bytes("rwanda.rss"))
     settings = load_config(write_config(tmp_path / "c.toml", [("Wire", feed_server.url("/wire.xml"))]))
     from feeds.agreements import load_catalogue
 
-    poller = Poller(settings, tmp_path / "m.db", load_catalogue(), workers=1)
+    poller = Poller(settings, tmp_path / "m.db", load_catalogue(), workers=workers)
     seen = []
     try:
         result = await poller.poll_round(progress=seen.append)
