@@ -213,6 +213,11 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         await asyncio.sleep(seconds)
 
 
+# What httpcore raises for a network or protocol failure; re-raised as httpx's exception of the same name.
+_HTTPCORE_ERRORS = (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError,
+                    httpcore.UnsupportedProtocol)
+
+
 class _Body(httpx.AsyncByteStream):
     def __init__(self, stream: Any) -> None:
         self._stream = stream
@@ -221,9 +226,7 @@ class _Body(httpx.AsyncByteStream):
         try:
             async for part in self._stream:
                 yield part
-        except httpcore.TimeoutException as exc:
-            raise _mapped(exc) from exc
-        except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
+        except _HTTPCORE_ERRORS as exc:
             raise _mapped(exc) from exc
 
     async def aclose(self) -> None:
@@ -255,8 +258,7 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
             headers=request.headers.raw, content=request.stream, extensions=request.extensions)
         try:
             resp = await self._pool.handle_async_request(req)
-        except (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError,
-                httpcore.UnsupportedProtocol) as exc:
+        except _HTTPCORE_ERRORS as exc:
             raise _mapped(exc) from exc
         return httpx.Response(status_code=resp.status, headers=resp.headers, stream=_Body(resp.stream),
                               extensions=resp.extensions)

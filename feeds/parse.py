@@ -77,10 +77,10 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None, feed_url:
 
     `url` is where the body came from (story ids derive from it); `feed_url`, the feed the stories are
     filed under, when that is another (the configured URL after a temporary redirect)."""
-    fast = _fast_parse(body, url, feed_url or url)
+    fast = _fast_parse(body, url, feed_url)
     if fast is not None:
         return fast
-    return _feedparser_parse(body, url, content_type, feed_url or url)
+    return _feedparser_parse(body, url, content_type, feed_url)
 
 
 # Entity declarations whose value refers to another entity: how expansion bombs ("billion laughs") are built.

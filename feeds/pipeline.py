@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from feeds.config import Settings
 from feeds.models import Analysis, FeedState, Story
+from feeds.text import plural
 
 if TYPE_CHECKING:
     from feeds.fetch import Fetcher, FetchResult
@@ -66,13 +67,9 @@ class RoundResult:
         if self.next_poll_at is not None:
             next_text = f"; next poll {self.next_poll_at.astimezone().strftime('%H:%M:%S')}"
         skipped = f", {self.skipped} skipped" if self.skipped else ""
-        return (f"polled {_count(self.polled, 'feed')}: {_count(self.new, 'new story', 'new stories')}, "
-                f"{self.not_modified} not modified (304), {_count(self.errors, 'error')}{skipped} "
+        return (f"polled {plural(self.polled, 'feed')}: {plural(self.new, 'new story', 'new stories')}, "
+                f"{self.not_modified} not modified (304), {plural(self.errors, 'error')}{skipped} "
                 f"in {self.seconds:.1f}s{next_text}")
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 # ------------------------------------------------------------------------------- worker processes
@@ -140,7 +137,7 @@ def schedule_success(interval: float, max_age: float | None, ttl: float | None) 
 def schedule_failure(interval: float, failures: int) -> tuple[float, str]:
     factor = 2 ** min(max(failures - 1, 0), 10)
     delay = min(interval * factor, MAX_BACKOFF)
-    return delay, f"backoff ×{factor} after {failures} failure{'s' if failures != 1 else ''}"
+    return delay, f"backoff ×{factor} after {plural(failures, 'failure')}"
 
 
 class Poller:

@@ -3,7 +3,7 @@
 Every string that comes from a feed passes through `plain_text` (or `one_line`) before it is stored or
 shown: HTML becomes plain text, entities are unescaped, C0/C1 control characters (ESC included) are
 removed except tab and newline, and the length is capped. The result is safe to show literally; the UI
-still never interprets it as markup.
+still never interprets it as markup. (`plural` is for the text migwatch writes itself.)
 """
 
 from __future__ import annotations
@@ -99,6 +99,11 @@ def plain_text(value: object, limit: int = MAX_TEXT) -> str:
     if len(text) > limit:
         text = text[:limit].rstrip() + "…"
     return text
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """ "1 feed", "3 feeds"; `many` where the plural is not `one` + "s" ("new stories")."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def one_line(value: object, limit: int = MAX_LINE) -> str:

@@ -201,12 +201,8 @@ class Store:
                 last_polled_at=_dt(r[10]), retired=bool(r[11]), tags=tuple(json.loads(r[12] or "[]"))))
         return out
 
-    def resolve_feed_url(self, url: str) -> str:
-        """Follow `moved_to` links (bounded) to the URL a configured feed is now polled at."""
-        return self.resolve_feed_urls([url])[0]
-
     def resolve_feed_urls(self, urls: Sequence[str]) -> list[str]:
-        """`resolve_feed_url` for many, with one query."""
+        """Follow `moved_to` links (bounded) to the URLs configured feeds are now polled at; one query."""
         moved = dict(self.conn.execute("SELECT url, moved_to FROM feeds WHERE moved_to IS NOT NULL").fetchall())
         out = []
         for url in urls:

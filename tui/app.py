@@ -36,6 +36,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header
 
 from feeds.config import Settings
+from feeds.text import plural
 from store import Counts, InboxRow, LedgerRow, Negotiation, Store, StoreError
 from tui.screens import FeedHealthScreen, HelpScreen, PickerScreen, SearchScreen
 from tui.widgets import (
@@ -56,10 +57,6 @@ HERE = Path(__file__).parent
 INBOX_PAGE = 300
 FAST_FIRST_ABOVE = 5_000  # stories; above this the first load shows the newest ones' page first
 LEDGER_PAGE = 200
-def _count(n: int, one: str) -> str:
-    return f"{n} {one}" if n == 1 else f"{n} {one}s"
-
-
 MAX_NOTIFICATIONS = 2  # stories named in a round's one note; the rest are counted
 LIVE_RELOAD_SECONDS = 3.0  # during a round, how often the panes are re-read while new stories arrive
 # ... while the database is small enough for that to be cheap (a first run, filling up); on a big one the
@@ -820,14 +817,14 @@ class MigwatchApp(App[int]):
         p = self._progress
         if self._polling:
             if p is not None:
-                parts.append(Text(f"⟳ polling {p.done}/{_count(p.total, 'feed')} · {p.new} new · "
-                                  f"{_count(p.errors, 'error')}", style="bold"))
+                parts.append(Text(f"⟳ polling {p.done}/{plural(p.total, 'feed')} · {p.new} new · "
+                                  f"{plural(p.errors, 'error')}", style="bold"))
             else:
                 parts.append(Text("⟳ polling…", style="bold"))
         elif self._last_round is not None:
             r = self._last_round
             if r.polled:
-                parts.append(f"last round: {_count(r.polled, 'feed')} · {r.new} new · {_count(r.errors, 'error')}")
+                parts.append(f"last round: {plural(r.polled, 'feed')} · {r.new} new · {plural(r.errors, 'error')}")
             else:
                 parts.append("last round: no feed was due")
         if self._poll_error:
@@ -838,7 +835,7 @@ class MigwatchApp(App[int]):
             parts.append("next poll —")
         if self.counts is not None:
             c = self.counts
-            health = _count(c.feeds, "feed") + (f", {c.unhealthy} unhealthy (h)" if c.unhealthy else "")
+            health = plural(c.feeds, "feed") + (f", {c.unhealthy} unhealthy (h)" if c.unhealthy else "")
             parts.append(Text(health, style="red" if c.unhealthy else ""))
         if self._writes_in_flight:
             parts.append(Text("saving…", style="yellow"))

@@ -443,7 +443,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
 
 def feed_health_line(st, now) -> str:  # type: ignore[no-untyped-def]
     """One line per feed: name, last result, error, next poll and why (shared with the dashboard)."""
-    from feeds.text import one_line
+    from feeds.text import one_line, plural
 
     result = st.last_result or "never polled"
     if st.last_error:
@@ -458,7 +458,7 @@ def feed_health_line(st, now) -> str:  # type: ignore[no-untyped-def]
         delta = (st.next_poll_at - now).total_seconds()
         nxt = "due now" if delta <= 0 else f"in {_human(delta)}"
     why = f" — {st.next_poll_why}" if st.next_poll_why else ""
-    failures = f" ({st.failures} failure{'s' if st.failures != 1 else ''} in a row)" if st.failures else ""
+    failures = f" ({plural(st.failures, 'failure')} in a row)" if st.failures else ""
     return f"{one_line(st.name or st.url, 60)}  [{st.url}]\n    {result}{failures}; next poll {nxt}{why}"
 
 
