@@ -5,8 +5,8 @@ exception-mapping context manager, a checkpoint on every send, and a pause/resum
 receive. For a feed poll, which is hundreds of small exchanges, that was a third of the CPU of a 304
 (encode/httpcore#930 measured the same). This backend does the same work on asyncio's transports and
 protocols: a read returns buffered bytes at once or waits on one future with one timer, a write hands the
-bytes to the transport. Everything above the sockets (HTTP/1.1 with h11, keep-alive, the connection pool,
-TLS settings, decoding) is still httpcore's and httpx's.
+bytes to the transport. HTTP/1.1 (h11), TLS settings and decoding are still httpcore's and httpx's; the
+connections are kept alive by `AsyncioTransport`, which replaces httpcore's pool (see there why).
 """
 
 # ruff: noqa: ASYNC109 - the `timeout` parameters are httpcore's network backend interface
@@ -16,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import select
 import ssl
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from functools import partial
 from typing import Any
 
 from feeds.fetch import import_httpx
@@ -219,8 +220,11 @@ _HTTPCORE_ERRORS = (httpcore.TimeoutException, httpcore.NetworkError, httpcore.P
 
 
 class _Body(httpx.AsyncByteStream):
-    def __init__(self, stream: Any) -> None:
+    """A response body; closing it hands the connection back to the transport (`release`)."""
+
+    def __init__(self, stream: Any, release: Callable[[], Awaitable[None]]) -> None:
         self._stream = stream
+        self._release: Callable[[], Awaitable[None]] | None = release
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         try:
@@ -230,7 +234,12 @@ class _Body(httpx.AsyncByteStream):
             raise _mapped(exc) from exc
 
     async def aclose(self) -> None:
-        await self._stream.aclose()
+        release, self._release = self._release, None
+        try:
+            await self._stream.aclose()
+        finally:
+            if release is not None:
+                await release()
 
 
 def _mapped(exc: Exception) -> Exception:
@@ -241,28 +250,96 @@ def _mapped(exc: Exception) -> Exception:
     return kind(str(exc))  # type: ignore[no-any-return]
 
 
+# A kept-alive connection that fails before the response starts was closed by the server meanwhile: the GET
+# is sent once more on a new connection (httpx's own pool leaves that to the caller).
+_STALE = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError)
+
+
 class AsyncioTransport(httpx.AsyncBaseTransport):
-    """An httpx transport over an httpcore connection pool that uses `AsyncioBackend`."""
+    """An httpx transport: httpcore's HTTP/1.1 connections on `AsyncioBackend`, kept alive per origin.
+
+    httpcore 1.0.9's connection pool rescans every connection and queued request twice per request and hands
+    one idle connection to several waiting requests, which then retry (encode/httpcore#1035; fixed in the
+    httpx2 fork by pydantic/httpx2#1075 and #1169). For 500 conditional GETs on 16 connections that was 0.5 s
+    of CPU, more than the HTTP itself. The pipeline already bounds the requests in flight, overall and per
+    host, so what a pool must still do here is small: at most `max_connections` at once, and for each origin
+    a stack of idle connections, each checked for expiry and for a server-side close before it is reused.
+    """
 
     def __init__(self, *, ssl_context: ssl.SSLContext, limits: httpx.Limits) -> None:
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context, max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
-            network_backend=AsyncioBackend())
+        self._ssl_context = ssl_context
+        self._backend = AsyncioBackend()
+        self._keepalive_expiry = limits.keepalive_expiry
+        self._max_idle = limits.max_keepalive_connections if limits.max_keepalive_connections is not None else 100
+        self._slots = asyncio.Semaphore(limits.max_connections or 100)
+        self._idle: dict[tuple[bytes, bytes, int], list[httpcore.AsyncHTTPConnection]] = {}
+        self._open: set[httpcore.AsyncHTTPConnection] = set()
+
+    async def _connection(self, origin: httpcore.Origin) -> tuple[httpcore.AsyncHTTPConnection, bool]:
+        """An idle connection to `origin` that is still good (and so reused), or a new one."""
+        idle = self._idle.get((origin.scheme, origin.host, origin.port))
+        while idle:
+            connection = idle.pop()
+            if not connection.has_expired():
+                return connection, True
+            await self._discard(connection)
+        return self._new(origin), False
+
+    def _new(self, origin: httpcore.Origin) -> httpcore.AsyncHTTPConnection:
+        connection = httpcore.AsyncHTTPConnection(origin, ssl_context=self._ssl_context,
+                                                  keepalive_expiry=self._keepalive_expiry,
+                                                  network_backend=self._backend)
+        self._open.add(connection)
+        return connection
+
+    async def _discard(self, connection: httpcore.AsyncHTTPConnection) -> None:
+        # Closing does not wait on anything (the loop closes the socket), so it completes even when the task
+        # is being cancelled.
+        self._open.discard(connection)
+        await connection.aclose()
+
+    async def _release(self, origin: httpcore.Origin, connection: httpcore.AsyncHTTPConnection) -> None:
+        """The response is closed: its connection is kept for the next request to `origin`, or closed."""
+        try:
+            if connection.is_idle() and sum(map(len, self._idle.values())) < self._max_idle:
+                self._idle.setdefault((origin.scheme, origin.host, origin.port), []).append(connection)
+            else:
+                await self._discard(connection)
+        finally:
+            self._slots.release()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        req = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(scheme=request.url.raw_scheme, host=request.url.raw_host, port=request.url.port,
-                             target=request.url.raw_path),
-            headers=request.headers.raw, content=request.stream, extensions=request.extensions)
+        url = request.url
+        port = url.port or (443 if url.raw_scheme == b"https" else 80)
+        origin = httpcore.Origin(url.raw_scheme, url.raw_host, port)
+        req = httpcore.Request(method=request.method,
+                               url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port,
+                                                target=url.raw_path),
+                               headers=request.headers.raw, content=request.stream, extensions=request.extensions)
+        await self._slots.acquire()
+        connection = None
         try:
-            resp = await self._pool.handle_async_request(req)
-        except _HTTPCORE_ERRORS as exc:
-            raise _mapped(exc) from exc
-        return httpx.Response(status_code=resp.status, headers=resp.headers, stream=_Body(resp.stream),
+            connection, reused = await self._connection(origin)
+            try:
+                resp = await connection.handle_async_request(req)
+            except _STALE:
+                if not reused:
+                    raise
+                await self._discard(connection)
+                connection = self._new(origin)
+                resp = await connection.handle_async_request(req)
+        except BaseException as exc:
+            if connection is not None:
+                await self._discard(connection)
+            self._slots.release()
+            if isinstance(exc, _HTTPCORE_ERRORS):
+                raise _mapped(exc) from exc
+            raise
+        return httpx.Response(status_code=resp.status, headers=resp.headers,
+                              stream=_Body(resp.stream, partial(self._release, origin, connection)),
                               extensions=resp.extensions)
 
     async def aclose(self) -> None:
-        await self._pool.aclose()
-
+        connections, self._open, self._idle = self._open, set(), {}
+        for connection in connections:
+            await connection.aclose()

@@ -271,20 +271,41 @@ class Store:
 
     def _insert_stories(self, conn: sqlite3.Connection, fresh: Sequence[tuple[Story, Analysis]],
                         cluster_ids: dict[str, str], now: str | None) -> None:
+        # Every story of a cluster carries the cluster's newest sort_time (cluster_time, the inbox order).
+        # A story joining a stored cluster raises it only when it is newer, so only then are the older
+        # members rewritten, and only those behind it.
+        sort_times = {s.id: _iso(s.published) or now for s, _ in fresh}
+        cluster_of = {s.id: cluster_ids.get(s.id, s.id) for s, _ in fresh}
+        cluster_time: dict[str, str | None] = {}
+        for story_id, cluster in cluster_of.items():
+            t = sort_times[story_id]
+            if cluster not in cluster_time or (t or "") > (cluster_time[cluster] or ""):
+                cluster_time[cluster] = t
+        joined = sorted({c for story_id, c in cluster_of.items() if c != story_id})
+        stored: dict[str, str] = {}
+        for chunk in range(0, len(joined), 500):
+            part = joined[chunk:chunk + 500]
+            stored.update(conn.execute(
+                f"SELECT cluster_id, max(cluster_time) FROM stories WHERE cluster_id IN ({','.join('?' * len(part))}) "
+                "GROUP BY cluster_id", part).fetchall())
+        raised = []
+        for cluster, before in stored.items():
+            if before and before >= (cluster_time[cluster] or ""):
+                cluster_time[cluster] = before
+            else:
+                raised.append((cluster_time[cluster], cluster))
         rows = []
         for s, a in fresh:
             published = _iso(s.published)
-            rows.append((s.id, s.title, s.text, s.link, s.author, published, now, cluster_ids.get(s.id, s.id),
-                         a.fingerprint or None, int(any(m.main for m in a.matches)), published or now,
-                         published or now))
+            rows.append((s.id, s.title, s.text, s.link, s.author, published, now, cluster_of[s.id],
+                         a.fingerprint or None, int(any(m.main for m in a.matches)), sort_times[s.id],
+                         cluster_time[cluster_of[s.id]]))
+        if raised:
+            conn.executemany("UPDATE stories SET cluster_time = ?1 WHERE cluster_id = ?2 AND (cluster_time IS NULL OR cluster_time < ?1)",
+                             raised)
         conn.executemany(
             "INSERT INTO stories (id, title, text, link, author, published, first_seen, cluster_id, fingerprint, "
             "matched, sort_time, cluster_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        joined = {cluster_ids[s.id] for s, _ in fresh if cluster_ids.get(s.id, s.id) != s.id}
-        if joined:
-            conn.executemany(
-                "UPDATE stories SET cluster_time = (SELECT max(sort_time) FROM stories c WHERE c.cluster_id = ?) "
-                "WHERE cluster_id = ?", [(c, c) for c in joined])
         conn.executemany("INSERT OR IGNORE INTO triage (story_id, state, starred, unread, updated_at) "
                          "VALUES (?, 'new', 0, 1, ?)", [(s.id, now) for s, _ in fresh])
         match_rows = []

@@ -33,6 +33,7 @@ class Route:
 class Request:
     path: str
     headers: dict[str, str]
+    client_port: int = 0  # which of the client's connections carried it
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -82,7 +83,8 @@ class FeedServer:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802
-                server.requests.append(Request(self.path, {k.lower(): v for k, v in self.headers.items()}))
+                server.requests.append(Request(self.path, {k.lower(): v for k, v in self.headers.items()},
+                                               self.client_address[1]))
                 route = server.routes.get(self.path)
                 if route is None:
                     self._send(404, b"not found", {"Content-Type": "text/plain"})

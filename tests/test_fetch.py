@@ -208,6 +208,62 @@ async def test_http_feed_redirected_to_https_follows_to_the_tls_server(feed_serv
     assert result.ok and result.body == FEED and result.moved_to == tls_server.url("/new")
 
 
+async def test_requests_to_one_server_share_one_kept_alive_connection(feed_server: FeedServer) -> None:
+    feed_server.routes["/a"] = Route(body=FEED)
+    feed_server.routes["/b"] = Route(body=FEED * 3)
+    client = new_client(4, 5.0)
+    try:
+        first = await fetch_feed(client, feed_server.url("/a"))
+        for _ in range(3):
+            assert (await fetch_feed(client, feed_server.url("/a"), etag=first.etag)).not_modified
+            assert (await fetch_feed(client, feed_server.url("/b"))).body == FEED * 3
+    finally:
+        await client.aclose()
+    assert len(feed_server.requests) == 7
+    assert len({r.client_port for r in feed_server.requests}) == 1
+
+
+async def test_a_kept_alive_connection_closed_as_the_request_arrives_is_retried_once(
+        feed_server: FeedServer) -> None:
+    """The server takes the next request on a kept-alive connection and hangs up without an answer (as a
+    server whose idle timeout fires at that moment does): the GET is sent again on a new connection."""
+
+    def first_only(handler) -> None:  # type: ignore[no-untyped-def]
+        served = getattr(handler, "served", 0)
+        handler.served = served + 1
+        if served:
+            handler.close_connection = True
+            return
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/rss+xml")
+        handler.send_header("Content-Length", str(len(FEED)))
+        handler.end_headers()
+        handler.wfile.write(FEED)
+
+    feed_server.routes["/f"] = Route(handler=first_only)
+    client = new_client(1, 5.0)
+    try:
+        results = [await fetch_feed(client, feed_server.url("/f")) for _ in range(2)]
+    finally:
+        await client.aclose()
+    assert [r.body for r in results] == [FEED, FEED]
+    hits = feed_server.hits("/f")
+    assert len(hits) == 3 and hits[0].client_port == hits[1].client_port != hits[2].client_port
+
+
+async def test_a_request_that_times_out_mid_body_frees_its_connection_slot(feed_server: FeedServer) -> None:
+    feed_server.routes["/slow"] = Route(body=FEED, drip=0.05, validators=False)
+    feed_server.routes["/f"] = Route(body=FEED)
+    client = new_client(1, 5.0)  # one connection at a time: a leaked slot would block the next request
+    try:
+        slow = await fetch_feed(client, feed_server.url("/slow"), deadline=0.3)
+        assert slow.error_kind == "timeout"
+        after = await fetch_feed(client, feed_server.url("/f"), deadline=2.0)
+    finally:
+        await client.aclose()
+    assert after.ok and after.body == FEED
+
+
 async def test_a_kept_alive_connection_the_server_dropped_is_not_reused(feed_server: FeedServer) -> None:
     """The server answers, then closes without saying so: the next request must open a new connection
     instead of failing on the dead one."""
