@@ -404,15 +404,16 @@ class Poller:
         return FeedOutcome(url, name, "ok", new=len(fresh_ids))
 
     def _save(self, state: FeedState, items: list[tuple[Story, Analysis]], moved_from: str | None) -> set[str]:
-        """Writer thread: cluster the new stories against recent ones, then one transaction for the feed.
-        Returns the ids that were new."""
+        """Writer thread: one transaction for the feed, in which its new stories are clustered against recent
+        ones. Returns the ids that were new."""
         store = self._db()
-        fresh_ids = {s.id for s, _ in items} - store.existing_story_ids([s.id for s, _ in items])
-        clusters: dict[str, str] = {}
-        for story, analysis in items:
-            if story.id in fresh_ids and analysis.fingerprint and analysis.matches:
-                clusters[story.id] = self._clusterer_for(store).assign(story.id, analysis.fingerprint,
-                                                                       story.published)
+        fresh_ids: set[str] = set()
+
+        def clusters(fresh: list[tuple[Story, Analysis]]) -> dict[str, str]:
+            fresh_ids.update(s.id for s, _ in fresh)
+            return {story.id: self._clusterer_for(store).assign(story.id, analysis.fingerprint, story.published)
+                    for story, analysis in fresh if analysis.fingerprint and analysis.matches}
+
         store.save_feed_result(state, items, clusters, moved_from)
         return fresh_ids
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -245,24 +245,25 @@ class Store:
         self,
         state: FeedState,
         items: Sequence[tuple[Story, Analysis]],
-        cluster_ids: dict[str, str] | None = None,
+        cluster_ids: dict[str, str] | Callable[[list[tuple[Story, Analysis]]], dict[str, str]] | None = None,
         moved_from: str | None = None,
     ) -> int:
         """Store a feed's stories (new ones with their analysis) and its new state in one transaction.
 
         Returns how many stories were new. A story already stored (same id, from this or another feed)
-        only gains this feed in story_feeds.
+        only gains this feed in story_feeds. `cluster_ids`: story id → cluster id, or a function that
+        gives them for the stories found new, called inside the transaction.
         """
         now = _iso(now_utc())
-        cluster_ids = cluster_ids or {}
         new = 0
         with self.transaction() as conn:
             if items:
                 known = self.existing_story_ids([s.id for s, _ in items])
                 fresh = [(s, a) for s, a in items if s.id not in known]
                 new = len(fresh)
+                clusters = cluster_ids(fresh) if callable(cluster_ids) else cluster_ids
                 if fresh:
-                    self._insert_stories(conn, fresh, cluster_ids, now)
+                    self._insert_stories(conn, fresh, clusters or {}, now)
                 conn.executemany(
                     "INSERT OR IGNORE INTO story_feeds (story_id, feed_url, seen_at) VALUES (?, ?, ?)",
                     [(s.id, state.url, now) for s, _ in items])
