@@ -23,14 +23,11 @@ _DROP_OPEN = re.compile(
     r"<\s*(script|style|iframe|object|noscript|svg|math)\b.*", re.IGNORECASE | re.DOTALL
 )
 _COMMENT = re.compile(r"<!--.*?(-->|$)|<!\[CDATA\[|\]\]>", re.DOTALL)
-_BREAK = re.compile(
-    r"<\s*(br|/p|p|/div|div|/li|li|/h[1-6]|h[1-6]|/tr|/blockquote|blockquote|hr|/ul|/ol|/table)\b[^>]*>",
-    re.IGNORECASE,
-)
+# Tags that end a line: p, div, li, h1-h6 and blockquote opening or closing, br and hr, and the end of a
+# row, list or table. Factored so `re` tries one branch after "<" instead of the whole list.
+_BREAK = re.compile(r"<\s*(?:br|hr|/?(?:p|div|li|h[1-6]|blockquote)|/(?:tr|ul|ol|table))\b[^>]*>", re.IGNORECASE)
 _DROPPED_NAME = re.compile(r"<\s*/?\s*(script|style|head|title|template|iframe|object|noscript|svg|math|embed)\b",
                            re.IGNORECASE)
-# The same, case-sensitive, for lower-cased text: `re` runs an IGNORECASE alternation several times slower.
-_DROPPED_NAME_LOW = re.compile(_DROPPED_NAME.pattern)
 _DANGEROUS_TAG = re.compile(r"<\s*/?\s*(script|style|iframe|object|embed)\b[^>]*>?", re.IGNORECASE)
 _TAG = re.compile(r"</?[A-Za-z!?/][^<>]*>?")
 # C0 controls except \t and \n, DEL, C1 controls, and the Unicode characters that reorder or hide text.
@@ -75,8 +72,8 @@ def plain_text(value: object, limit: int = MAX_TEXT) -> str:
         if "<!" in text or "]]>" in text:
             text = _COMMENT.sub(" ", text)
         if "<" in text:
-            low = text.lower()
-            if _DROPPED_NAME_LOW.search(low) if len(low) == len(text) else _DROPPED_NAME.search(text):
+            # The pattern starts with "<", so `re` runs its alternation only there: cheaper than lower-casing.
+            if _DROPPED_NAME.search(text):
                 text = _DROP_BLOCKS.sub(" ", text)
                 text = _DROP_OPEN.sub(" ", text)
             if _BREAK.search(text):
