@@ -1,29 +1,38 @@
-"""httpx on asyncio's own sockets: an httpcore network backend and the httpx transport that uses it.
+"""httpx on asyncio's own sockets: an httpx transport that speaks HTTP/1.1 with h11 over asyncio protocols.
 
-httpcore runs every socket operation under asyncio through anyio: a cancel scope with its own timer, an
-exception-mapping context manager, a checkpoint on every send, and a pause/resume of reading around every
-receive. For a feed poll, which is hundreds of small exchanges, that was a third of the CPU of a 304
-(encode/httpcore#930 measured the same). This backend does the same work on asyncio's transports and
-protocols: a read returns buffered bytes at once or waits on one future with one timer, a write hands the
-bytes to the transport. HTTP/1.1 (h11), TLS settings and decoding are still httpcore's and httpx's; the
-connections are kept alive by `AsyncioTransport`, which replaces httpcore's pool (see there why).
+httpx's default transport is httpcore, which runs every socket operation under asyncio through anyio (a
+cancel scope with its own timer, an exception-mapping context manager, a checkpoint on every send, a
+pause/resume of reading around every receive; encode/httpcore#930 measured the same) and, in 1.0.9, keeps
+connections in a pool that rescans every connection and waiting request twice per request and hands one
+idle connection to several waiting requests, which then retry (encode/httpcore#1035; fixed in the httpx2
+fork by pydantic/httpx2#1075 and #1169). For a feed poll, hundreds of small exchanges, that machinery cost
+more CPU than the HTTP itself: a round of 500 304s spent three quarters of its time there.
+
+This transport keeps what a feed poll uses. h11 (httpcore's own HTTP/1.1 state machine) does the protocol:
+framing, chunked bodies, keep-alive rules, header validation. `AsyncioStream` does the I/O: a read returns
+buffered bytes at once or waits on one future with one timer, a write hands the bytes to the transport,
+reading pauses while a slow consumer lets the buffer grow. `AsyncioTransport` keeps idle connections per
+origin and checks each for expiry and a server-side close before reuse. Redirects, decoding (gzip) and the
+Request/Response types stay httpx's; the caller (`feeds.fetch`) bounds the requests in flight.
 """
 
-# ruff: noqa: ASYNC109 - the `timeout` parameters are httpcore's network backend interface
+# ruff: noqa: ASYNC109 - `timeout` parameters are per-operation socket timeouts, as in httpx's transports
 
 from __future__ import annotations
 
 import asyncio
 import select
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 from typing import Any
 
+import h11
+
 from feeds.fetch import import_httpx
 
-import_httpx()  # httpx without its command-line client; the imports below find it loaded
-import httpcore  # noqa: E402
+import_httpx()  # httpx without its command-line client; the import below finds it loaded
 import httpx  # noqa: E402
 
 HIGH_WATER = 256 * 1024  # bytes buffered from the socket before reading pauses
@@ -109,7 +118,9 @@ def _readable(sock: Any) -> bool:
             return True  # a socket that cannot be asked is not one to reuse
 
 
-class AsyncioStream(httpcore.AsyncNetworkStream):
+class AsyncioStream:
+    """One connection's bytes: reads and writes with timeouts, on an asyncio transport and `_Protocol`."""
+
     def __init__(self, transport: asyncio.Transport, protocol: _Protocol) -> None:
         self._transport = transport
         self._protocol = protocol
@@ -119,12 +130,12 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         if not p.buffer and not p.eof:
             p.waiter = asyncio.get_running_loop().create_future()
             try:
-                await _wait(p.waiter, timeout, httpcore.ReadTimeout(f"no data within {timeout}s"))
+                await _wait(p.waiter, timeout, httpx.ReadTimeout(f"no data within {timeout}s"))
             finally:
                 p.waiter = None
         if not p.buffer:
             if p.error is not None:
-                raise httpcore.ReadError(str(p.error) or type(p.error).__name__) from p.error
+                raise httpx.ReadError(str(p.error) or type(p.error).__name__) from p.error
             return b""  # the peer closed the connection
         if len(p.buffer) <= max_bytes:
             data = bytes(p.buffer)
@@ -141,17 +152,18 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         if not buffer:
             return
         if self._transport.is_closing():
-            raise httpcore.WriteError("the connection is closed")
+            raise httpx.WriteError("the connection is closed")
         self._transport.write(buffer)
         drain = self._protocol.drain
         if drain is not None and not drain.done():
-            await _wait(drain, timeout, httpcore.WriteTimeout(f"could not send within {timeout}s"))
+            await _wait(drain, timeout, httpx.WriteTimeout(f"could not send within {timeout}s"))
 
-    async def aclose(self) -> None:
+    def close(self) -> None:
+        """Close at once: the loop closes the socket (nothing is waited for, so a cancelled task can call it)."""
         self._transport.close()
 
     async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
-                        timeout: float | None = None) -> httpcore.AsyncNetworkStream:
+                        timeout: float | None = None) -> AsyncioStream:
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
@@ -159,187 +171,213 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
                                                  server_hostname=server_hostname)
         except TimeoutError:
             self._transport.close()
-            raise httpcore.ConnectTimeout(f"TLS handshake not done within {timeout}s") from None
+            raise httpx.ConnectTimeout(f"TLS handshake not done within {timeout}s") from None
         except (OSError, ssl.SSLError, ConnectionError) as exc:
             self._transport.close()
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+            raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
         if transport is None:
-            raise httpcore.ConnectError("the connection closed during the TLS handshake")
+            raise httpx.ConnectError("the connection closed during the TLS handshake")
         return AsyncioStream(transport, self._protocol)  # type: ignore[arg-type]
 
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable":
-            # An idle connection with bytes or an end waiting has been closed (or spoken to) by the server.
-            # What the loop has not read yet is asked of the socket itself (one poll), as anyio does.
-            if self._protocol.buffer or self._protocol.eof:
-                return True
-            sock = self._transport.get_extra_info("socket")
-            return sock is not None and _readable(sock)
-        if info == "ssl_object":
-            return self._transport.get_extra_info("ssl_object")
-        if info == "client_addr":
-            return self._transport.get_extra_info("sockname")
-        if info == "server_addr":
-            return self._transport.get_extra_info("peername")
-        if info == "socket":
-            return self._transport.get_extra_info("socket")
-        return None
+    def server_closed(self) -> bool:
+        """True when an idle connection has bytes or an end waiting: the server closed it (or spoke out of
+        turn), so it must not carry another request. What the loop has not read yet is asked of the socket
+        itself (one poll), as anyio does."""
+        if self._protocol.buffer or self._protocol.eof or self._transport.is_closing():
+            return True
+        sock = self._transport.get_extra_info("socket")
+        return sock is None or _readable(sock)
 
 
-class AsyncioBackend(httpcore.AsyncNetworkBackend):
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                          local_address: str | None = None,
-                          socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
-        loop = asyncio.get_running_loop()
+async def connect(host: str, port: int, timeout: float | None = None) -> AsyncioStream:
+    loop = asyncio.get_running_loop()
+    try:
+        async with asyncio.timeout(timeout):
+            transport, protocol = await loop.create_connection(_Protocol, host, port, happy_eyeballs_delay=0.25)
+    except TimeoutError:
+        raise httpx.ConnectTimeout(f"no connection to {host}:{port} within {timeout}s") from None
+    except OSError as exc:  # socket.gaierror (DNS) included; the cause is kept for the error message
+        raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
+    return AsyncioStream(transport, protocol)  # type: ignore[arg-type]
+
+
+READ_SIZE = 64 * 1024
+MAX_HEAD = 100 * 1024  # bytes of status line and headers, as httpcore allows
+
+
+class _Connection:
+    """One HTTP/1.1 connection: h11's state machine over an `AsyncioStream`, one exchange at a time."""
+
+    def __init__(self, stream: AsyncioStream, keepalive_expiry: float | None) -> None:
+        self._stream = stream
+        self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)
+        self._keepalive_expiry = keepalive_expiry
+        self._idle_since = 0.0
+        self.exchanges = 0
+
+    def reusable(self) -> bool:
+        expiry = self._keepalive_expiry
+        if expiry is not None and time.monotonic() - self._idle_since > expiry:
+            return False
+        return not self._stream.server_closed()
+
+    async def send(self, request: httpx.Request, timeouts: dict[str, float | None]) -> h11.Response:
+        url = request.url
+        self.exchanges += 1
         try:
-            async with asyncio.timeout(timeout):
-                transport, protocol = await loop.create_connection(
-                    _Protocol, host, port, local_addr=(local_address, 0) if local_address else None,
-                    happy_eyeballs_delay=0.25)
-        except TimeoutError:
-            raise httpcore.ConnectTimeout(f"no connection to {host}:{port} within {timeout}s") from None
-        except OSError as exc:  # socket.gaierror (DNS) included; the cause is kept for the error message
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
-        sock = transport.get_extra_info("socket")
-        for option in socket_options or ():
-            if sock is not None:
-                sock.setsockopt(*option)
-        return AsyncioStream(transport, protocol)  # type: ignore[arg-type]
+            data = self._h11.send(h11.Request(method=request.method.encode(), target=url.raw_path,
+                                              headers=request.headers.raw)) or b""
+            async for chunk in request.stream:  # type: ignore[union-attr]
+                if chunk:
+                    data += self._h11.send(h11.Data(data=chunk)) or b""
+            data += self._h11.send(h11.EndOfMessage()) or b""
+            await self._stream.write(data, timeouts.get("write"))
+            while True:
+                event = await self._next(timeouts.get("read"))
+                if isinstance(event, h11.Response):
+                    return event
+                # a 1xx informational answer: the real one follows
+        except h11.RemoteProtocolError as exc:
+            raise httpx.RemoteProtocolError(str(exc)) from exc
+        except h11.LocalProtocolError as exc:
+            raise httpx.LocalProtocolError(str(exc)) from exc
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
-        raise httpcore.UnsupportedProtocol("feeds are not fetched over unix sockets")
+    async def _next(self, timeout: float | None) -> Any:
+        while True:
+            event = self._h11.next_event()
+            if event is not h11.NEED_DATA:
+                return event
+            data = await self._stream.read(READ_SIZE, timeout)
+            if not data and self._h11.their_state is h11.SEND_RESPONSE:
+                raise httpx.RemoteProtocolError("no answer was sent")
+            self._h11.receive_data(data)
 
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+    async def body(self, timeout: float | None) -> AsyncIterator[bytes]:
+        try:
+            while True:
+                event = await self._next(timeout)
+                if isinstance(event, h11.Data):
+                    yield bytes(event.data)
+                elif isinstance(event, h11.EndOfMessage) or event is h11.PAUSED:
+                    return
+                elif isinstance(event, h11.ConnectionClosed):
+                    raise httpx.RemoteProtocolError("the body was cut short")
+        except h11.RemoteProtocolError as exc:
+            raise httpx.RemoteProtocolError(str(exc)) from exc
 
+    def finish(self) -> bool:
+        """The exchange is over: True when the connection can carry the next one, else it is closed."""
+        if self._h11.our_state is h11.DONE and self._h11.their_state is h11.DONE:
+            self._h11.start_next_cycle()
+            self._idle_since = time.monotonic()
+            return True
+        self.close()
+        return False
 
-# What httpcore raises for a network or protocol failure; re-raised as httpx's exception of the same name.
-_HTTPCORE_ERRORS = (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError,
-                    httpcore.UnsupportedProtocol)
+    def close(self) -> None:
+        self._stream.close()
 
 
 class _Body(httpx.AsyncByteStream):
     """A response body; closing it hands the connection back to the transport (`release`)."""
 
-    def __init__(self, stream: Any, release: Callable[[], Awaitable[None]]) -> None:
-        self._stream = stream
+    def __init__(self, chunks: AsyncIterator[bytes], release: Callable[[], Awaitable[None]]) -> None:
+        self._chunks = chunks
         self._release: Callable[[], Awaitable[None]] | None = release
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
-            async for part in self._stream:
-                yield part
-        except _HTTPCORE_ERRORS as exc:
-            raise _mapped(exc) from exc
+        async for part in self._chunks:
+            yield part
 
     async def aclose(self) -> None:
         release, self._release = self._release, None
-        try:
-            await self._stream.aclose()
-        finally:
-            if release is not None:
+        if release is not None:
+            try:
+                await self._chunks.aclose()  # type: ignore[attr-defined]
+            finally:
                 await release()
 
 
-def _mapped(exc: Exception) -> Exception:
-    """httpcore's exception as httpx's of the same name (ReadTimeout → httpx.ReadTimeout, …)."""
-    kind = getattr(httpx, type(exc).__name__, None)
-    if not (isinstance(kind, type) and issubclass(kind, httpx.TransportError)):
-        kind = httpx.TransportError
-    return kind(str(exc))  # type: ignore[no-any-return]
-
-
-# A kept-alive connection that fails before the response starts was closed by the server meanwhile: the GET
-# is sent once more on a new connection (httpx's own pool leaves that to the caller).
-_STALE = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError)
+# A kept-alive connection that fails before the answer was closed by the server meanwhile: the GET is sent
+# once more on a new connection.
+_STALE = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
 
 class AsyncioTransport(httpx.AsyncBaseTransport):
-    """An httpx transport: httpcore's HTTP/1.1 connections on `AsyncioBackend`, kept alive per origin.
-
-    httpcore 1.0.9's connection pool rescans every connection and queued request twice per request and hands
-    one idle connection to several waiting requests, which then retry (encode/httpcore#1035; fixed in the
-    httpx2 fork by pydantic/httpx2#1075 and #1169). For 500 conditional GETs on 16 connections that was 0.5 s
-    of CPU, more than the HTTP itself. The pipeline already bounds the requests in flight, overall and per
-    host, so what a pool must still do here is small: at most `max_connections` at once, and for each origin
-    a stack of idle connections, each checked for expiry and for a server-side close before it is reused.
-    """
+    """An httpx transport: HTTP/1.1 connections kept alive per origin, at most `max_connections` in use."""
 
     def __init__(self, *, ssl_context: ssl.SSLContext, limits: httpx.Limits) -> None:
+        ssl_context.set_alpn_protocols(["http/1.1"])
         self._ssl_context = ssl_context
-        self._backend = AsyncioBackend()
         self._keepalive_expiry = limits.keepalive_expiry
         self._max_idle = limits.max_keepalive_connections if limits.max_keepalive_connections is not None else 100
         self._slots = asyncio.Semaphore(limits.max_connections or 100)
-        self._idle: dict[tuple[bytes, bytes, int], list[httpcore.AsyncHTTPConnection]] = {}
-        self._open: set[httpcore.AsyncHTTPConnection] = set()
+        self._idle: dict[tuple[bytes, bytes, int], list[_Connection]] = {}
+        self._open: set[_Connection] = set()
 
-    async def _connection(self, origin: httpcore.Origin) -> tuple[httpcore.AsyncHTTPConnection, bool]:
-        """An idle connection to `origin` that is still good (and so reused), or a new one."""
-        idle = self._idle.get((origin.scheme, origin.host, origin.port))
-        while idle:
-            connection = idle.pop()
-            if not connection.has_expired():
-                return connection, True
-            await self._discard(connection)
-        return self._new(origin), False
-
-    def _new(self, origin: httpcore.Origin) -> httpcore.AsyncHTTPConnection:
-        connection = httpcore.AsyncHTTPConnection(origin, ssl_context=self._ssl_context,
-                                                  keepalive_expiry=self._keepalive_expiry,
-                                                  network_backend=self._backend)
+    async def _connect(self, url: httpx.URL, timeout: float | None) -> _Connection:
+        host = url.host
+        port = url.port or (443 if url.scheme == "https" else 80)
+        if url.scheme not in ("http", "https"):
+            raise httpx.UnsupportedProtocol(f"cannot fetch a {url.scheme!r} URL")
+        stream = await connect(host, port, timeout)
+        if url.scheme == "https":
+            stream = await stream.start_tls(self._ssl_context, server_hostname=host, timeout=timeout)
+        connection = _Connection(stream, self._keepalive_expiry)
         self._open.add(connection)
         return connection
 
-    async def _discard(self, connection: httpcore.AsyncHTTPConnection) -> None:
-        # Closing does not wait on anything (the loop closes the socket), so it completes even when the task
-        # is being cancelled.
-        self._open.discard(connection)
-        await connection.aclose()
+    def _reuse(self, origin: tuple[bytes, bytes, int]) -> _Connection | None:
+        idle = self._idle.get(origin)
+        while idle:
+            connection = idle.pop()
+            if connection.reusable():
+                return connection
+            self._discard(connection)
+        return None
 
-    async def _release(self, origin: httpcore.Origin, connection: httpcore.AsyncHTTPConnection) -> None:
-        """The response is closed: its connection is kept for the next request to `origin`, or closed."""
+    def _discard(self, connection: _Connection) -> None:
+        self._open.discard(connection)
+        connection.close()
+
+    async def _release(self, origin: tuple[bytes, bytes, int], connection: _Connection) -> None:
+        """The response is closed: the connection is kept for the next request to `origin`, or closed."""
         try:
-            if connection.is_idle() and sum(map(len, self._idle.values())) < self._max_idle:
-                self._idle.setdefault((origin.scheme, origin.host, origin.port), []).append(connection)
+            if connection.finish() and sum(map(len, self._idle.values())) < self._max_idle:
+                self._idle.setdefault(origin, []).append(connection)
             else:
-                await self._discard(connection)
+                self._discard(connection)
         finally:
             self._slots.release()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
-        port = url.port or (443 if url.raw_scheme == b"https" else 80)
-        origin = httpcore.Origin(url.raw_scheme, url.raw_host, port)
-        req = httpcore.Request(method=request.method,
-                               url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port,
-                                                target=url.raw_path),
-                               headers=request.headers.raw, content=request.stream, extensions=request.extensions)
+        origin = (url.raw_scheme, url.raw_host, url.port or (443 if url.raw_scheme == b"https" else 80))
+        timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
         await self._slots.acquire()
-        connection = None
+        connection: _Connection | None = None
         try:
-            connection, reused = await self._connection(origin)
-            try:
-                resp = await connection.handle_async_request(req)
-            except _STALE:
-                if not reused:
-                    raise
-                await self._discard(connection)
-                connection = self._new(origin)
-                resp = await connection.handle_async_request(req)
-        except BaseException as exc:
+            connection = self._reuse(origin)
             if connection is not None:
-                await self._discard(connection)
+                try:
+                    head = await connection.send(request, timeouts)
+                except _STALE:
+                    self._discard(connection)
+                    connection = None
+            if connection is None:
+                connection = await self._connect(url, timeouts.get("connect"))
+                head = await connection.send(request, timeouts)
+        except BaseException:
+            if connection is not None:
+                self._discard(connection)
             self._slots.release()
-            if isinstance(exc, _HTTPCORE_ERRORS):
-                raise _mapped(exc) from exc
             raise
-        return httpx.Response(status_code=resp.status, headers=resp.headers,
-                              stream=_Body(resp.stream, partial(self._release, origin, connection)),
-                              extensions=resp.extensions)
+        return httpx.Response(
+            status_code=head.status_code, headers=head.headers,
+            stream=_Body(connection.body(timeouts.get("read")), partial(self._release, origin, connection)),
+            extensions={"http_version": b"HTTP/" + head.http_version, "reason_phrase": head.reason})
 
     async def aclose(self) -> None:
         connections, self._open, self._idle = self._open, set(), {}
         for connection in connections:
-            await connection.aclose()
+            connection.close()

@@ -69,8 +69,8 @@ def import_httpx():  # type: ignore[no-untyped-def]
 
 
 class Fetcher:
-    """The connections a round's requests share: httpx transports (httpcore's connection pool, keep-alive,
-    timeouts) on asyncio's own sockets (`feeds.aionet`), one per URL scheme, created on first use.
+    """The connections a round's requests share: httpx transports (`feeds.aionet`: HTTP/1.1 with h11 on
+    asyncio's own sockets, kept-alive connections, timeouts), one per URL scheme, created on first use.
 
     Requests go to the transport directly. httpx's client layer adds per request what a feed poll does not
     use (cookies, auth, proxies from the environment, redirect following, event hooks): a third of the CPU of a
@@ -308,7 +308,7 @@ async def _fetch_http(client: Fetcher, url: str, etag: str | None, last_modified
 async def _drain(response: httpx.Response, limit: int = 64 * 1024) -> bool:
     """Read a small body we won't use (304, redirect, error page) so the connection can be reused.
 
-    httpcore closes a streamed connection whose body was not read to the end; 500 such reconnects cost
+    A connection whose body was not read to the end is closed, not reused; 500 such reconnects cost
     more than the 304s themselves.
     """
     declared = response.headers.get("content-length")
