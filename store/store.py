@@ -9,6 +9,7 @@ loses nothing: what was not stored is fetched again, because the old validators 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -31,6 +32,7 @@ from store.rows import (
 from store.schema import SchemaTooNew, migrate
 
 BUSY_TIMEOUT_MS = 30_000
+_WORD = re.compile(r"[^\W_]+")  # what the FTS5 unicode61 tokenizer keeps as a word (letters, numbers)
 LOCK_RETRIES = 6
 
 
@@ -60,8 +62,11 @@ def _dt(value: str | None) -> datetime | None:
 
 
 def _fts_query(text: str) -> str:
-    """User words → a safe FTS5 query: each word quoted (so `"`, `-`, `:` are literal), prefix on the last."""
-    words = [w.replace('"', '""') for w in text.split() if w.strip('"')]
+    """User words → a safe FTS5 query: every word the index would hold (letters and digits; the tokenizer
+    splits "Salvador's", "uk-rwanda" and "US–Rwanda" the same way), each quoted so nothing in it is query
+    syntax, all required, the last as a prefix. One token per quoted string: the index keeps no positions
+    (detail=column), so FTS5 refuses a phrase."""
+    words = [w for part in text.split() for w in _WORD.findall(part)]
     if not words:
         return ""
     parts = [f'"{w}"' for w in words]

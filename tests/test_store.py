@@ -102,6 +102,16 @@ def test_search_sees_stories_stored_mid_round(store: Store) -> None:
     assert [r.id for r in store.inbox(query="refug")] == [s.id]  # prefix on the last word
 
 
+def test_search_for_a_word_with_punctuation_inside_finds_it(store: Store) -> None:
+    """The index splits "Salvador's" and "uk-rwanda" into words and keeps no positions: the query must
+    ask for the same words, not a phrase (which FTS5 refuses, and the inbox went blank)."""
+    s = story(1, "El Salvador's prison deal", "The UK-Rwanda co-operation and the US–Rwanda deal: a:b.")
+    other = story(2, "Nauru", "Nothing else here.")
+    store.save_feed_result(feed(store), [(s, Analysis(s.id)), (other, Analysis(other.id))])
+    for query in ("Salvador's", "co-operation", "uk-rwanda", "US–Rwanda", "a:b", "Salvador's prison"):
+        assert [r.id for r in store.inbox(query=query)] == [s.id], query
+
+
 def test_triage_is_journaled_and_undone_across_restarts(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
     with Store(path) as st:

@@ -150,13 +150,29 @@ async def test_u_toggles_unread(db: Path) -> None:
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         await ready(app, pilot)
+        title = str(app.inbox.border_title)
+        before = int(title.split(", ")[1].split()[0])
         await pilot.press("u")
         await settle(app, pilot)
         assert triage(db, "s-talks")["unread"] is False
         assert "●" not in app.inbox.get_row("s-talks")[0].plain
+        assert f", {before - 1} unread" in str(app.inbox.border_title)  # at once, not at the next poll
         await pilot.press("u")
         await settle(app, pilot)
         assert triage(db, "s-talks")["unread"] is True
+        assert f", {before} unread" in str(app.inbox.border_title)
+
+
+async def test_the_inbox_title_counts_the_searched_stories(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press(*"albanian", "enter")
+        await settle(app, pilot)
+        assert list(app.inbox.rows) == ["s-albania"]
+        assert str(app.inbox.border_title).startswith("Inbox — 1 story, 1 unread — search: albanian")
 
 
 async def test_a_accepts_into_the_ledger(db: Path) -> None:

@@ -89,6 +89,7 @@ class Snapshot:
     titles: dict[str, str]
     more_payments: bool
     more_warnings: bool
+    unread: int | None = None  # unread stories in the filtered or searched view (None: counts.unread)
 
 
 def load_snapshot(store: Store, *, agreement: str | None, query: str | None, inbox_rows_wanted: int,
@@ -105,9 +106,12 @@ def load_snapshot(store: Store, *, agreement: str | None, query: str | None, inb
     negotiations = store.negotiations()
     if agreement:
         negotiations = [n for n in negotiations if n.agreement_id == agreement]
+    unread = len(store.inbox_ids(agreement=agreement, query=query, unread_only=True)) \
+        if inbox and (agreement or query) else None
     return Snapshot(ids=ids, rows=rows, negotiations=negotiations, payments=payments[:payments_wanted],
                     warnings=warnings[:warnings_wanted], counts=store.counts(), titles=store.agreement_titles(),
-                    more_payments=len(payments) > payments_wanted, more_warnings=len(warnings) > warnings_wanted)
+                    more_payments=len(payments) > payments_wanted, more_warnings=len(warnings) > warnings_wanted,
+                    unread=unread)
 
 
 # ------------------------------------------------------------------------------------------- the app
@@ -184,6 +188,7 @@ class MigwatchApp(App[int]):
         self.filter_agreement: str | None = None
         self.search_query: str | None = None
         self.counts: Counts | None = None
+        self._view_unread: int | None = None  # the inbox title's unread count, kept up to date by triage
         self._pending: dict[str, InboxRow] = {}  # optimistic rows whose write has not landed yet
         self._writes_in_flight = 0
         self._last_saved = ""
@@ -312,7 +317,14 @@ class MigwatchApp(App[int]):
             if generation != self._reload_generation:
                 return
             self.apply_snapshot(snapshot, partial_inbox=True)
-        snapshot = await self.on_db(partial(load, inbox=inbox))
+        try:
+            snapshot = await self.on_db(partial(load, inbox=inbox))
+        except Exception as exc:  # noqa: BLE001 - say so; never leave the inbox silently empty
+            if generation == self._reload_generation:
+                what = f"search “{clean(query, limit=40)}”" if query else "the inbox"
+                self.notify(f"Could not load {what}: {clean(str(exc), limit=200)}", title="Not loaded",
+                            severity="error", markup=False, timeout=10)
+            return
         if generation != self._reload_generation:
             return  # a newer reload (another filter) is on its way
         self.apply_snapshot(snapshot, keep_inbox=not inbox)
@@ -325,6 +337,8 @@ class MigwatchApp(App[int]):
         with self.batch_update():
             self.titles = snap.titles
             self.counts = snap.counts
+            if not keep_inbox:
+                self._view_unread = snap.unread if snap.unread is not None else snap.counts.unread
             was_empty = not self.inbox.row_count
             if not keep_inbox:
                 ids = [i for i in snap.ids if not (i in self._pending and self._pending[i].state == "dismissed")]
@@ -351,9 +365,10 @@ class MigwatchApp(App[int]):
             self.loaded.set()
 
     def _update_titles(self) -> None:
-        label = f"Inbox — {len(self.inbox.ids):,} stories"
-        if self.counts is not None:
-            label += f", {self.counts.unread:,} unread"
+        n = len(self.inbox.ids)
+        label = f"Inbox — {n:,} {'story' if n == 1 else 'stories'}"
+        if self._view_unread is not None:
+            label += f", {max(self._view_unread, 0):,} unread"
         extra: list[Content] = [Content(label)]
         if self.filter_agreement:
             extra.append(Content(" — agreement: "))
@@ -438,6 +453,9 @@ class MigwatchApp(App[int]):
             return
         new_row = replace(row, **changes)  # type: ignore[arg-type]
         self._pending[row.id] = new_row
+        if new_row.unread != row.unread and self._view_unread is not None:
+            self._view_unread += 1 if new_row.unread else -1
+            self._update_titles()
         if what == "dismiss":
             index = self.inbox.cursor_row
             self.inbox.drop_row(row.id)
