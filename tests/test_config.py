@@ -143,3 +143,14 @@ def test_a_command_line_mistake_is_one_line_and_exit_2(argv: list[str], prog: st
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(prog + ":") and "--help" in err
+
+
+@pytest.mark.parametrize("db", ["", "   ", "{tmp}/no-such-folder/m.db"])
+def test_a_database_path_in_a_missing_folder_or_empty_is_refused(db: str, tmp_path: Path) -> None:
+    """A typo in --db must not create a folder and an empty database somewhere, nor fall back to the default."""
+    config = tmp_path / "c.toml"
+    config.write_text('[[feeds]]\nurl = "http://127.0.0.1:9/f.xml"\n', encoding="utf-8")
+    proc = run(["--config", str(config), "--db", db.format(tmp=tmp_path), "feeds"], tmp_path)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert "--db" in proc.stderr
+    assert not (tmp_path / "no-such-folder").exists()

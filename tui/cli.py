@@ -177,11 +177,21 @@ def _load_settings(args: argparse.Namespace, required: bool = True):  # type: ig
 def _db_path(args: argparse.Namespace, settings) -> Path:  # type: ignore[no-untyped-def]
     from feeds.config import default_db_path
 
-    if getattr(args, "db", None):
-        return Path(args.db).expanduser()
+    given = getattr(args, "db", None)
+    if given is not None:
+        if not given.strip():
+            raise UsageError("--db: empty path (give a database file, or leave --db out for the default)")
+        return _in_existing_folder(Path(given).expanduser(), "--db")
     if settings is not None and settings.db_path is not None:
-        return Path(settings.db_path)
-    return default_db_path()
+        return _in_existing_folder(Path(settings.db_path), f"{settings.path}: [store] path")
+    return default_db_path()  # its folder is made on first use
+
+
+def _in_existing_folder(path: Path, what: str) -> Path:
+    """A database path the user chose: a missing folder is more likely a typo than a wish for a new one."""
+    if not path.parent.is_dir():
+        raise UsageError(f"{what} {path}: the folder {path.parent} does not exist")
+    return path
 
 
 def _open_store(path: Path):  # type: ignore[no-untyped-def]
