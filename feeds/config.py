@@ -336,7 +336,7 @@ STARTER_CONFIG = '''\
 interval = "15m"      # how often each feed is polled, unless the feed sets its own
 concurrency = 16      # feeds fetched at once
 per_host = 3          # requests at once to any one host
-timeout = "20s"       # per request (connect and read)
+timeout = "20s"       # a whole request, connect to last byte
 # max_body = "16MB"   # larger responses are cut off and recorded as errors
 
 [store]
