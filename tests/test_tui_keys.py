@@ -522,6 +522,33 @@ async def test_g_and_G_jump_to_first_and_last(db: Path) -> None:
         assert app.inbox.cursor_row == 0
 
 
+async def test_G_reaches_the_last_story_of_an_inbox_longer_than_a_page(tmp_path: Path) -> None:
+    """Rows are loaded a page at a time; G must still land on the inbox's last story, not the last loaded."""
+    from datetime import UTC, datetime, timedelta
+
+    from feeds.models import Analysis, FeedState, Story
+
+    path = build_db(tmp_path / "big.db")
+    store = Store(path)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    stories = [Story(id=f"bulk-{i:04d}", title=f"Bulk story {i}", text="Nothing about any agreement.",
+                     published=start + timedelta(hours=i), feed_url="http://127.0.0.1:9/bulk.xml")
+               for i in range(700)]
+    store.save_feed_result(FeedState(url="http://127.0.0.1:9/bulk.xml", last_result="ok"),
+                           [(s, Analysis(s.id)) for s in stories])
+    store.close()
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        total = len(app.inbox.ids)
+        assert total == 706 and app.inbox.row_count < total
+        await pilot.press("G")
+        await settle(app, pilot)
+        assert app.inbox.row_count == total
+        assert app.inbox.cursor_row == total - 1
+        assert app.inbox.current_key() == app.inbox.ids[-1] == "bulk-0000"  # unmatched and oldest: last
+
+
 async def test_a_round_with_many_new_stories_gives_one_note(db: Path) -> None:
     """New matched stories are announced once per round, not one toast each over the panes."""
     from feeds.pipeline import RoundResult

@@ -55,6 +55,7 @@ from tui.widgets import (
 
 HERE = Path(__file__).parent
 INBOX_PAGE = 300
+INBOX_REST_CHUNK = 2000  # rows per step when G loads the rest of a long inbox
 FAST_FIRST_ABOVE = 5_000  # stories; above this the first load shows the newest ones' page first
 LEDGER_PAGE = 200
 MAX_NOTIFICATIONS = 2  # stories named in a round's one note; the rest are counted
@@ -395,6 +396,26 @@ class MigwatchApp(App[int]):
             fetch = self.store.payments if isinstance(table, PaymentsTable) else self.store.warnings
             items = fetch(limit=LEDGER_PAGE + 1, offset=table.loaded, agreement=self.filter_agreement, grouped=True)
             table.append(items[:LEDGER_PAGE], more=len(items) > LEDGER_PAGE)
+
+    @on(InboxTable.NeedAll)
+    def _inbox_to_end(self) -> None:
+        self._load_rest_of_inbox()
+
+    @work(group="inbox-end", exclusive=True, exit_on_error=False)
+    async def _load_rest_of_inbox(self) -> None:
+        """The rest of the inbox's rows, a chunk at a time so keys and paint get through, then the last row."""
+        table = self.inbox
+        remaining = len(table.ids) - len(table.shown)
+        if remaining > 10 * INBOX_REST_CHUNK:
+            self.notify(f"Loading {remaining:,} more stories to reach the last…", timeout=4, markup=False)
+        while not table.exhausted:
+            ids = table.ids[len(table.shown):len(table.shown) + INBOX_REST_CHUNK]
+            if not ids:
+                break
+            table.append_rows(await self.on_db(lambda s, ids=ids: s.inbox_rows(ids)))  # type: ignore[misc]
+            await asyncio.sleep(0)
+        if table.row_count:
+            table.move_cursor(row=table.row_count - 1, animate=False)
 
     # ----------------------------------------------------------------------------------- preview
 

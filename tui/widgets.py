@@ -230,6 +230,14 @@ class InboxTable(PagedTable):
     COLUMNS = (("", "flags", 4, False), ("Title", "title", 20, True), ("Agreements", "agreements", 16, False),
                ("Reports", "sources", 12, False), ("Date", "date", 10, False))
 
+    class NeedAll(Message):
+        """G or End with rows still unloaded: the app loads the rest, then the cursor goes to the last."""
+
+    def action_cursor_last(self) -> None:
+        if not self.exhausted:
+            self.post_message(self.NeedAll())
+        super().action_cursor_last()
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.ids: list[str] = []  # every story in order (the current filter); rows show a prefix
