@@ -154,8 +154,9 @@ class PagedTable(DataTable):
             super().__init__()
             self.table = table
 
-    # (label, key, width, flex): flex columns share the room the fixed ones leave (at least `width`).
-    COLUMNS: tuple[tuple[str, str, int, bool], ...] = ()
+    # (label, key, width, flex): columns with a flex weight share the room the fixed ones (flex 0) leave, in
+    # proportion to their weights, each at least `width`; weight 1 marks a column that gives way first.
+    COLUMNS: tuple[tuple[str, str, int, int], ...] = ()
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
@@ -179,18 +180,35 @@ class PagedTable(DataTable):
         self.fit_columns()
 
     def fit_columns(self) -> None:
-        flex = [c for c in self.COLUMNS if c[3]]
-        if not flex or not self.size.width:
+        """Widths for the pane's width: the spare room goes to the flex columns by weight; in a pane too narrow
+        for every column's width, the flex columns give way first (to 4), then the widest of the others."""
+        if not self.COLUMNS or not self.size.width:
             return
-        room = self.size.width - 2 - 2 * self.cell_padding * len(self.COLUMNS)
-        room -= sum(c[2] for c in self.COLUMNS if not c[3])
-        share = room // len(flex)
+        room = self.scrollable_content_region.width - 2 * self.cell_padding * len(self.COLUMNS)
+        widths = {key: width for _label, key, width, _flex in self.COLUMNS}
+        flex = [(key, weight) for _label, key, _width, weight in self.COLUMNS if weight]
+        spare = room - sum(widths.values())
+        if spare > 0 and flex:
+            weights = sum(weight for _key, weight in flex)
+            for key, weight in flex:
+                widths[key] += spare * weight // weights
+        elif spare < 0:
+            # Too narrow: first the expendable columns (flex weight 1, a source), then the widest of the fixed
+            # ones, then the rest (the title, the parties), each down to a few characters.
+            order = [[k for k, w in flex if w == 1], [k for k in widths if k not in dict(flex)],
+                     [k for k, w in flex if w > 1]]
+            for keys, floor in zip(order, (4, 6, 6), strict=True):
+                while spare < 0 and keys:
+                    widest = max(keys, key=widths.__getitem__)
+                    if widths[widest] <= floor:
+                        break
+                    widths[widest] -= 1
+                    spare += 1
         changed = False
-        for _label, key, width, _flex in flex:
+        for key, width in widths.items():
             column = self.columns.get(key)  # type: ignore[call-overload]
-            target = max(width, share)
-            if column is not None and column.width != target:
-                column.width = target
+            if column is not None and column.width != width:
+                column.width = width
                 changed = True
         if changed:
             self._clear_caches()
@@ -227,8 +245,8 @@ class InboxTable(PagedTable):
         *TRIAGE_BINDINGS,
     ]
     PAGE = 300
-    COLUMNS = (("", "flags", 4, False), ("Title", "title", 20, True), ("Agreements", "agreements", 16, False),
-               ("Reports", "sources", 12, False), ("Date", "date", 10, False))
+    COLUMNS = (("", "flags", 4, 0), ("Title", "title", 20, 4), ("Agreements", "agreements", 16, 0),
+               ("Reports", "sources", 12, 0), ("Date", "date", 10, 0))
 
     class NeedAll(Message):
         """G or End with rows still unloaded: the app loads the rest, then the cursor goes to the last."""
@@ -373,8 +391,8 @@ def _confirmed(text: Text, confirmed: bool) -> Text:
 
 
 class NegotiationsTable(LedgerTable):
-    COLUMNS = (("Agreement", "agreement", 12, False), ("Stage", "stage", 18, False), ("Since", "since", 7, False),
-               ("Source", "source", 6, True))
+    COLUMNS = (("Agreement", "agreement", 15, 0), ("Stage", "stage", 18, 0), ("Since", "since", 7, 0),
+               ("Source", "source", 6, 1))
 
     def row_cells(self, item: object) -> tuple[str, str, tuple[Text, ...]]:
         n: Negotiation = item  # type: ignore[assignment]
@@ -402,8 +420,8 @@ def short_party(name: object) -> str:
 class PaymentsTable(LedgerTable):
     # The amount comes first and has its own column: it is what a monitor scans for, and it must never be
     # the part a narrow pane cuts off.
-    COLUMNS = (("Amount", "amount", 10, False), ("Status", "status", 8, False),
-               ("Payer → payee", "parties", 18, True), ("Source", "source", 8, True))
+    COLUMNS = (("Amount", "amount", 11, 0), ("Status", "status", 8, 0),
+               ("Payer → payee", "parties", 18, 3), ("Source", "source", 8, 1))
 
     def row_cells(self, item: object) -> tuple[str, str, tuple[Text, ...]]:
         r: LedgerRow = item  # type: ignore[assignment]
@@ -420,8 +438,8 @@ class PaymentsTable(LedgerTable):
 
 
 class WarningsTable(LedgerTable):
-    COLUMNS = (("Who", "who", 10, True), ("Concern", "concern", 12, True), ("When", "when", 7, False),
-               ("Source", "source", 6, True))
+    COLUMNS = (("Who", "who", 10, 2), ("Concern", "concern", 12, 3), ("When", "when", 7, 0),
+               ("Source", "source", 6, 1))
 
     def row_cells(self, item: object) -> tuple[str, str, tuple[Text, ...]]:
         r: LedgerRow = item  # type: ignore[assignment]
