@@ -141,6 +141,24 @@ class TestPayments:
         assert (p.amount, p.currency, p.payer, p.payee, p.status) == (
             210e6, "EUR", "European Union", "Mauritania", "pledged")
 
+    @pytest.mark.parametrize("sentence", [
+        "Critics say the total cost of the Rwanda partnership now exceeds £1.2bn.",
+        "The total cost of the scheme to Britain now exceeds £1.2bn, opponents say.",
+        "Campaigners estimate the scheme has cost the UK more than £1.2bn.",
+        "According to critics, the bill for the Rwanda scheme has passed £1.2bn.",
+    ])
+    def test_a_cost_critics_put_on_the_scheme_is_no_payment(self, analyzer: Analyzer, sentence: str) -> None:
+        # Nobody paid, promised or demanded the critics' figure: the ledger must not show it as paid (or as
+        # anything else), while the money the story reports as paid stays.
+        text = ("Britain has paid Rwanda £240m under its asylum partnership, the Home Office said. " + sentence)
+        a = run(analyzer, text)
+        assert [(p.amount, p.status) for p in a.payments] == [(240e6, "paid")]
+
+    def test_money_critics_cite_as_paid_is_a_payment(self, analyzer: Analyzer) -> None:
+        text = ("Britain planned to send asylum seekers to Rwanda. "
+                "Critics note that the UK has already paid Rwanda £240m, although no flight has left.")
+        assert [(p.amount, p.status) for p in run(analyzer, text).payments] == [(240e6, "paid")]
+
 
 class TestStages:
     def test_talks_early_stages(self, analyzer: Analyzer) -> None:
@@ -173,6 +191,27 @@ class TestStages:
     def test_postponed(self, analyzer: Analyzer) -> None:
         text = "Denmark has put its plan to send asylum seekers to Rwanda on hold, the government said."
         assert run(analyzer, text).stage == {"denmark-rwanda": "suspended"}
+
+    def test_the_proposal_named_in_passing_is_no_stage(self, analyzer: Analyzer) -> None:
+        # "the proposal" refers back to the deal the story has dated; it does not say talks are exploratory
+        text = ("Britain signed a deal to send asylum seekers to Rwanda in April 2022. "
+                "The proposal, costed at £1.2bn, has drawn criticism in both the UK and Rwanda.")
+        a = run(analyzer, text)
+        assert a.stage == {"uk-rwanda": "signed"}
+        assert "exploratory" not in {e.stage for e in a.stages}
+
+    @pytest.mark.parametrize("text,agreement_id", [
+        ("Britain and Rwanda are exploring a deal to send asylum seekers to Kigali.", "uk-rwanda"),
+        ("Denmark floated a proposal to send migrants to Rwanda, officials said.", "denmark-rwanda"),
+        ("Denmark and Rwanda said a proposal to transfer asylum seekers is under discussion.", "denmark-rwanda"),
+        ("Officials said the proposal to send asylum seekers from Denmark to Rwanda is under consideration.",
+         "denmark-rwanda"),
+        ("Rwanda is studying the Danish proposal to take in asylum seekers from Denmark.", "denmark-rwanda"),
+    ])
+    def test_a_proposal_made_or_pending_is_exploratory(self, analyzer: Analyzer, text: str,
+                                                       agreement_id: str) -> None:
+        a = run(analyzer, text)
+        assert "exploratory" in {e.stage for e in a.stages if e.agreement_id == agreement_id}
 
     def test_evidence_offsets(self, analyzer: Analyzer) -> None:
         text = "Intro sentence here. Italy began transferring migrants to its centres in Albania on Monday."

@@ -85,6 +85,13 @@ class TestAbout:
                                    "Washington has similar agreements with Uganda, Ghana and Eswatini.")
         assert {"us-uganda", "us-ghana", "us-eswatini"} <= main
 
+    def test_refoulement_is_a_migration_cue(self, catalogue: Catalogue) -> None:
+        # no asylum, deport or migrant anywhere: refoulement alone says what the story is about
+        text = ("UNHCR said on Tuesday that people the UK sends to Rwanda could face refoulement. "
+                "The agency said Rwanda had yet to show it would respect the principle of non-refoulement.")
+        main, _ = about(catalogue, text, "UNHCR warns of refoulement risk under Rwanda deal")
+        assert main == {"uk-rwanda"}
+
     def test_user_agreement_matches_like_a_bundled_one(self) -> None:
         cat = load_catalogue([Agreement(id="uk-albania", title="UK–Albania returns", parties=("Britain", "Albania"),
                                         aliases=("Albania returns deal",), bundled=False)])
@@ -209,6 +216,9 @@ class TestPrefilter:
         "The Libyan coast guard intercepted 60 people.",
         "Push-backs at sea continued, Italy and Libya said.",
         "Gang members were held in El Salvador's mega-prison under a deal with the US.",
+        "UNHCR warned of refoulement if Britain went ahead with Rwanda.",
+        "Rwanda's respect for non-refoulement was doubted in London.",
+        "Rwanda's respect for nonrefoulement was doubted in London.",
     ])
     def test_every_cue_passes(self, catalogue: Catalogue, text: str) -> None:
         from feeds.match import could_match
