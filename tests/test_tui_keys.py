@@ -500,12 +500,15 @@ def test_bad_key_remaps_are_one_line_errors(tmp_path: Path, capsys) -> None:
 
     assert {"triage.star", "triage.dismiss", "app.quit", "nav.down"} <= set(binding_keys())
     for keys, needle in (('"triage.stra" = "S"', "keys.triage.stra: no such binding"),
-                         ('"triage.star" = "x"', "already bound to triage.dismiss")):
+                         ('"triage.star" = "x"', "already bound to triage.dismiss"),
+                         ('"triage.star" = "j"', "already bound to nav.down")):
         path = tmp_path / "c.toml"
         path.write_text(f'[[feeds]]\nurl = "http://127.0.0.1:9/f.xml"\n[keys]\n{keys}\n', encoding="utf-8")
         assert main(["--config", str(path), "--db", str(tmp_path / "m.db")]) == 2
         err = capsys.readouterr().err
         assert needle in err and err.count("\n") == 1
+        assert main(["--config", str(path), "--db", str(tmp_path / "m.db"), "feeds"]) == 2  # the config check
+        assert needle in capsys.readouterr().err
 
 
 async def test_g_and_G_jump_to_first_and_last(db: Path) -> None:

@@ -922,7 +922,7 @@ def check_keys(settings: Settings) -> str | None:
         for key in (k.strip() for k in keys.split(",")):
             scope = binding_id.split(".")[0]
             # Keys only clash within the app-wide, triage and navigation bindings that share a pane.
-            if scope not in ("app", "triage", "story", "inbox"):
+            if scope not in ("app", "triage", "story", "inbox", "nav"):
                 continue
             other = owner.get(key)
             if other is not None and other != binding_id and (binding_id in settings.keys or other in settings.keys):

@@ -433,6 +433,12 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     settings = _load_settings(args, required=False)
+    if settings is not None and settings.keys:  # the starter config names `migwatch feeds` as its check
+        from tui.app import check_keys
+
+        problem = check_keys(settings)
+        if problem:
+            raise UsageError(problem)
     store = _open_store(_db_path(args, settings))
     try:
         configured = None

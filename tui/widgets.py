@@ -464,7 +464,7 @@ def render_story(story: StoryDetail, titles: dict[str, str]) -> Text:
     out.append_text(lit(story.title, "bold"))
     out.append("\n")
     meta = [", ".join(clean(f) for f in story.feeds) or "no feed", format_date(story.published or story.first_seen)]
-    if story.author:
+    if story.author and clean(story.author) not in {clean(f) for f in story.feeds}:  # not the outlet again
         meta.append(clean(story.author))
     out.append_text(lit(" · ".join(meta), "dim"))
     out.append("\n")
