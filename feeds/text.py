@@ -105,8 +105,14 @@ def plural(n: int, one: str, many: str | None = None) -> str:
 
 def one_line(value: object, limit: int = MAX_LINE) -> str:
     """Plain text folded onto one line: titles, authors, feed names."""
-    text = plain_text(value, limit=limit * 2)
-    text = " ".join(text.split())
+    if isinstance(value, str) and value.isprintable() and "  " not in value and "<" not in value \
+            and "&" not in value:
+        # Most titles: nothing to remove or fold (printable text holds no control character, tab, line
+        # break or odd space), so the gate's passes would change nothing.
+        text = value.strip()
+    else:
+        text = plain_text(value, limit=limit * 2)
+        text = " ".join(text.split())
     if len(text) > limit:
         text = text[:limit].rstrip() + "…"
     return text

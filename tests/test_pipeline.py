@@ -153,6 +153,23 @@ def test_export_stories_json_contract(feed_server: FeedServer, fixture_bytes, tm
     assert any(p["amount"] == 50_000_000 and p["currency"] == "GBP" and p["evidence"] for p in payments)
 
 
+def test_an_empty_csv_export_still_has_its_header(feed_server: FeedServer, fixture_bytes, tmp_path: Path,
+                                                   capsys) -> None:
+    """An empty database exports a CSV header (the same columns as a full export), not a blank line."""
+    empty = tmp_path / "empty.db"
+    Store(empty).close()
+    feed_server.routes["/wire.xml"] = Route(body=fixture_bytes("rwanda.rss"))
+    config = write_config(tmp_path / "c.toml", [("Wire", feed_server.url("/wire.xml"))])
+    full = tmp_path / "m.db"
+    poll_cli(config, full, capsys)
+    for kind in ("stories", "payments", "warnings"):
+        headers = []
+        for db in (empty, full):
+            assert main(["--db", str(db), "export", kind, "--format", "csv"]) == 0
+            headers.append(capsys.readouterr().out.splitlines()[0])
+        assert headers[0] == headers[1] and headers[0].startswith(("id,", "agreement,")), (kind, headers)
+
+
 def test_poll_does_not_import_textual(tmp_path: Path) -> None:
     code = ("import sys, tui.cli, feeds.pipeline, feeds.fetch, feeds.parse, store\n"
             "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')]\n"

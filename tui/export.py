@@ -72,10 +72,21 @@ def _flat(value: Any) -> str:
     return str(value)
 
 
+_COMMON_COLUMNS = ["story_id", "story_title", "link", "published", "source", "confirmed", "evidence", "evidence_span"]
+# The columns of an export with no rows yet (a CSV still starts with its header).
+EMPTY_COLUMNS = {
+    "stories": ["id", "title", "link", "published", "first_seen", "cluster", "feeds", "agreements", "mentions",
+                "triage"],
+    "negotiations": ["agreement", "title", "stage", "happened", *_COMMON_COLUMNS],
+    "payments": ["agreement", "payer", "payee", "amount", "currency", "status", "kind", *_COMMON_COLUMNS],
+    "warnings": ["agreement", "by", "concern", "denied_by", "denial", *_COMMON_COLUMNS],
+}
+
+
 def render(kind: str, rows: list[dict[str, Any]], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
-    columns: list[str] = []
+    columns: list[str] = [] if rows else list(EMPTY_COLUMNS.get(kind, []))
     for row in rows:
         for key in row:
             if key not in columns:
