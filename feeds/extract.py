@@ -758,6 +758,32 @@ _PAY_CONTEXT_F = Folded(_PAY_CONTEXT)
 _NOT_AGREEMENT_MONEY = re.compile(r"\b(?:IMF|International\s+Monetary\s+Fund|World\s+Bank|bailout)\b")
 
 
+def _about_an_agreement(doc: Doc, i: int) -> bool:
+    """Whether sentence i can hold an agreement's money: it names a state or an agreement, or speaks of
+    migration, or refers back ("the deal costs …", "the proposal") to the agreement that the sentence right
+    before it is about. Any other sum is other business the story reports ("The proposal, costed at £3m,
+    would be funded partly by central government"); the story's agreement is no reason to book it."""
+    if doc.hits[i] or doc.cue[i]:
+        return True
+    j = i - 1
+    if j < 0 or not (doc.full[j] or (doc.partial[j] and doc.cue[j])):
+        return False  # "Residents of Kigali …" before it names a state, not the agreement
+    return _DEFINITE_DEAL.search(doc.sentence(i)) is not None
+
+
+def _agreement_with(doc: Doc, states: set[str], every: bool) -> str | None:
+    """The story's best matched agreement (main ones first) that has all of `states` as parties, or, if
+    not `every`, any of them."""
+    best: tuple[bool, float, str] | None = None
+    for agreement_id, match in doc.matched.items():
+        parties = set(doc.index.parties.get(agreement_id, ()))
+        if states <= parties if every else states & parties:
+            key = (match.main, match.score, agreement_id)
+            if best is None or key[:2] > best[:2]:
+                best = key
+    return best[2] if best else None
+
+
 def extract_payments(doc: Doc) -> list[Payment]:
     """Amounts paid, owed, pledged, claimed or proposed under a matched agreement."""
     if not any(m.main for m in doc.matched.values()):
@@ -767,6 +793,8 @@ def extract_payments(doc: Doc) -> list[Payment]:
     for i, (a, b) in enumerate(doc.spans):
         sentence = doc.text[a:b]
         if not _DIGIT.search(sentence) or not _may_hold_money(sentence):
+            continue
+        if not _about_an_agreement(doc, i):
             continue
         for money in parse_money(sentence):
             if money.conversion:
@@ -790,7 +818,20 @@ def extract_payments(doc: Doc) -> list[Payment]:
             if _critics_estimate(sentence, s, e):
                 continue
             agreement_id = attribute(doc, i, a + s, fallback=True)
-            payer, payee = _payer_payee(doc, i, a, sentence, s, e, agreement_id)
+            payer, payee, named = _payer_payee(doc, i, a, sentence, s, e, agreement_id)
+            if agreement_id is not None:
+                # The states the sentence names must be the agreement's: "£50m had been paid to Kigali" in a
+                # story about Nauru is Rwanda's money. It goes to a matched agreement that has them, or,
+                # when the story matches none, is not recorded; a side is never made up from another deal.
+                parties = doc.index.parties.get(agreement_id, ())
+                wanted = named or (set() if doc.full[i] or doc.partial[i] else doc.countries(i))
+                if wanted and not (wanted <= set(parties) if named else wanted & set(parties)):
+                    other = _agreement_with(doc, wanted, every=bool(named))
+                    if other is not None:
+                        agreement_id = other
+                        payer, payee, named = _payer_payee(doc, i, a, sentence, s, e, agreement_id)
+                    elif not wanted & set(parties):
+                        continue
             currency = money.currency
             if currency == "USD" and not money.explicit:
                 currency = _dollar_currency(doc, i, agreement_id)
@@ -848,7 +889,9 @@ def _status(sentence: str, s: int, e: int) -> str:
 
 def _payer_payee(
     doc: Doc, i: int, offset: int, sentence: str, s: int, e: int, agreement_id: str | None
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, str | None, set[str]]:
+    """Who pays and who is paid, and the states the sentence itself names in those roles. A side the
+    sentence leaves out is the agreement's (its first party pays, its second is paid)."""
     parties = doc.index.parties.get(agreement_id or "", ())
     payer: str | None = parties[0] if parties else None
     payee: str | None = parties[1] if len(parties) > 1 else None
@@ -890,12 +933,13 @@ def _payer_payee(
                     found_payee = obj[0]
             else:
                 found_payee = found_payee or subject[-1]
+    named = {k for k in (found_payer, found_payee) if k is not None}
     payer = found_payer or payer
     payee = found_payee or payee
     if payer == payee:
         payee = parties[1] if len(parties) > 1 and parties[1] != payer else (
             parties[0] if parties and parties[0] != payer else None)
-    return payer, payee
+    return payer, payee, named
 
 
 # ---------------------------------------------------------------------------------------- rights warnings

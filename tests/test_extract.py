@@ -447,3 +447,61 @@ class TestThirdLook:
         a = run(analyzer, "Brussels disbursed a second tranche of its migration partnership money to "
                           "Mauritania on Tuesday, to help it stop boats carrying migrants.")
         assert a.stage == {"eu-mauritania": "implementing"}
+
+
+class TestPaymentsBelongToTheirAgreement:
+    """A sum is booked under an agreement only when the sentence, or the one it refers back to, ties it to
+    that agreement, and its payer and payee are states the text names or the agreement's own parties."""
+
+    KIGALI = "Officials confirmed that a further £50m had been paid to Kigali this financial year."
+    NAURU = "Australia will send the men to Nauru under the new offshore processing deal, officials said. "
+
+    def test_money_paid_to_a_state_of_no_matched_agreement_is_not_booked(self, analyzer: Analyzer) -> None:
+        # Rwanda is no party to Australia–Nauru, and the story matches no Rwanda agreement: booking it as
+        # Australia → Rwanda under australia-nauru would make up the payer from the wrong deal.
+        a = run(analyzer, self.NAURU + self.KIGALI)
+        assert a.agreements == ["australia-nauru"]
+        assert a.payments == ()
+
+    def test_money_paid_to_a_state_goes_to_the_matched_agreement_it_is_party_to(self, analyzer: Analyzer) -> None:
+        a = run(analyzer, self.NAURU + "Britain scrapped its plan to deport asylum seekers to Rwanda last year. "
+                "Australia will pay Nauru A$400m up front. " + self.KIGALI)
+        got = {(p.agreement_id, p.payer, p.payee, p.amount) for p in a.payments}
+        assert got == {("australia-nauru", "Australia", "Nauru", 400e6),
+                       ("uk-rwanda", "United Kingdom", "Rwanda", 50e6)}
+
+    def test_a_named_side_of_the_agreement_is_completed_from_it(self, analyzer: Analyzer) -> None:
+        # the guard: naming one party is enough for the agreement to supply the other
+        a = run(analyzer, "Britain signed a deal to send asylum seekers to Rwanda in 2022. " + self.KIGALI)
+        assert [(p.agreement_id, p.payer, p.payee, p.status) for p in a.payments] == [
+            ("uk-rwanda", "United Kingdom", "Rwanda", "paid")]
+
+    @pytest.mark.parametrize("before", [
+        "Britain has paid Rwanda £240m under its asylum partnership, the Home Office said. Residents of Kigali "
+        "were invited to comment on a new bus station. ",
+        "Britain has paid Rwanda £240m under its asylum partnership, the Home Office said. Shares closed 0.9% "
+        "higher on Friday. ",
+    ])
+    def test_a_sum_in_a_sentence_about_nothing_of_the_deal_is_no_payment(self, analyzer: Analyzer,
+                                                                        before: str) -> None:
+        # no state, no agreement, no migration, and the sentence before is not about the deal either
+        a = run(analyzer, before + "The proposal, costed at £3m, would be funded partly by central government.")
+        assert [(p.amount, p.status) for p in a.payments] == [(240e6, "paid")]
+
+    def test_filler_money_far_from_the_deal_is_no_payment(self, analyzer: Analyzer) -> None:
+        a = run(analyzer, "Britain has paid Rwanda £240m under its asylum partnership, the Home Office said. "
+                          "Weather warnings remain in place until Thursday. The council said a new library, "
+                          "costing £3m, would open next spring.")
+        assert [(p.amount, p.status) for p in a.payments] == [(240e6, "paid")]
+
+    def test_the_deal_right_after_the_deal_is_its_money(self, analyzer: Analyzer) -> None:
+        # the guard: "the deal" in the next sentence refers back to the agreement just named
+        a = run(analyzer, "Australia signed a deal to resettle refugees from Nauru in Cambodia in 2014. "
+                          "The deal cost A$55m, officials said.")
+        assert [(p.agreement_id, p.amount, p.currency) for p in a.payments] == [
+            ("australia-cambodia", 55e6, "AUD")]
+
+    def test_a_claim_by_one_named_side_keeps_the_other_from_the_agreement(self, analyzer: Analyzer) -> None:
+        a = run(analyzer, "Britain signed a deal to send asylum seekers to Rwanda in 2022. "
+                          "Kigali says it is still owed £50m.")
+        assert [(p.payer, p.payee, p.status) for p in a.payments] == [("United Kingdom", "Rwanda", "claimed")]
