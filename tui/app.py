@@ -91,6 +91,7 @@ class Snapshot:
     more_payments: bool
     more_warnings: bool
     unread: int | None = None  # unread stories in the filtered or searched view (None: counts.unread)
+    ledger: bool = True  # False: the ledger panes were not read (the first page at start-up): keep them
 
 
 def load_snapshot(store: Store, *, agreement: str | None, query: str | None, inbox_rows_wanted: int,
@@ -102,6 +103,10 @@ def load_snapshot(store: Store, *, agreement: str | None, query: str | None, inb
         rows = store.inbox_rows(ids[:max(INBOX_PAGE, inbox_rows_wanted)])
     else:
         ids, rows = [], []
+    if recent is not None:
+        # The first page at start-up: the inbox alone paints sooner; the panes come with the full load.
+        return Snapshot(ids=ids, rows=rows, negotiations=[], payments=[], warnings=[], counts=store.counts(),
+                        titles=store.agreement_titles(), more_payments=False, more_warnings=False, ledger=False)
     payments = store.payments(limit=payments_wanted + 1, agreement=agreement, grouped=True)
     warnings = store.warnings(limit=warnings_wanted + 1, agreement=agreement, grouped=True)
     negotiations = store.negotiations()
@@ -352,9 +357,10 @@ class MigwatchApp(App[int]):
                 if self.inbox.move_to_key(self._select_after_reload):
                     self.preview.story_id = None
                 self._select_after_reload = None
-            self.main_query_one("#negotiations", NegotiationsTable).show(snap.negotiations, more=False)
-            self.main_query_one("#payments", PaymentsTable).show(snap.payments, more=snap.more_payments)
-            self.main_query_one("#warnings", WarningsTable).show(snap.warnings, more=snap.more_warnings)
+            if snap.ledger:
+                self.main_query_one("#negotiations", NegotiationsTable).show(snap.negotiations, more=False)
+                self.main_query_one("#payments", PaymentsTable).show(snap.payments, more=snap.more_payments)
+                self.main_query_one("#warnings", WarningsTable).show(snap.warnings, more=snap.more_warnings)
             self._update_titles()
             if was_empty or self.preview.story_id is None or self.preview.story_id not in self.inbox.shown:
                 self.show_preview(self.inbox.current_key())
