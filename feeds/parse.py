@@ -126,7 +126,7 @@ def _feedparser_parse(body: bytes, url: str, content_type: str | None, feed_url:
     if not entries and not version:
         head = body[:512].lstrip().lower()
         if head.startswith((b"<!doctype html", b"<html")):
-            raise NotAFeed("not a feed: the server sent an HTML page")
+            raise NotAFeed("not a feed: an HTML page, not RSS or Atom")
         raise NotAFeed(f"not a feed: {one_line(reason, 200) if reason else 'no RSS/Atom content found'}")
     feed = parsed.get("feed") or {}
     stories: list[Story] = []

@@ -154,3 +154,18 @@ def test_a_database_path_in_a_missing_folder_or_empty_is_refused(db: str, tmp_pa
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert "--db" in proc.stderr
     assert not (tmp_path / "no-such-folder").exists()
+
+
+def test_a_local_file_feed_error_has_no_http_status(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from feeds.models import FeedState
+    from tui.cli import feed_health_line
+
+    now = datetime(2025, 3, 14, tzinfo=UTC)
+    local = FeedState(url=(tmp_path / "f.xml").as_uri(), last_status=200, last_result="error",
+                      last_error="not a feed: an HTML page, not RSS or Atom")
+    web = FeedState(url="http://127.0.0.1:9/f.xml", last_status=200, last_result="error",
+                    last_error="not a feed: an HTML page, not RSS or Atom")
+    assert "HTTP" not in feed_health_line(local, now)
+    assert "(HTTP 200)" in feed_health_line(web, now)

@@ -459,12 +459,14 @@ def cmd_feeds(args: argparse.Namespace) -> int:
 
 def feed_health_line(st, now) -> str:  # type: ignore[no-untyped-def]
     """One line per feed: name, last result, error, next poll and why (shared with the dashboard)."""
+    from feeds.fetch import is_file_url
     from feeds.text import one_line, plural
 
     result = st.last_result or "never polled"
     if st.last_error:
         result += f"{'' if result == 'error' else '; error'}: {one_line(st.last_error, 200)}"
-    if st.last_status and st.last_result not in ("", "ok") and f"HTTP {st.last_status}" not in (st.last_error or ""):
+    if st.last_status and st.last_result not in ("", "ok") and f"HTTP {st.last_status}" not in (st.last_error or "") \
+            and not is_file_url(st.url):  # a local file has no HTTP status to show
         result += f" (HTTP {st.last_status})"
     if st.retired:
         nxt = "never (retired)"
