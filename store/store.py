@@ -61,16 +61,22 @@ def _dt(value: str | None) -> datetime | None:
         return None
 
 
+def _name_key(text: str) -> str:
+    """A name as compared with a search: case, dashes and spacing aside ("UK–Rwanda" is "uk-rwanda")."""
+    return "-".join(_WORD.findall(text.lower()))
+
+
 def _fts_query(text: str) -> str:
     """User words → a safe FTS5 query: every word the index would hold (letters and digits; the tokenizer
     splits "Salvador's", "uk-rwanda" and "US–Rwanda" the same way), each quoted so nothing in it is query
-    syntax, all required, the last as a prefix. One token per quoted string: the index keeps no positions
+    syntax, all required, the last as a prefix when the text ends in it. One token per quoted string: the index keeps no positions
     (detail=column), so FTS5 refuses a phrase."""
     words = [w for part in text.split() for w in _WORD.findall(part)]
     if not words:
         return ""
     parts = [f'"{w}"' for w in words]
-    parts[-1] += "*"
+    if text.rstrip()[-1:].isalnum():  # still typing a word; "c++" asks for the word "c", not every c…
+        parts[-1] += "*"
     return " ".join(parts)
 
 
@@ -395,9 +401,27 @@ class Store:
             if not fts:
                 return None
             self.index_pending()  # a search sees every stored story, even mid-round
-            where.append("s.rowid IN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?)")
-            params.append(fts)
+            named = self._agreements_named(query)
+            if named:
+                # "UK–Rwanda", "Rwanda scheme", "Gjadër": the agreement's stories too, which may say "Britain"
+                where.append("(s.rowid IN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?) OR s.id IN "
+                             f"(SELECT story_id FROM matches WHERE agreement_id IN ({','.join('?' * len(named))})))")
+                params += [fts, *named]
+            else:
+                where.append("s.rowid IN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?)")
+                params.append(fts)
         return (" WHERE " + " AND ".join(where) if where else ""), params
+
+    def _agreements_named(self, query: str) -> list[str]:
+        """The agreements whose id, short title ("UK–Rwanda") or alias the search text is, as written."""
+        key = _name_key(query)
+        named = []
+        for agreement_id, title, aliases in self.conn.execute("SELECT id, title, aliases FROM agreements"):
+            names = [agreement_id, title or "", (title or "").split(":")[0], *json.loads(aliases or "[]")]
+            short = (title or "").split(" ")[0]  # "UK–Rwanda Migration and …" → "UK–Rwanda"
+            if key and key in {_name_key(n) for n in (*names, short) if n}:
+                named.append(agreement_id)
+        return named
 
     def inbox_ids(self, *, agreement: str | None = None, query: str | None = None, include_dismissed: bool = False,
                   unread_only: bool = False, starred_only: bool = False, limit: int = -1, offset: int = 0

@@ -110,6 +110,8 @@ def test_search_for_a_word_with_punctuation_inside_finds_it(store: Store) -> Non
     store.save_feed_result(feed(store), [(s, Analysis(s.id)), (other, Analysis(other.id))])
     for query in ("Salvador's", "co-operation", "uk-rwanda", "US–Rwanda", "a:b", "Salvador's prison"):
         assert [r.id for r in store.inbox(query=query)] == [s.id], query
+    # A last word ending in punctuation is whole: "c++" is the word "c", not every word starting with c.
+    assert store.inbox(query="c++") == [] and [r.id for r in store.inbox(query="co")] == [s.id]
 
 
 def test_triage_is_journaled_and_undone_across_restarts(tmp_path: Path) -> None:
@@ -194,3 +196,16 @@ def test_grouped_payments_count_their_sources(store: Store) -> None:
     assert len(store.payments()) == 2  # exports keep every report with its evidence
     (row,) = store.payments(grouped=True)
     assert row.sources == 2 and row.fact.story_id == b.id  # the newest report represents the fact
+
+
+def test_searching_an_agreements_name_finds_its_stories_whatever_they_call_it(store: Store) -> None:
+    """'UK–Rwanda' as a search: the deal's stories (which say "Britain"), not only texts with both words."""
+    from feeds.agreements import default_catalogue
+
+    store.sync_agreements(default_catalogue())
+    deal = story(1, "Britain's scheme is scrapped", "Ministers abandoned the plan to send people to Kigali.")
+    other = story(2, "Tourism", "Visitors from the UK lifted Rwanda's earnings.")
+    store.save_feed_result(feed(store), [matched(deal, "uk-rwanda"), (other, Analysis(other.id))])
+    for query in ("UK–Rwanda", "uk-rwanda", "Rwanda scheme"):
+        assert {r.id for r in store.inbox(query=query)} >= {deal.id}, query
+    assert [r.id for r in store.inbox(query="Rwanda")] == [other.id]  # a word, not a name: plain search

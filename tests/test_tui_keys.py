@@ -308,7 +308,7 @@ async def test_f_filters_by_agreement(db: Path) -> None:
         await pilot.press("down", "down", "enter")
         await settle(app, pilot)
         assert set(app.inbox.rows) == {"s-owes", "s-owes-2"}
-        assert [r.split(" | ")[0] for r in cell_texts(app.query_one("#negotiations", LedgerTable))] == ["⚠uk-rwanda"]
+        assert [r.split(" | ")[0] for r in cell_texts(app.query_one("#negotiations", LedgerTable))] == ["⚠ uk-rwanda"]
         assert not cell_texts(app.query_one("#warnings", LedgerTable))
         await pilot.press("f")
         await pilot.pause()

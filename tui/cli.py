@@ -236,7 +236,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     from tui.demo import DemoServer, demo_settings
 
     with tempfile.TemporaryDirectory(prefix="migwatch-demo-") as tmp:
-        db_path = Path(args.db).expanduser() if args.db else Path(tmp) / "demo.db"
+        db_path = _db_path(args, None) if args.db is not None else Path(tmp) / "demo.db"
         _open_store(db_path).close()
         # A fixed port keeps the demo feeds' URLs the same from run to run, so a kept --db database does not
         # collect a new set of feeds each time; any free port does if that one is taken.

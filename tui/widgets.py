@@ -285,6 +285,7 @@ class InboxTable(PagedTable):
             self.shown[row.id] = row
             self.add_row(*self.cells(row), key=row.id)
         self.exhausted = len(self.shown) >= len(self.ids)
+        self.call_after_refresh(self.fit_columns)  # rows may have brought a scrollbar that takes width
 
     def update_row(self, row: InboxRow) -> None:
         """Change one row in place (a triage action): only the cells that differ."""
@@ -371,6 +372,7 @@ class LedgerTable(PagedTable):
                 continue
             self.story_of[key] = story_id
             self.add_row(*cells, key=key)
+        self.call_after_refresh(self.fit_columns)  # rows may have brought a scrollbar that takes width
 
     def current_story(self) -> str | None:
         key = self.current_key()
@@ -398,7 +400,7 @@ class NegotiationsTable(LedgerTable):
         n: Negotiation = item  # type: ignore[assignment]
         agreement = lit(n.agreement_id, "cyan")
         if n.conflicts:
-            agreement = Text.assemble(("⚠", "bold red"), agreement)
+            agreement = Text.assemble(("⚠ ", "bold red"), agreement)
         return n.agreement_id, n.story_id, (
             _confirmed(agreement, n.confirmed), lit(n.stage, _STAGE_STYLES.get(n.stage, "")),
             lit((n.since or "—")[:7]), lit(n.source, "dim"))
