@@ -69,8 +69,8 @@ def import_httpx():  # type: ignore[no-untyped-def]
 
 
 class Fetcher:
-    """The connections a round's requests share: httpx transports (`feeds.aionet`: HTTP/1.1 with h11 on
-    asyncio's own sockets, kept-alive connections, timeouts), one per URL scheme, created on first use.
+    """The connections a round's requests share: one httpx transport (`feeds.aionet`: HTTP/1.1 with h11 on
+    asyncio's own sockets, kept-alive connections, timeouts), created on first use.
 
     Requests go to the transport directly. httpx's client layer adds per request what a feed poll does not
     use (cookies, auth, proxies from the environment, redirect following, event hooks): a third of the CPU of a
@@ -85,31 +85,19 @@ class Fetcher:
                                     max_keepalive_connections=max(concurrency, 1))
         self._timeout = hx.Timeout(timeout, connect=min(timeout, 10.0)).as_dict()
         self._headers = [("User-Agent", USER_AGENT), ("Accept", ACCEPT), ("Accept-Encoding", "gzip, deflate")]
-        self._transports: dict[str, httpx.AsyncBaseTransport] = {}
-
-    def _transport(self, scheme: str) -> httpx.AsyncBaseTransport:
-        transport = self._transports.get(scheme)
-        if transport is None:
-            import ssl
-
-            from feeds.aionet import AsyncioTransport
-
-            if scheme == "https":
-                context = self._httpx.create_ssl_context()  # certifi's CAs, or SSL_CERT_FILE / SSL_CERT_DIR
-            else:
-                # Plain http needs no CA bundle (loading it is 45 ms of a 304 round). This context is never
-                # used: an https URL always goes to the transport above.
-                context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-            transport = AsyncioTransport(ssl_context=context, limits=self._limits)
-            self._transports[scheme] = transport
-        return transport
+        self._transport: httpx.AsyncBaseTransport | None = None
 
     @asynccontextmanager
     async def get(self, url: str, headers: dict[str, str]) -> AsyncIterator[httpx.Response]:
         """GET `url` and yield the response with its body unread; the connection goes back to the pool after."""
         request = self._httpx.Request("GET", url, headers=[*self._headers, *headers.items()],
                                       extensions={"timeout": self._timeout})
-        response = await self._transport(request.url.scheme).handle_async_request(request)
+        if self._transport is None:
+            from feeds.aionet import AsyncioTransport
+
+            # certifi's CAs, or SSL_CERT_FILE / SSL_CERT_DIR; made at the first https connection only
+            self._transport = AsyncioTransport(ssl_context=self._httpx.create_ssl_context, limits=self._limits)
+        response = await self._transport.handle_async_request(request)
         response.request = request
         try:
             yield response
@@ -117,8 +105,8 @@ class Fetcher:
             await response.aclose()
 
     async def aclose(self) -> None:
-        transports, self._transports = self._transports, {}
-        for transport in transports.values():
+        transport, self._transport = self._transport, None
+        if transport is not None:
             await transport.aclose()
 
 
