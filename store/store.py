@@ -32,8 +32,8 @@ from store.rows import (
 from store.schema import SchemaTooNew, migrate
 
 BUSY_TIMEOUT_MS = 30_000
-_WORD = re.compile(r"[^\W_]+")  # what the FTS5 unicode61 tokenizer keeps as a word (letters, numbers)
 LOCK_RETRIES = 6
+_WORD = re.compile(r"[^\W_]+")  # what the FTS5 unicode61 tokenizer keeps as a word (letters, numbers)
 
 
 class StoreError(Exception):
@@ -69,8 +69,8 @@ def _name_key(text: str) -> str:
 def _fts_query(text: str) -> str:
     """User words → a safe FTS5 query: every word the index would hold (letters and digits; the tokenizer
     splits "Salvador's", "uk-rwanda" and "US–Rwanda" the same way), each quoted so nothing in it is query
-    syntax, all required, the last as a prefix when the text ends in it. One token per quoted string: the index keeps no positions
-    (detail=column), so FTS5 refuses a phrase."""
+    syntax, all required, the last as a prefix when the text ends in it. One token per quoted string: the
+    index keeps no positions (detail=column), so FTS5 refuses a phrase."""
     words = [w for part in text.split() for w in _WORD.findall(part)]
     if not words:
         return ""
@@ -286,7 +286,8 @@ class Store:
         # Every story of a cluster carries the cluster's newest sort_time (cluster_time, the inbox order).
         # A story joining a stored cluster raises it only when it is newer, so only then are the older
         # members rewritten, and only those behind it.
-        sort_times = {s.id: _iso(s.published) or now for s, _ in fresh}
+        published = {s.id: _iso(s.published) for s, _ in fresh}
+        sort_times = {story_id: when or now for story_id, when in published.items()}
         cluster_of = {s.id: cluster_ids.get(s.id, s.id) for s, _ in fresh}
         cluster_time: dict[str, str | None] = {}
         for story_id, cluster in cluster_of.items():
@@ -308,13 +309,12 @@ class Store:
                 raised.append((cluster_time[cluster], cluster))
         rows = []
         for s, a in fresh:
-            published = _iso(s.published)
-            rows.append((s.id, s.title, s.text, s.link, s.author, published, now, cluster_of[s.id],
+            rows.append((s.id, s.title, s.text, s.link, s.author, published[s.id], now, cluster_of[s.id],
                          a.fingerprint or None, int(any(m.main for m in a.matches)), sort_times[s.id],
                          cluster_time[cluster_of[s.id]]))
         if raised:
-            conn.executemany("UPDATE stories SET cluster_time = ?1 WHERE cluster_id = ?2 AND (cluster_time IS NULL OR cluster_time < ?1)",
-                             raised)
+            conn.executemany("UPDATE stories SET cluster_time = ?1 "
+                             "WHERE cluster_id = ?2 AND (cluster_time IS NULL OR cluster_time < ?1)", raised)
         conn.executemany(
             "INSERT INTO stories (id, title, text, link, author, published, first_seen, cluster_id, fingerprint, "
             "matched, sort_time, cluster_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -401,25 +401,28 @@ class Store:
             if not fts:
                 return None
             self.index_pending()  # a search sees every stored story, even mid-round
+            clause = "s.rowid IN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?)"
+            params.append(fts)
             named = self._agreements_named(query)
             if named:
                 # "UK–Rwanda", "Rwanda scheme", "Gjadër": the agreement's stories too, which may say "Britain"
-                where.append("(s.rowid IN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?) OR s.id IN "
-                             f"(SELECT story_id FROM matches WHERE agreement_id IN ({','.join('?' * len(named))})))")
-                params += [fts, *named]
-            else:
-                where.append("s.rowid IN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?)")
-                params.append(fts)
+                clause = (f"({clause} OR s.id IN (SELECT story_id FROM matches "
+                          f"WHERE agreement_id IN ({','.join('?' * len(named))})))")
+                params += named
+            where.append(clause)
         return (" WHERE " + " AND ".join(where) if where else ""), params
 
     def _agreements_named(self, query: str) -> list[str]:
         """The agreements whose id, short title ("UK–Rwanda") or alias the search text is, as written."""
         key = _name_key(query)
+        if not key:
+            return []
         named = []
         for agreement_id, title, aliases in self.conn.execute("SELECT id, title, aliases FROM agreements"):
-            names = [agreement_id, title or "", (title or "").split(":")[0], *json.loads(aliases or "[]")]
-            short = (title or "").split(" ")[0]  # "UK–Rwanda Migration and …" → "UK–Rwanda"
-            if key and key in {_name_key(n) for n in (*names, short) if n}:
+            title = title or ""
+            # the whole title, its part before a colon, its first word ("UK–Rwanda Migration and …")
+            names = (agreement_id, title, title.split(":")[0], title.split(" ")[0], *json.loads(aliases or "[]"))
+            if key in {_name_key(n) for n in names}:
                 named.append(agreement_id)
         return named
 
