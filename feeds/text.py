@@ -99,8 +99,8 @@ def plain_text(value: object, limit: int = MAX_TEXT) -> str:
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
-    """ "1 feed", "3 feeds"; `many` where the plural is not `one` + "s" ("new stories")."""
-    return f"{n} {one if n == 1 else (many or one + 's')}"
+    """ "1 feed", "3 feeds", "17,773 new stories"; `many` where the plural is not `one` + "s"."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 def one_line(value: object, limit: int = MAX_LINE) -> str:

@@ -372,8 +372,7 @@ class MigwatchApp(App[int]):
             self.loaded.set()
 
     def _update_titles(self) -> None:
-        n = len(self.inbox.ids)
-        label = f"Inbox — {n:,} {'story' if n == 1 else 'stories'}"
+        label = f"Inbox — {plural(len(self.inbox.ids), 'story', 'stories')}"
         if self._view_unread is not None:
             label += f", {max(self._view_unread, 0):,} unread"
         extra: list[Content] = [Content(label)]

@@ -187,6 +187,18 @@ def _db_path(args: argparse.Namespace, settings) -> Path:  # type: ignore[no-unt
     return default_db_path()  # its folder is made on first use
 
 
+def _refuse_bad_keys(settings) -> None:  # type: ignore[no-untyped-def]
+    """A [keys] remap that is unknown or takes another binding's key: one line, exit 2. (Loads the dashboard's
+    bindings, so only when there are remaps to check.)"""
+    if settings is None or not settings.keys:
+        return
+    from tui.app import check_keys
+
+    problem = check_keys(settings)
+    if problem:
+        raise UsageError(problem)
+
+
 def _in_existing_folder(path: Path, what: str) -> Path:
     """A database path the user chose: a missing folder is more likely a typo than a wish for a new one."""
     if not path.parent.is_dir():
@@ -216,11 +228,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
                          "or `migwatch --demo` to try migwatch without one")
     db_path = _db_path(args, settings)
     _open_store(db_path).close()  # a bad database is a one-line error here, not a crash in the app
-    from tui.app import check_keys, run_dashboard
-
-    problem = check_keys(settings)
-    if problem:
-        raise UsageError(problem)
+    _refuse_bad_keys(settings)
+    from tui.app import run_dashboard
 
     return int(run_dashboard(settings, db_path))
 
@@ -433,12 +442,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     settings = _load_settings(args, required=False)
-    if settings is not None and settings.keys:  # the starter config names `migwatch feeds` as its check
-        from tui.app import check_keys
-
-        problem = check_keys(settings)
-        if problem:
-            raise UsageError(problem)
+    _refuse_bad_keys(settings)  # the starter config names `migwatch feeds` as its check
     store = _open_store(_db_path(args, settings))
     try:
         configured = None

@@ -181,7 +181,7 @@ class PagedTable(DataTable):
 
     def fit_columns(self) -> None:
         """Widths for the pane's width: the spare room goes to the flex columns by weight; in a pane too narrow
-        for every column's width, the flex columns give way first (to 4), then the widest of the others."""
+        for every column's width, the expendable columns give way first, then the fixed ones, then the rest."""
         if not self.COLUMNS or not self.size.width:
             return
         room = self.scrollable_content_region.width - 2 * self.cell_padding * len(self.COLUMNS)
@@ -195,7 +195,8 @@ class PagedTable(DataTable):
         elif spare < 0:
             # Too narrow: first the expendable columns (flex weight 1, a source), then the widest of the fixed
             # ones, then the rest (the title, the parties), each down to a few characters.
-            order = [[k for k, w in flex if w == 1], [k for k in widths if k not in dict(flex)],
+            weight_of = dict(flex)
+            order = [[k for k, w in flex if w == 1], [k for k in widths if k not in weight_of],
                      [k for k, w in flex if w > 1]]
             for keys, floor in zip(order, (4, 6, 6), strict=True):
                 while spare < 0 and keys:
