@@ -6,6 +6,8 @@ that need them, so `migwatch analyze` and the dashboard start fast.
 """
 
 from feeds.models import (
+    ARTICLE_STATUSES,
+    EVIDENCE_SOURCES,
     PAYMENT_STATUSES,
     STAGES,
     Agreement,
@@ -23,6 +25,8 @@ from feeds.models import (
 from feeds.text import one_line, plain_text
 
 __all__ = [
+    "ARTICLE_STATUSES",
+    "EVIDENCE_SOURCES",
     "PAYMENT_STATUSES",
     "STAGES",
     "Agreement",

@@ -22,6 +22,8 @@ STAGES = (
     "cancelled",
 )
 PAYMENT_STATUSES = ("paid", "owed", "pledged", "claimed", "proposed")
+EVIDENCE_SOURCES = ("headline", "feed", "article")
+ARTICLE_STATUSES = ("ok", "blocked", "robots", "too-short", "not-html", "failed", "skipped", "pending")
 
 
 _T = TypeVar("_T")
@@ -53,16 +55,20 @@ class Story:
     published: datetime | None = None  # always timezone-aware when set
     author: str = ""
     feed_url: str | None = None
+    article: str = ""  # the main text of the page behind `link`, when it was fetched (plain text, gated)
 
 
 @fast_pickle
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """The sentence a fact came from, with its character offsets in `Story.text`."""
+    """The sentence a fact came from, with its character offsets in the text named by `source`:
+    "headline" (Story.title), "feed" (Story.text, the feed's own summary or content) or "article"
+    (Story.article, the page behind the link)."""
 
     sentence: str
     start: int
     end: int
+    source: str = "feed"  # one of EVIDENCE_SOURCES
 
 
 @fast_pickle
