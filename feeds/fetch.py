@@ -11,7 +11,7 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -88,10 +88,16 @@ class Fetcher:
         self._transport: httpx.AsyncBaseTransport | None = None
 
     @asynccontextmanager
-    async def get(self, url: str, headers: dict[str, str]) -> AsyncIterator[httpx.Response]:
-        """GET `url` and yield the response with its body unread; the connection goes back to the pool after."""
-        request = self._httpx.Request("GET", url, headers=[*self._headers, *headers.items()],
-                                      extensions={"timeout": self._timeout})
+    async def get(self, url: str, headers: dict[str, str], *,
+                  allow_peer: Callable[[str], bool] | None = None) -> AsyncIterator[httpx.Response]:
+        """GET `url` and yield the response with its body unread; the connection goes back to the pool after.
+        `headers` add to (or, for Accept, replace) the feed reader's own; `allow_peer`: the addresses the
+        connection may reach (checked after DNS, before the request is sent; `feeds.articles`)."""
+        own = self._headers if "Accept" not in headers else [h for h in self._headers if h[0] != "Accept"]
+        extensions: dict[str, object] = {"timeout": self._timeout}
+        if allow_peer is not None:
+            extensions["allow_peer"] = allow_peer
+        request = self._httpx.Request("GET", url, headers=[*own, *headers.items()], extensions=extensions)
         if self._transport is None:
             from feeds.aionet import AsyncioTransport
 
