@@ -267,6 +267,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
 
     from feeds.agreements import load_catalogue
     from feeds.pipeline import Poller
+    from feeds.text import plural
 
     settings = _load_settings(args)
     db_path = _db_path(args, settings)
@@ -286,6 +287,14 @@ def cmd_poll(args: argparse.Namespace) -> int:
                     if outcome.error and not args.quiet:
                         print(f"  {outcome.name}: {outcome.error}", file=sys.stderr, flush=True)
                 if args.once:
+                    # cron wants the whole ledger: the round's articles are fetched before it exits.
+                    pending = poller.articles_pending
+                    if pending and not args.quiet:
+                        print(f"migwatch poll: fetching {plural(pending, 'article')} (one at a time per site)",
+                              flush=True)
+                    await poller.finish_articles()
+                    if poller.articles.summary() and not args.quiet:
+                        print(f"migwatch poll: {poller.articles.summary()}", flush=True)
                     # cron mails on a non-zero exit: say so when not a single feed could be read.
                     all_failed = result.polled > 0 and result.errors == result.polled
                     return 1 if all_failed else 0
