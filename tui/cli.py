@@ -433,7 +433,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     settings = _load_settings(args, required=False)
     store = _open_store(_db_path(args, settings))
     try:
-        text = render(args.kind, export_rows(store, args.kind), args.format)
+        catalogue = None
+        if args.kind == "stories":
+            from feeds.agreements import load_catalogue
+
+            catalogue = load_catalogue(settings.agreements if settings else ())
+        text = render(args.kind, export_rows(store, args.kind, catalogue), args.format)
     finally:
         store.close()
     if args.output:

@@ -32,9 +32,9 @@ def _common(row: LedgerRow) -> dict[str, Any]:
     }
 
 
-def export_rows(store: Store, kind: str) -> list[dict[str, Any]]:
+def export_rows(store: Store, kind: str, catalogue: Any = None) -> list[dict[str, Any]]:
     if kind == "stories":
-        return list(store.export_stories())
+        return [_with_timeline_stage(row, catalogue) for row in store.export_stories()]
     if kind == "negotiations":
         titles = store.agreement_titles()
         out = []
@@ -56,6 +56,32 @@ def export_rows(store: Store, kind: str) -> list[dict[str, Any]]:
                  "denied_by": r.fact.denied_by, "denial": r.fact.denial, **_common(r)}
                 for r in _ledger_pages(store.warnings)]
     raise ValueError(kind)
+
+
+def _with_timeline_stage(row: dict[str, Any], catalogue: Any) -> dict[str, Any]:
+    """As `migwatch analyze` does: an agreement the story is about without saying where it stands takes the
+    stage the catalogue's timeline gives as of the story's date (listed again under stage_from_timeline)."""
+    if catalogue is None:
+        return row
+    from datetime import datetime
+
+    from feeds.extract import timeline_stage
+
+    published = row.get("published") or row.get("first_seen")
+    try:
+        when = datetime.fromisoformat(published) if published else None
+    except ValueError:
+        when = None
+    stage = dict(row.get("stage") or {})
+    inferred = {}
+    for agreement_id in row.get("agreements") or []:
+        if agreement_id not in stage:
+            known = timeline_stage(catalogue.get(agreement_id), when)
+            if known:
+                inferred[agreement_id] = known
+    if not inferred:
+        return row
+    return {**row, "stage": {**stage, **inferred}, "stage_from_timeline": inferred}
 
 
 def _flat(value: Any) -> str:
