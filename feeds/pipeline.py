@@ -190,6 +190,10 @@ class Poller:
         self._article_tasks: dict[str, asyncio.Task[None]] = {}
         self._article_slots: asyncio.Semaphore | None = None
         self._requeued = False
+        # Articles wait while a round fetches and parses feeds: the round's stories reach the inbox first,
+        # and the worker pool is not shared between the two (a user's own request does not wait).
+        self._feeds_idle = asyncio.Event()
+        self._feeds_idle.set()
         self.articles = ArticleTally()
         self.on_article: Callable[[str, str], None] | None = None  # (story id, status), on the poller's loop
 
@@ -325,6 +329,7 @@ class Poller:
 
         if progress is not None:
             progress(RoundProgress(0, total, 0, 0))
+        self._feeds_idle.clear()
         self._pending = []
         self._clusterer = None  # seeded afresh each round: another process may have stored stories meanwhile
         if not self._requeued:
@@ -336,6 +341,7 @@ class Poller:
         try:
             await asyncio.gather(*(one(st) for st in due))
         finally:
+            self._feeds_idle.set()
             pending, self._pending = self._pending, []
             await self._run_db(self._db().save_feed_states, pending)
             await self._run_db(self._db().index_pending)
@@ -506,6 +512,10 @@ class Poller:
         assert self._article_slots is not None
         try:
             while queue:
+                if not queue[0][0].on_request:
+                    await self._feeds_idle.wait()
+                if not queue:
+                    break
                 job, story, done = queue.popleft()
                 async with self._article_slots:
                     try:
