@@ -15,14 +15,14 @@ _NEG_AFTER = re.compile(
     re.IGNORECASE,
 )
 _MODAL = re.compile(
-    r"\b(?:if|would|could|might|may|should|will|shall|expected|set|aims?|aiming|plans?|planned|hopes?|"
+    r"\b(?:if|in\s+case|whether|lest|would|could|might|may|should|will|shall|expected|set|aims?|aiming|plans?|planned|hopes?|"
     r"wants?|seeks?|seeking|intends?|due|once|upcoming|proposed|possible|potential|unless)\b[^,;]{0,25}$"
     r"|\bto\s+(?:be\s+|have\s+|\w+ly\s+)?$",
     re.IGNORECASE,
 )
 # Without the bare infinitive "to": "decided to postpone" reports a decision, "to sign" only an aim.
 _MODAL_STRICT = re.compile(
-    r"\b(?:if|would|could|might|may|should|will|shall|expected\s+to|set\s+to|aims?\s+to|plans?\s+to|"
+    r"\b(?:if|in\s+case|whether|lest|would|could|might|may|should|will|shall|expected\s+to|set\s+to|aims?\s+to|plans?\s+to|"
     r"hopes?\s+to|wants?\s+to|intends?\s+to|threatens?\s+to|due\s+to|once|upcoming|proposed|possible|"
     r"potential|unless|must|ought\s+to|(?:urg\w+|call(?:ed|s|ing)?\s+on|ask\w*|press\w*|demand\w*)\s+"
     r"(?:[\w’'-]+\s+){0,4}to)\b[^,;]{0,25}$",

@@ -10,119 +10,16 @@ from dataclasses import dataclass
 from feeds.models import STAGES, StageEvent
 from feeds.understand.clauses import _BACKGROUND, _MODAL, _MODAL_STRICT, _NEG_AFTER, _NEGATION, _clause_before
 from feeds.understand.doc import Doc, lowered
+from feeds.understand.lexicon import alternation, rules
 from feeds.understand.refer import attribute
 
-_W = r"(?:[\w’'-]+\s+)"  # one word and its space
-_STAGE_CUES: dict[str, str] = {
-    "exploratory": (
-        rf"\bconsider(?:s|ed|ing)?\s+{_W}{{0,3}}(?:sending|deporting|deal|agreement|plan|option|destination)"
-        rf"|\bexplor(?:e|es|ed|ing)\s+{_W}{{0,2}}(?:possibility|option|idea|deal|agreement)"
-        r"|\b(?:floated|mulling|mulled|weighing)\b|\bannounced\s+(?:a\s+)?plans?\b|\bproposals?\b"
-        r"|\bplans?\s+to\s+(?:send|open|transfer|deport|outsource|process)\b|\bfeasibility\b"
-    ),
-    "negotiating": (
-        rf"\b(?:in|entered|entering|holding|held|began|begun|opened|continu\w+|resum\w+|ongoing|advanced)\s+"
-        rf"{_W}{{0,2}}(?:talks|negotiations|discussions)\b"
-        r"|\b(?:talks|negotiations|discussions)\s+(?:are|were|have\s+been|is)\s+(?:ongoing|continuing|under\s?way)"
-        r"|\b(?:talks|negotiations|discussions|dialogue)\s+(?:with|between|continue|on|over|about)\b"
-        r"|\bearly\s+(?:stages?|phases?)\b|\bin\s+discussions?\b|\bunder\s+discussion\b|\bnegotiat\w+"
-        r"|\bdraw(?:ing|n)?\s+up\b|\bvow\w*\s+to\s+strike\b|\broadmap\b|\bin\s+principle\b"
-        r"|\bagreed\s+(?:on\s+)?(?:the\s+)?principles?\b|\bclose\s+to\s+(?:a\s+|an\s+)?(?:deal|agreement)\b"
-        r"|\bnearing\s+(?:a\s+)?(?:deal|agreement)\b|\bin\s+talks\b"
-    ),
-    "signed": (
-        r"\bsign(?:ed|s|ing)?\b|\binked\b|\bnewly\s+signed\b|\bratif\w+"
-        rf"|\bstruck\s+(?:a|an|the)\s+{_W}{{0,3}}(?:deal|agreement|pact|accord)"
-        r"|\b(?:deal|agreement|pact|accord)s?\s+(?:was\s+|were\s+)?struck\b"
-        rf"|\breached\s+(?:a\s+|an\s+)?{_W}{{0,3}}(?:deals?|agreements?|accords?|understanding)"
-        rf"|\bconcluded\s+(?:a|an|the)\s+{_W}{{0,2}}(?:deal|agreement)"
-        rf"|\blaunch(?:ed|es|ing)?\s+(?:a|an|the)\s+{_W}{{0,3}}(?:partnership|agreement|deal|declaration)"
-        r"|\bagreed\s+to\s+(?:take|receive|accept|host|resettle)\b"
-        rf"|\bconfirm(?:ed|s)?\s+(?:a|an|the)\s+{_W}{{0,2}}(?:agreement|deal|arrangement)"
-        rf"|\bentered\s+(?:into\s+)?(?:a|an)\s+{_W}{{0,2}}(?:deal|agreement|arrangement|partnership)"
-        r"|\b(?:deal|agreement|memorandum|accord)\s+(?:was\s+|has\s+been\s+)?(?:agreed|finali[sz]ed|sealed)"
-        r"|\bfinali[sz]ed\b|\bsealed\s+(?:a|an|the)\b|\bunveiled\b|\b(?:came|entered)\s+into\s+force\b"
-    ),
-    "implementing": (
-        r"\b(?:began|begun|begin|begins|started|starts|start)\s+(?:officially\s+)?(?:implement\w*|"
-        r"transfers?|deportations?|flights?|sending|receiving|returns?|transferring|deporting|moving|"
-        r"flying|relocating|returning|taking\s+in|housing|detaining)\b|\bimplement(?:ed|ing|ation)\b"
-        r"|\bfirst\s+(?:\w+\s+){0,2}(?:flights?|transfers?|arrivals?|deportees|group|batch|individual|"
-        r"migrants|plane|returns?|people|men|women|asylum[\s-]seekers|detainees|refugees)\b"
-        r"|\barriv(?:ed|al|als|es)\b|\bbatch(?:es)?\b"
-        r"|\b(?:were|have\s+been)\s+(?:\w+\s+)?(?:sent|flown|transferred|deported|taken|moved|"
-        r"relocated|expelled|removed)\s+(?:(?:on|last|this)\s+\w+\s+|(?:back|directly|straight)\s+)?(?:to|into)\b"
-        r"|\b(?:began|begun|has\s+started|have\s+started)\s+(?!talk|negotiat|discuss|consider|explor|draft|plan)"
-        r"\w+ing\b"
-        r"|\b(?:\d[\d,]*|two|three|four|five|six|seven|eight|nine|ten|dozens|hundreds|scores)\s+(?:\w+\s+)?"
-        r"(?:deportees|migrants|men|women|people|detainees|asylum[\s-]seekers)\s+(?:\w+\s+)?(?:flown|sent|"
-        r"deported|transferred|removed|expelled)\s+(?:from\s+(?:[\w.’'-]+\s+){1,4})?to\b"
-        rf"|\b(?:received|receives|receiving|took\s+in|has\s+taken\s+in)\s+{_W}{{0,5}}"
-        r"(?:deportees|migrants|people|nationals|asylum[\s-]seekers|men|women|refugees|\d+)"
-        rf"|\b(?:sent|flown|transferred|deported|relocated|moved|taken)\s+"
-        rf"{_W}{{1,4}}(?:deportees|migrants|people|nationals|asylum[\s-]seekers|men|Venezuelans|suspects|"
-        r"detainees|members|refugees|them)\b"
-        r"|\b(?:sent|flown|transferred|deported|relocated|moved|taken)\s+(?:directly\s+|immediately\s+)?"
-        r"(?:to|into)\b(?=[^.]*\b\d)"
-        r"|\b(?:are|were|being|been|remain|remained)\s+(?:\w+\s+)?(?:held|detained|housed|jailed)\b"
-        r"|\bdetaining\s+\d|\bcontinu(?:ed|es|e|ing)\s+(?:\w+\s+){0,3}(?:policy|transfers|deportations|"
-        r"interceptions|intercepting|returning|support|funding|flights)\b"
-        rf"|\bprovided\s+{_W}{{0,4}}(?:support|funding|equipment|training|vessels|boats)\b|\banniversary\b"
-        r"|\bin\s+force\b|\boperational\b|\bhas\s+(?:sent|deported|transferred|received)\b"
-        r"|\b(?:disburs\w+|paid\s+out|released|transferred)\s+(?:the\s+|a\s+|its\s+)?(?:\w+\s+){0,2}"
-        r"(?:tranche|instal+ment|payment)s?\b"
-    ),
-    "legally-challenged": (
-        r"\b(?:legal|court)\s+(?:challenges?|battles?|action|fight|case)\b|\bchallenged\s+in\s+court\b"
-        r"|\blawsuits?\b|\bsued\b|\bappeal(?:ed|s)?\b|\binjunction\b|\brestraining\s+order\b"
-        r"|\bemergency\s+motion\b|\bjudicial\s+review\b"
-        r"|\bfiled\s+(?:a\s+|an\s+)?(?:\w+\s+)?(?:case|suit|lawsuit|petition|complaint|challenge|motion)\b"
-        r"|\b(?:rul(?:ed|es|ing)|decided|found)\s+against\s+(?:the\s+)?(?:\w+\s+)?(?:government|administration|state|"
-        r"ministry|minister|home\s+office)\b"
-        r"|\border(?:ed|s)?\s+(?:\w+\s+){0,5}(?:returned|brought\s+back|turned\s+around|released|halted)\b"
-        r"|\b(?:judges?|courts?|justices)\b(?=[^.;]{0,40}?\b(?:ruled|rules|ordered|orders)\b)"
-        rf"|\b(?:judge|court|judges|courts|tribunal)\s+{_W}{{0,4}}(?:blocked|blocks|halted|halts|paused|"
-        r"barred|bars|stopped|stops|denied|denies|suspended|grounded|refused|ordered|froze)\b"
-        rf"|\b(?:blocked|halted|stopped|grounded|paused)\s+by\s+{_W}{{0,4}}(?:court|courts|judge|judges)\b"
-    ),
-    "struck-down": (
-        r"\b(?:ruled|rules|deemed|declared|found|judged)\s+(?:it\s+|that\s+\w+\s+(?:was|is)\s+|"
-        r"(?:[\w’'-]+\s+){1,6}?)?(?:to\s+be\s+|was\s+)?(?:unlawful|illegal|unconstitutional)\b"
-        r"|\bruled\s+(?:\w+\s+){0,3}that\s+[^.;]{0,140}?\b(?:was|is|were|are)\s+(?:unlawful|illegal|"
-        r"unconstitutional)\b"
-        r"|\bstruck\s+down\b|\bquash(?:ed|es)?\b|\boverturned\b|\binvalidated\b"
-        rf"|\bscrapped\s+by\s+{_W}{{0,3}}(?:court|Court)\b"
-        r"|\b(?:unlawful|illegal)\W{0,3}\s+by\s+(?:the\s+)?(?:\w+\s+){0,2}(?:Supreme\s+)?Court\b"
-    ),
-    "suspended": (
-        rf"\bsuspend(?:ed|s|ing)?\s+{_W}{{0,2}}(?:deal|agreement|plan|scheme|transfers|flights|deportations|"
-        r"talks|cooperation|implementation|programme|arrangement)\b"
-        rf"|\b(?:deal|agreement|plan|scheme|transfers|flights|talks)\s+{_W}{{0,2}}(?:suspended|paused|"
-        r"on\s+hold|frozen|shelved)\b|\bon\s+hold\b|\bpostpon\w+|\bdelay(?:s|ed|ing)?\b|\bshelv(?:e|ed|es)\b"
-        r"|\bput\s+on\s+ice\b|\bpaus(?:e|ed|es|ing)\b"
-    ),
-    "cancelled": (
-        r"\bscrap(?:ped|s|ping)?\b|\bcancel\w*|\babandon\w*|\bax(?:e|ed|es|ing)\b|\bditch\w*"
-        r"|\bdead\s+and\s+buried\b|\bterminat\w+|\bfell\s+through\b|\bfallen\s+through\b|\bcollapsed\b"
-        rf"|\b(?:ended|end|ends|ending)\s+(?:the\s+|its\s+|a\s+)?{_W}{{0,3}}(?:deal|agreement|scheme|"
-        r"policy|plan|programme|period|arrangement|partnership|processing|contracts?)\b"
-        r"|\bcame\s+to\s+an\s+end\b|\bbring\s+to\s+an\s+end\b|\bwithdr(?:ew|awn|aw)\s+from\b|\bpulled\s+out\b"
-        r"|\brevok\w+|\brepeal\w*"
-        rf"|\b(?:clos(?:e|ed|es|ing|ure)|shut(?:\s+down)?|shutting)\b(?=[^.]*\b(?:centres?|centers?|camps?|"
-        r"facilit(?:y|ies)|processing|detention)\b)"
-        rf"|\b(?:centres?|centers?|camps?|facilit(?:y|ies))\s+{_W}{{0,6}}(?:will\s+)?clos(?:e|ed|ing)\b"
-    ),
-}
 _STAGE_RANK = {stage: n for n, stage in enumerate(
     ("exploratory", "negotiating", "signed", "implementing", "legally-challenged", "suspended",
      "struck-down", "cancelled")
 )}
-_GROUPS = {f"s{n}": stage for n, stage in enumerate(_STAGE_CUES)}
+_GROUPS = {f"s{n}": rule.label for n, rule in enumerate(rules("stages"))}
 # Every cue starts a word: the leading \b(?=[a-z]) lets `re` skip the other positions at once.
-_STAGE_RE = re.compile(
-    r"\b(?=[a-z])(?:" + "|".join(f"(?P<s{n}>{rx})" for n, rx in enumerate(_STAGE_CUES.values())) + ")",
-    re.IGNORECASE,
-)
+_STAGE_RE = alternation("stages", "s")
 _STAGE_LOW = lowered(_STAGE_RE)
 _YEAR = re.compile(r"\b(?:(?P<month>January|February|March|April|May|June|July|August|September|October|"
                    r"November|December)\s+(?:\d{1,2},?\s+)?)?(?P<year>(?:19|20)\d\d)\b")
