@@ -67,7 +67,7 @@ def analysis_to_dict(
         })
     warnings = []
     for w in analysis.warnings:
-        row: dict[str, Any] = {"by": w.by, "concern": w.concern, "agreement": w.agreement_id}
+        row: dict[str, Any] = {"by": w.by or None, "concern": w.concern, "agreement": w.agreement_id}
         if w.denied_by:
             row["denied_by"] = w.denied_by
             if w.denial is not None:

@@ -1,73 +1,97 @@
-"""Rights warnings: who warned of what, and who denied it."""
+"""Rights warnings: who warned of what, and who denied it — an attribution grammar over news English.
+
+A warning is a speaker, a reporting or stance verb that ties them to what is said, and what is warned of
+(a concern), across sentence and quote boundaries:
+
+- the speaker is an organisation, a UN body, a court or judge, a person introduced by a role
+  ("X, the executive director of Y, said …", "Greens senator X said …"), or an unnamed group as written
+  ("critics", "rights groups", "lawyers"); a pronoun ("she added") is the speaker last introduced;
+- the verb follows the speaker (with an appositive between), comes before it ("said X", "according to
+  X"), or the quote is attributed in the sentence after it ('"…," she added.') or before a colon;
+- the concern is in the sentence, or in the quote that carries on after it;
+- a stance verb (warned, condemned, criticised, expressed caution) is a warning without a concern term;
+- a harm the story reports in its own voice, with nobody named ("migrants pushed out at gunpoint"), is a
+  warning with no speaker (`by` is "", null in JSON).
+
+The words are data: rules/speakers.toml, rules/verbs.toml, rules/concerns.toml.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 
 from feeds.agreements import COUNTRIES
-from feeds.models import RightsWarning
+from feeds.models import Evidence, RightsWarning
 from feeds.understand.doc import Doc, Folded
+from feeds.understand.lexicon import Rule, alternation, rules, tables
 from feeds.understand.refer import attribute
 
-_KNOWN_SPEAKERS: tuple[tuple[str, str], ...] = (
-    (r"UNHCR|U\.?N\.?(?:[’']s)?\s+[Rr]efugee\s+[Aa]gency|United\s+Nations(?:[’']s)?\s+refugee\s+agency|"
-     r"(?:Office\s+of\s+the\s+)?(?:United\s+Nations|UN)\s+High\s+Commissioner\s+for\s+Refugees|"
-     r"Filippo\s+Grandi", "UNHCR"),
-    (r"Amnesty(?:\s+International)?", "Amnesty International"),
-    (r"Human\s+Rights\s+Watch|HRW", "Human Rights Watch"),
-    (r"Council\s+of\s+Europe", "Council of Europe"),
-    (r"European\s+Court\s+of\s+Human\s+Rights|ECtHR|Strasbourg\s+court", "European Court of Human Rights"),
-    (r"European\s+Parliament|MEPs", "European Parliament"),
-    (r"OHCHR|Volker\s+T[üu]rk|(?:UN|U\.N\.|United\s+Nations)\s+High\s+Commissioner\s+for\s+Human\s+Rights",
-     "UN human rights office"),
-    (r"International\s+Organi[sz]ation\s+for\s+Migration|IOM", "IOM"),
-    (r"Médecins\s+Sans\s+Frontières|Medecins\s+Sans\s+Frontieres|Doctors\s+Without\s+Borders|MSF",
-     "Médecins Sans Frontières"),
-    (r"(?:International\s+Committee\s+of\s+the\s+)?Red\s+Cross|ICRC", "Red Cross"),
-    (r"American\s+Civil\s+Liberties\s+Union|ACLU", "ACLU"),
-    (r"Refugee\s+Council(?:\s+of\s+Australia)?|Freedom\s+from\s+Torture|Save\s+the\s+Children|Oxfam|"
-     r"International\s+Rescue\s+Committee|Refugees\s+International|Care4Calais|Detention\s+Action|"
-     r"Jesuit\s+Refugee\s+Service|Sea-Watch|SOS\s+M[ée]diterran[ée]e|SOS\s+Humanity|Cristosal|"
-     r"Asylum\s+Aid|Refugee\s+Action|Human\s+Rights\s+First|Global\s+Detention\s+Project|"
-     r"Physicians\s+for\s+Human\s+Rights|Committee\s+to\s+Protect\s+Journalists|"
-     r"Reporters\s+Without\s+Borders|Euro-Med(?:iterranean)?\s+[\w\s]*?Monitor|EuroMed\s+Rights|"
-     r"Alarm\s+Phone|Asylum\s+Seeker\s+Resource\s+Centre|Kaldor\s+Centre|Law\s+Society|Bar\s+Council|"
-     r"(?:Australian\s+|Equality\s+and\s+)?Human\s+Rights\s+Commission|Inter-American\s+Commission\s+on\s+"
-     r"Human\s+Rights|IACHR|Human\s+Rights\s+Council|[Oo]mbudsman|Caritas|Mediterranea|ASGI|"
-     r"Legal\s+Aid\s+Society|National\s+Immigration\s+Law\s+Center|Southern\s+Poverty\s+Law\s+Center|"
-     r"Democracy\s+Forward|Human\s+Rights\s+Law\s+Centre|Women[’']s\s+Refugee\s+Commission", ""),
-    (r"(?:UN|U\.N\.|United\s+Nations)(?:[’']s)?\s+(?:[Ss]pecial\s+[Rr]apporteurs?|[Rr]apporteurs?|"
-     r"(?:human\s+rights\s+)?experts?|[Hh]uman\s+[Rr]ights\s+(?:[Oo]ffice|[Cc]hief|[Cc]ouncil|[Cc]ommittee)|"
-     r"Committee\s+(?:[Aa]gainst|[Oo]n)\s+[A-Z]\w+|fact-finding\s+mission|[Ff]act-[Ff]inding\s+[Mm]ission|"
-     r"[Ii]nvestigators|Working\s+Group[\w\s]*?|[Ss]ecretary-[Gg]eneral|[Cc]hild\s+rights\s+committee|"
-     r"Committee\s+on\s+the\s+Rights\s+of\s+the\s+Child|report|mission|[Hh]uman\s+[Rr]ights)"
-     r"|[Ss]pecial\s+[Rr]apporteur(?:\s+on\s+[\w\s]+?(?=[,.]))?", "=UN"),
-    (r"Supreme\s+Court|Court\s+of\s+Appeal|High\s+Court|Court\s+of\s+Justice(?:\s+of\s+the\s+European\s+"
-     r"Union)?|appeals\s+court|federal\s+court|district\s+court|[Cc]onstitutional\s+[Cc]ourt|tribunal"
-     r"|[Jj]udges?(?:\s+[A-Z][a-z]+){0,2}", "=COURT"),
-    (r"(?i:(?:(?:human|migrant|refugee|civil)\s+)?rights\s+(?:groups?|organi[sz]ations?|campaigners|activists|"
-     r"advocates|defenders|watchdogs?|lawyers|experts|NGOs)|[Hh]uman\s+rights\s+(?:groups|organi[sz]ations|"
-     r"campaigners|activists|advocates|lawyers|experts|defenders|watchdogs?)|NGOs|non-governmental\s+"
-     r"organi[sz]ations|aid\s+(?:groups|agencies|organi[sz]ations|workers)|charities|campaigners|activists|"
-     r"advocacy\s+groups|civil\s+society(?:\s+(?:groups|organi[sz]ations))?|refugee\s+(?:groups|charities|"
-     r"advocates|organi[sz]ations|lawyers)|humanitarian\s+(?:groups|organi[sz]ations|agencies)|lawyers|"
-     r"attorneys|legal\s+experts|immigration\s+lawyers|advocates|rights\s+watchdog|"
-     r"church\s+(?:leaders|groups)|churches|bishops|clergy|faith\s+(?:leaders|groups)|"
-     r"(?:(?:Democratic|Republican|opposition|Labour|Green|Greens|Liberal)\s+)?(?:senators|lawmakers|MPs|"
-     r"legislators|parliamentarians))", "=GROUP"),
-    (r"(?:Arch)?[Bb]ishop\s+of\s+[A-Z]\w+|Church\s+of\s+England|Catholic\s+Church|Pope(?:\s+[A-Z][a-z]+)?|"
-     r"Conference\s+of\s+(?:Catholic\s+)?Bishops", ""),
-)
-_SPEAKER_RE = re.compile(
-    r"\b(?=[A-Za-zÉé])(?:" + "|".join(f"(?P<k{n}>{rx})" for n, (rx, _) in enumerate(_KNOWN_SPEAKERS)) + ")"
-)
+
+@dataclass(frozen=True, slots=True)
+class _Grammar:
+    """The compiled attribution tables (built once per process)."""
+
+    speakers: re.Pattern[str]
+    speaker_rules: tuple[Rule, ...]
+    verbs: Folded
+    verb_labels: tuple[str, ...]
+    stance: Folded
+    concerns: Folded
+    concern_rules: tuple[Rule, ...]
+    denial: Folded
+    appositive_person: re.Pattern[str]
+    role_person: re.Pattern[str]
+
+
+_NAME = r"[A-Z][\w’'-]+(?:\s+(?:[A-Z]\.\s+)?(?:van\s+|de\s+|von\s+|der\s+)?[A-Z][\w’'-]+){1,3}"
+
+
+@cache
+def grammar() -> _Grammar:
+    speaker_rules = rules("speakers")
+    speakers = re.compile(
+        r"\b(?=[A-Za-zÉé])(?:" + "|".join(f"(?P<k{n}>{r.pattern})" for n, r in enumerate(speaker_rules)) + ")"
+    )
+    verb_rules = [r for r in rules("verbs") if r.label != "denial"]
+    verbs = re.compile(
+        r"\b(?=[a-z])(?:" + "|".join(f"(?P<v{n}>{r.pattern})" for n, r in enumerate(verb_rules)) + r")\b",
+        re.IGNORECASE,
+    )
+    stance = re.compile(
+        r"\b(?=[a-z])(?:" + "|".join(r.pattern for r in verb_rules if r.label == "stance") + r")\b", re.IGNORECASE
+    )
+    denial = re.compile(
+        r"\b(?=[a-z])(?:" + "|".join(r.pattern for r in rules("verbs") if r.label == "denial") + ")", re.IGNORECASE
+    )
+    roles = tables("speakers")["person"]["roles"]
+    return _Grammar(
+        speakers=speakers,
+        speaker_rules=speaker_rules,
+        verbs=Folded(verbs),
+        verb_labels=tuple(r.label for r in verb_rules),
+        stance=Folded(stance),
+        concerns=Folded(alternation("concerns", "c")),
+        concern_rules=rules("concerns"),
+        denial=Folded(denial),
+        # "Maya Ortiz, the executive director of the Refugee Law Project, said …"
+        appositive_person=re.compile(
+            rf"(?P<name>{_NAME}),\s+(?:who\s+is\s+|now\s+)?(?:the\s+|a\s+|an\s+)?"
+            rf"(?P<desc>(?:[\w’'.-]+\s+){{0,6}}?{roles}\b[^,;:“\"]{{0,120}})"
+        ),
+        # "Greens senator Nick Alder said …", "lawyer Dana Obi told …"
+        role_person=re.compile(rf"\b(?i:{roles})\s+(?P<name>{_NAME})"),
+    )
+
+
 _ORG_SUFFIX = re.compile(
     r"\b(?:[A-Z][\w’'-]+\s+(?:for\s+|of\s+|on\s+|and\s+)?){1,4}(?:Watch|International|Foundation|Network|"
     r"Institute|Centre|Center|Project|Alliance|Coalition|Initiative|Federation|Association|Monitor|"
     r"Trust|Society)\b"
 )
-_NOT_ORG = re.compile(r"^(?:European|Senate|Security|Department|Ministry|White|National\s+Security)\b")
+_NOT_ORG = re.compile(r"^(?:European\s+(?:Union|Commission|Council)|Senate|Security|Department|Ministry|White|"
+                      r"National\s+Security|Home\s+Affairs|International\s+Monetary)\b")
 _APPOSITIVE_ORG = re.compile(
     r"\b([A-Z][\w’'&-]+(?:\s+[A-Z][\w’'&-]+){0,3}),\s+(an?\s+(?:[\w-]+\s+){0,4}?(?:charity|NGO|"
     r"non-governmental\s+organi[sz]ation|(?:rights|advocacy|campaign|aid|humanitarian|legal|watchdog)\s+"
@@ -75,81 +99,35 @@ _APPOSITIVE_ORG = re.compile(
 )
 _STATE_WORDS = frozenset(form for forms, _ in COUNTRIES.values() for form in forms) | frozenset(COUNTRIES)
 _CONJOINED = re.compile(r"^(?:\s*\([A-Z]{2,}\))?\s*(?:and|,)\s+([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,3})")
-_PERSON_EXPERT = re.compile(
-    r"\b([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){1,2}),\s+(?:a|an|the)?\s*(?:[\w’'-]+\s+){0,6}?"
-    r"(?:professor|expert|researcher|lawyer|attorney|advocate|activist|campaigner|analyst|rapporteur|"
-    r"director|founder|scholar|academic)\b"
-)
-_SPEECH = re.compile(
-    r"\b(?=[a-z])(?:warn\w*|caution\w*|condemn\w*|critici[sz]\w*|denounc\w*|decr(?:y|ied|ies)|slam\w*|blast\w*|"
-    r"urg(?:e|ed|es|ing)|call(?:ed|s|ing)?\s+(?:on|for)|concern\w*|alarm\w*|fear\w*|accus\w*|"
-    r"raised?|rais(?:es|ing)|voic\w+|sa(?:y|id|ys|ying)|stated|told|argu\w*|describ\w+|report\w*|"
-    r"document\w*|found|finds|finding|echo\w*|question\w*|oppos\w*|object\w*|protest\w*|according\s+to|"
-    r"letter|statement|appeal\w*|insist\w*|highlight\w*|noted|notes|criticism|condemnation|ruled|"
-    r"ruling|held|labell?ed|branded|called|cited|citing|urgent|claim\w*|alleg\w*|believe\w*|grounds)\b",
-    re.IGNORECASE,
-)
-_STRONG_SPEECH = re.compile(
-    r"\b(?=[a-z])(?:warn\w*|condemn\w*|critici[sz]\w*|denounc\w*|decr(?:y|ied|ies)|slam\w*|urg(?:e|ed|es|ing)|"
-    r"call(?:ed|s|ing)?\s+on|alarm\w*|raised?\s+(?:\w+\s+){0,2}concerns?|voic\w+\s+(?:\w+\s+){0,2}concerns?)\b",
-    re.IGNORECASE,
-)
+# A speaker in object position is spoken about, not speaking ("criticised Amnesty", "a letter to UNHCR").
 _OBJECT_POSITION = re.compile(
     r"\b(?:accus\w+|critici[sz]\w+|blam\w+|attack\w+|dismiss\w+|reject\w+|in|to|before|at|into|"
-    r"through|against|with|(?<!\bjustices\s)(?<!\bjudges\s)(?<!\bgroup\s)(?<!\bpanel\s)(?<!\bmembers\s)"
-    r"(?<!\bteam\s)(?<!\bexperts\s)(?<!\bcoalition\s)of|sued|suing)\s+(?:the\s+|a\s+)?(?:\w+\s+)?$",
+    r"through|against|for|(?<!\bjustices\s)(?<!\bjudges\s)(?<!\bgroup\s)(?<!\bpanel\s)(?<!\bmembers\s)"
+    r"(?<!\bteam\s)(?<!\bexperts\s)(?<!\bcoalition\s)(?<!\bhead\s)(?<!\bchief\s)(?<!\bdirector\s)"
+    r"(?<!\bspokesperson\s)(?<!\bspokesman\s)(?<!\bspokeswoman\s)(?<!\bleader\s)(?<!\bchair\s)"
+    r"(?<!\bpresident\s)(?<!\bmember\s)(?<!\bcommissioner\s)(?<!\brepresentatives\s)of|sued|suing|told|asked)\s+(?:the\s+|a\s+)?(?:\w+\s+)?$",
     re.IGNORECASE,
 )
-_CONCERNS: tuple[tuple[str, str, bool], ...] = (
-    # (label, pattern, substantive: enough for a court, which "unlawful" alone is not)
-    ("refoulement", r"refoulement|refouled|returned\s+to\s+(?:\w+\s+){0,4}(?:countr(?:y|ies)|homelands?|"
-     r"places?)\s+(?:\w+\s+){0,4}(?:fled|escaped)|(?:returned|sent|deported|removed)\s+(?:back\s+)?to\s+"
-     r"(?:their|his|her)\s+(?:home\s*(?:countr(?:y|ies)|lands?)|countr(?:y|ies)\s+of\s+origin)|(?:sent|forced|returned|deported|pushed)\s+back|"
-     r"countr(?:y|ies)\s+of\s+origin|persecution|onward\s+(?:removal|deportation)|(?:sent|deported|flown|removed)\s+"
-     r"on\s+to|chain\s+deportation|"
-     r"returned\s+to\s+danger|intercepting\s+and\s+returning|pull-?backs?", True),
-    ("detention conditions", r"detention\s+conditions|(?:harsh|poor|unsafe|appalling|dire|prison)\s+"
-     r"conditions|conditions\s+(?:for|of|in)\s+\w+|inhumane|degrading|overcrowd\w*|solitary\s+confinement|"
-     r"squalid|concentration\s+camps?|indefinite(?:ly)?\s+detention|detained\s+indefinitely|arbitrary\s+detention|cruel\w*|"
-     r"(?:prolonged|mandatory)\s+detention|detention\s+(?:of\s+)?(?:children|families)", True),
-    ("torture and abuse", r"tortur\w*|abus(?:e|es|ed|ive)|mistreat\w*|ill-treat\w*|sexual\s+violence|rape|"
-     r"enforced\s+disappearances?|disappeared|whereabouts|(?:no|without)\s+(?:proof|sign|word)\s+(?:\w+\s+){0,4}"
-     r"alive|beaten|beatings|violence|exploitation|harrowing", True),
-    ("due process", r"due\s+process|legal\s+safeguards?|access\s+to\s+(?:lawyers|legal|justice|asylum)|"
-     r"fair\s+(?:hearing|trial|procedure)|opportunity\s+to\s+challenge|incommunicado|"
-     r"without\s+(?:a\s+|any\s+)?(?:\w+\s+)?(?:hearings?|trials?|due\s+process|legal\s+(?:advice|counsel|"
-     r"representation))|right\s+to\s+appeal|arbitrar\w+|meaningful\s+opportunity", True),
-    ("political repression", r"political\s+(?:opponents|repression|prisoners|detainees|dissent)|repress\w*|"
-     r"jail\w*\s+(?:\w+\s+)?(?:critics|opponents|journalists|activists|dissidents)|"
-     r"crack(?:ing)?\s+down\s+on|crackdown|dissidents?|judicial\s+independence|authoritarian\w*", True),
-    ("press freedom", r"press\s+freedom|freedom\s+of\s+(?:the\s+press|expression|speech)|media\s+freedom|"
-     r"journalists", True),
-    ("danger to life", r"deaths?|die|died|dying|danger\w*|endanger\w*|lives|unsafe|killed|risk\s+to\s+life|"
-     r"war-torn|harm|lethal|drown\w*", True),
-    ("human trafficking", r"traffick\w*", True),
-    ("legality", r"unlawful|illegal|unconstitutional|breach\w*\s+(?:of\s+)?international\s+law|violat\w+|international\s+"
-     r"(?:law|obligations)|unconscionable|irresponsible|unsustainable|shameful|reckless|immoral|"
-     r"outsourc\w+\s+(?:of\s+)?(?:asylum|responsibility)|shift\w*\s+(?:the\s+)?(?:\w+\s+)?responsibilit\w+|"
-     r"(?:burden|responsibility)[\s-]shifting", False),
-    ("human rights", r"human\s+rights(?:\s+(?:violations|abuses|concerns|record))?|rights\s+(?:violations|"
-     r"abuses)|racis\w+|xenophob\w+|discriminat\w+", False),
-    ("transparency", r"transparen\w+|secre(?:t|cy|tive)|murky|opaque|accountab\w+", False),
-)
-_CONCERN_RE = re.compile(
-    r"\b(?=[a-z])(?:" + "|".join(f"(?P<c{n}>{rx})" for n, (_, rx, _s) in enumerate(_CONCERNS)) + ")", re.I
-)
-_DENIAL = re.compile(
-    r"\b(?=[a-z])(?:den(?:y|ies|ied|ying)|reject\w*|dismiss\w*|refut\w*|rebuff\w*|disput\w*|contest\w*)\s+"
-    r"(?:\w+\s+){0,3}?(?:the\s+|these\s+|those\s+|such\s+|all\s+|any\s+)?(?:allegations?|claims?|"
-    r"accusations?|reports?|charges?|criticism|concerns|findings|assertions?)\b"
-    r"|\b(?:called|calling|dismissed)\s+(?:\w+\s+){0,3}(?:lies|false|untrue|fake\s+news|baseless)\b"
-    r"|\bden(?:y|ies|ied|ying)\s+that\b",
+# Between a speaker and its verb: an appositive, a parenthesis, a time, an auxiliary ("has also", "on Monday").
+_SUBJECT_GAP = re.compile(
+    r"(?:[’']s(?:\s+[\w-]+){1,4}?)?(?:\s+(?:chief|head|director|spokes\w+|envoy|official)s?)?"
+    r"(?:\s+[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,2})?"
+    r"(?:\s*\([^()]{0,60}\))?(?:\s+(?:for|of|representing|at|from|in|with|on\s+behalf\s+of)\s+[^,;:.“”\"]{1,80}?)?"
+    r"(?:\s*,[^;:“”\"]{0,180}?,)?,?\s*(?:(?:has|have|had|also|have\s+also|has\s+also|"
+    r"previously|repeatedly|recently|now|today|on\s+\w+|last\s+\w+|this\s+\w+|in\s+\w+|\w+ly|which|who|that|"
+    r"would|will|could|may|did|does|do|is|are|was|were|been|being|not|jointly|themselves|itself|"
+    r"in\s+a\s+\w+(?:\s+\w+)?)\s+){0,4}[‘“\"']?$",
     re.IGNORECASE,
 )
-
-
-_SPEECH_F, _STRONG_SPEECH_F = Folded(_SPEECH), Folded(_STRONG_SPEECH)
-_CONCERN_F, _DENIAL_F = Folded(_CONCERN_RE), Folded(_DENIAL)
+_VERB_BEFORE = re.compile(
+    r"(?:\b(?:said|says|added|adds|wrote|writes|told|warned|warns|argued|argues|noted|notes|according\s+to|"
+    r"by|from|stated)\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,2})$",
+    re.IGNORECASE,
+)
+_PRONOUN = re.compile(r"(?:^|[,;“”\"]\s*|\band\s+)(?P<p>[Hh]e|[Ss]he|[Tt]hey|[Ii]t)\s+(?:\w+\s+){0,2}?$")
+_QUOTE_OPEN = "“\"‘"
+# A harm the story states in its own voice: enough for an unattributed warning when nobody is named.
+_OWN_VOICE_HARMS = frozenset({"torture and abuse", "detention conditions", "refoulement"})
 
 
 @dataclass(slots=True)
@@ -158,48 +136,103 @@ class _Speaker:
     kind: str  # org | un | court | group | person
     start: int
     end: int
+    persona: bool = field(default=False)  # a person; pronouns refer back to them
 
 
 def _speakers(sentence: str) -> list[_Speaker]:
+    g = grammar()
     found: list[_Speaker] = []
-    for m in _SPEAKER_RE.finditer(sentence):
-        group = m.lastgroup or ""
-        rx_index = int(group[1:])
-        canon = _KNOWN_SPEAKERS[rx_index][1]
+
+    def free(a: int, b: int) -> bool:
+        return not any(sp.start < b and a < sp.end for sp in found)
+
+    for m in g.appositive_person.finditer(sentence):
+        name, desc = m.group("name"), m.group("desc")
+        if name in _STATE_WORDS or _NOT_ORG.match(name) or g.speakers.fullmatch(name):
+            continue
+        org = _org_in(desc)
+        found.append(_Speaker(org or name, "person", m.start("name"), m.end(), persona=True))
+    for m in g.role_person.finditer(sentence):
+        if re.match(r"(?i:judge|justice)", m.group(0)):
+            continue  # "Judge X", "Justice X": the court's speakers, below
+        if free(m.start("name"), m.end("name")) and m.group("name") not in _STATE_WORDS:
+            found.append(_Speaker(m.group("name"), "person", m.start(), m.end("name"), persona=True))
+    for m in g.speakers.finditer(sentence):
+        if not free(m.start(), m.end()):
+            continue
+        rule = g.speaker_rules[int((m.lastgroup or "k0")[1:])]
         surface = m.group(0).strip()
-        s = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
-        if canon == "=UN":
-            found.append(_Speaker(_un_name(surface), "un", s, m.end()))
-        elif canon == "=COURT":
-            name = re.sub(r"^(?:a|the|The)\s+", "", surface)
-            if re.search(r"[Jj]udges?\b", name):
-                # "a U.S. district judge" and "District Judge Brian Murphy" are one speaker, the judge.
-                tail = re.search(r"[Jj]udges?((?:\s+[A-Z][a-z]+){0,2})$", name)
-                name = ("Judge" + tail.group(1)) if tail and tail.group(1) else "judge"
-            found.append(_Speaker(name, "court", s, m.end()))
-        elif canon == "=GROUP":
-            found.append(_Speaker(surface.lower() if not surface.isupper() else surface, "group", s, m.end()))
+        kind = str(rule.extra.get("kind", "org"))
+        canon = str(rule.extra.get("canon", ""))
+        if kind == "un":
+            found.append(_Speaker(_un_name(surface), "un", m.start(), m.end()))
+        elif kind == "court":
+            name = _court_name(surface)
+            # "Judge Ortiz" is someone "she" may refer back to; "the court" is not
+            found.append(_Speaker(name, "court", m.start(), m.end(), persona=bool(re.search(r"\s[A-Z]", name))))
+        elif kind == "group":
+            found.append(_Speaker(surface if surface.isupper() else surface.lower(), "group", m.start(), m.end()))
         else:
-            found.append(_Speaker(canon or surface, "org", s, m.end()))
+            found.append(_Speaker(_canon_org(surface) if canon == "=as-listed" else canon or surface, "org",
+                                  m.start(), m.end()))
     for m in _ORG_SUFFIX.finditer(sentence):
-        if _NOT_ORG.match(m.group(0)) or any(sp.start <= m.start() < sp.end for sp in found):
+        if _NOT_ORG.match(m.group(0)) or not free(m.start(), m.end()):
             continue
         found.append(_Speaker(m.group(0), "org", m.start(), m.end()))
-    if not any(sp.kind in ("org", "un") for sp in found):
-        for m in _PERSON_EXPERT.finditer(sentence):
-            if any(sp.start <= m.start(1) < sp.end for sp in found):
-                continue
-            found.append(_Speaker(m.group(1), "person", m.start(1), m.end(1)))
-    # "ActionAid, a charity that …", "Cristosal, a Salvadoran human rights organisation, said": the name
-    # before the appositive is the speaker, not the common noun inside it.
+    # "Cristosal, a Salvadoran human rights organisation, said": the name before the appositive speaks.
     for m in _APPOSITIVE_ORG.finditer(sentence):
         name = m.group(1)
         if _NOT_ORG.match(name) or name in _STATE_WORDS:
             continue
         found = [sp for sp in found if not (m.start(2) <= sp.start < m.end(2))]
-        found.append(_Speaker(name, "org", m.start(1), m.end(1)))
+        if free(m.start(1), m.end(1)):
+            found.append(_Speaker(name, "org", m.start(1), m.end(1)))
     found.sort(key=lambda sp: sp.start)
     return found
+
+
+_CANON_ORGS = (
+    (re.compile(r"Amnesty"), "Amnesty International"), (re.compile(r"Human\s+Rights\s+Watch|HRW"), "Human Rights Watch"),
+    (re.compile(r"Council\s+of\s+Europe"), "Council of Europe"),
+    (re.compile(r"European\s+Court\s+of\s+Human\s+Rights|ECtHR|Strasbourg"), "European Court of Human Rights"),
+    (re.compile(r"European\s+Parliament|MEPs"), "European Parliament"),
+    (re.compile(r"OHCHR|T[üu]rk|High\s+Commissioner\s+for\s+Human\s+Rights"), "UN human rights office"),
+    (re.compile(r"International\s+Organi[sz]ation\s+for\s+Migration|IOM"), "IOM"),
+    (re.compile(r"M[ée]decins|Doctors\s+Without|MSF"), "Médecins Sans Frontières"),
+    (re.compile(r"Red\s+Cross|ICRC"), "Red Cross"), (re.compile(r"Civil\s+Liberties|ACLU"), "ACLU"),
+)
+
+
+def _canon_org(surface: str) -> str:
+    for rx, canon in _CANON_ORGS:
+        if rx.search(surface):
+            return canon
+    return surface
+
+
+def _org_in(desc: str) -> str | None:
+    """The organisation named in a person's appositive, when it is one the ledger knows by name
+    ("a researcher at Amnesty International" speaks for Amnesty)."""
+    g = grammar()
+    for m in g.speakers.finditer(desc):
+        rule = g.speaker_rules[int((m.lastgroup or "k0")[1:])]
+        if rule.extra.get("kind") == "org" and rule.extra.get("canon"):
+            canon = str(rule.extra["canon"])
+            return _canon_org(m.group(0)) if canon == "=as-listed" else canon
+        if rule.extra.get("kind") == "un":
+            return _un_name(m.group(0).strip())
+    return None
+
+
+def _court_name(surface: str) -> str:
+    name = re.sub(r"^(?:a|the|The)\s+", "", surface)
+    name = re.sub(r"^(?:[Tt]hree|[Ff]ive|[Ss]even|[Nn]ine)-judge\s+", "", name)
+    name = re.sub(r"^Justices(?=\s+[A-Z]\w+\s+[A-Z]\w+(?:,|$))", "Justice", name)
+    if re.match(r"[Jj]udges?\b", name):
+        # "a U.S. district judge" and "District Judge Brian Murphy" are one speaker, the judge.
+        tail = re.search(r"[Jj]udges?((?:\s+[A-Z][\w.’'-]*){0,3})$", name)
+        return ("Judge" + tail.group(1)) if tail and tail.group(1) else "judge"
+    return name
 
 
 def _un_name(surface: str) -> str:
@@ -217,99 +250,247 @@ def _concerns(sentence: str, masked: list[tuple[int, int]]) -> list[tuple[str, b
         for s, e in masked:
             chars[s:e] = " " * (e - s)
         sentence = "".join(chars)
+    g = grammar()
     labels: list[tuple[str, bool]] = []
-    for m in _CONCERN_F.finditer(sentence):
-        label, _, substantive = _CONCERNS[int((m.lastgroup or "c0")[1:])]
-        if (label, substantive) not in labels:
-            labels.append((label, substantive))
+    for m in g.concerns.finditer(sentence):
+        rule = g.concern_rules[int((m.lastgroup or "c0")[1:])]
+        item = (rule.label, bool(rule.extra.get("substantive", False)))
+        if item not in labels:
+            labels.append(item)
     return labels
 
 
+def _linked(sentence: str, speakers: list[_Speaker]) -> _Speaker | None:
+    found = _link(sentence, speakers)
+    return found[0] if found else None
+
+
+def _link(sentence: str, speakers: list[_Speaker]) -> tuple[_Speaker, bool] | None:
+    """The speaker a reporting or stance verb ties to the sentence: its subject (with an appositive or an
+    auxiliary between), or the speaker right after the verb ("said X", "according to X", "by X")."""
+    g = grammar()
+    verbs = list(g.verbs.finditer(sentence))
+    if not verbs:
+        return None
+    for sp in speakers:
+        if _OBJECT_POSITION.search(sentence[max(0, sp.start - 30) : sp.start]) \
+                and not re.search(r"\b(?:by|from)\s+(?:the\s+)?$", sentence[max(0, sp.start - 12) : sp.start]):
+            continue
+        for v in verbs:
+            if v.start() >= sp.end and _SUBJECT_GAP.match(_unquoted(sentence[sp.end : v.start()])):
+                passive = re.search(r"\bby\s+(?:the\s+|a\s+)?(?:\w+\s+)?$", sentence[max(0, sp.start - 16) : sp.start])
+                return sp, passive is None
+            # "A judge blocked the flight, finding …": a participle after the clause is its subject's
+            if v.start() > sp.end and sp is speakers[0] and sp.start < 40 and v.group(0).lower().endswith("ing") \
+                    and sentence[v.start() - 2 : v.start()] == ", ":
+                return sp, True
+            if v.end() <= sp.start and _VERB_BEFORE.search(sentence[max(0, v.start() - 2) : sp.start]) \
+                    and sp.start - v.end() < 25:
+                return sp, False
+    return None
+
+
+def _unquoted(gap: str) -> str:
+    """A gap without its quote marks ("bodies ‘gravely concerned’": the quote is the headline's, not a clause)."""
+    for mark in "‘“”\"":
+        if mark in gap:
+            gap = gap.replace(mark, "")
+    return gap
+
+
+def _pronoun_subject(sentence: str) -> str | None:
+    """'she added', '"…," he said', 'They argue …': the pronoun that is a verb's subject, if any."""
+    g = grammar()
+    for v in g.verbs.finditer(sentence):
+        m = _PRONOUN.search(sentence[max(0, v.start() - 40) : v.start()])
+        if m:
+            return m.group("p").lower()
+    return None
+
+
+@dataclass(slots=True)
+class _Entry:
+    by: str
+    concerns: list[str]
+    evidence: Evidence
+    agreement_id: str | None
+    denied_by: str | None = None
+    denial: Evidence | None = None
+
+
 def extract_warnings(doc: Doc) -> list[RightsWarning]:
-    """Who warned of what (UNHCR, Amnesty, courts, rights groups …), with denials attached."""
+    """Who warned of what (UNHCR, Amnesty, courts, judges, lawyers, critics …), with denials attached."""
     if not any(m.main for m in doc.matched.values()):
         return []
-    merged: dict[str, dict[str, object]] = {}
-    order: list[str] = []
+    g = grammar()
+    merged: dict[str, _Entry] = {}
     last_key: str | None = None
     last_sentence = -10
-    for i, (a, b) in enumerate(doc.spans):
-        sentence = doc.text[a:b]
+    last_person: tuple[_Speaker, int] | None = None  # whom "she" or "he" refers to
+    last_party: tuple[_Speaker, int] | None = None  # whom "they" or "it" refers to
+    surnames: dict[str, _Speaker] = {}  # people already introduced, by the surname a second reference uses
+    n = len(doc.spans)
+    for i in range(n):
+        a, _ = doc.spans[i]
+        sentence = doc.sentence(i)
         # a denial only counts right after a warning, so only there is it looked for
-        denial = _DENIAL_F.search(sentence) if last_key is not None and i - last_sentence <= 2 else None
+        denial = g.denial.search(sentence) if last_key is not None and i - last_sentence <= 2 else None
         if denial and last_key is not None:
             entry = merged[last_key]
-            if entry.get("denied_by") is None:
-                entry["denied_by"] = _denier(doc, i, denial.start() + a)
-                entry["denial"] = doc.evidence(i)
+            if entry.denied_by is None:
+                entry.denied_by = _denier(doc, i, denial.start() + a)
+                entry.denial = doc.evidence(i)
             continue
-        if not doc.has(_SPEECH_F, i):
-            continue
-        # Nothing to warn of (no concern here or in a quote that carries on, no strong verb): no speaker
-        # can make this sentence a warning, so the speaker scan is skipped.
-        if not (doc.has(_CONCERN_F, i) or doc.has(_STRONG_SPEECH_F, i)
-                or (i + 1 < len(doc.spans) and doc.sentence(i + 1)[:1] in "“\"‘")):
+        stance = doc.has(g.stance, i)  # refined below, once the speakers' own words are masked
+        quote_after = i + 1 < n and doc.sentence(i + 1)[:1] in _QUOTE_OPEN
+        # Nothing to warn of here (no concern, no stance verb, no quote that carries on): the speakers still
+        # matter to the pronouns of the sentences after, so people introduced are remembered.
+        worth = stance or doc.has(g.concerns, i) or quote_after or sentence.rstrip().endswith(":")
+        if not worth and not doc.has(g.verbs, i):
+            # no warning here, but a person introduced ("X, a lawyer for the men, visited …") may be the
+            # "she" of the next sentence
+            intro = g.appositive_person.search(sentence)
+            if intro:
+                person = _speakers(sentence)
+                persons = [sp for sp in person if sp.persona]
+                if persons:
+                    last_person = (persons[-1], i)
             continue
         speakers = _speakers(sentence)
-        if not speakers:
+        for sp in speakers:
+            if sp.persona:
+                last_person = (sp, i)
+            if sp.kind in ("org", "un", "court", "group"):
+                last_party = (sp, i)
+        for sp in speakers:
+            if sp.persona:
+                surname = sp.name.split()[-1]
+                if surname[:1].isupper() and len(surname) > 2:
+                    surnames[surname] = sp
+        if not worth:
             continue
-        speakers = [sp for sp in speakers if not _OBJECT_POSITION.search(sentence[max(0, sp.start - 30) : sp.start])
-                    or re.search(r"\bby\s+(?:the\s+)?$", sentence[max(0, sp.start - 12) : sp.start])]
-        if not speakers:
+        if stance and speakers:
+            stance = g.stance.search(_masked(sentence, speakers)) is not None
+        speakers += _second_references(sentence, speakers, surnames)
+        link = _link(sentence, speakers)
+        speaker, active = link if link else (None, False)
+        if speaker is None:
+            speaker = _speaker_elsewhere(doc, i, sentence, last_person, last_party)
+        if speaker is None:
             continue
-        concerns = _concerns(sentence, [(sp.start, sp.end) for sp in speakers])
+        concerns = _concerns(sentence, [(speaker.start, speaker.end)] if speaker in speakers else [])
         # '"…," said X, an expert. "There is no focus on human rights."': the quote goes on after the
-        # speaker's sentence, and what it warns of is in the sentences that continue it.
+        # speaker's sentence; "X said:" puts the quote in the next paragraph.
         j = i + 1
-        while j < len(doc.spans) and j <= i + 2 and doc.sentence(j)[:1] in "“\"‘":
+        while j < n and j <= i + 2 and (doc.sentence(j)[:1] in _QUOTE_OPEN or (j == i + 1 and sentence.rstrip().endswith(":"))):
             concerns += [c for c in _concerns(doc.sentence(j), []) if c not in concerns]
             j += 1
-        chosen = [speakers[0]]
-        rest = sentence[speakers[0].end :]
-        conj = _CONJOINED.match(rest)
+        chosen = [speaker]
+        conj = _CONJOINED.match(sentence[speaker.end :])
         if conj:
-            for sp in speakers[1:]:
-                if sp.start <= speakers[0].end + conj.end(1):
+            for sp in speakers:
+                if speaker.end < sp.start <= speaker.end + conj.end(1):
                     chosen.append(sp)
-            if len(chosen) == 1 and speakers[0].kind in ("org", "un"):
-                name = conj.group(1)
-                start = speakers[0].end + conj.start(1)
-                chosen.append(_Speaker(name, "org", start, start + len(name)))
-        strong = doc.has(_STRONG_SPEECH_F, i)
-        for speaker in chosen:
-            if speaker.kind == "court":
-                labels = [lab for lab, substantive in concerns if substantive]
-            elif speaker.kind == "person":
-                labels = [lab for lab, _ in concerns]
-            else:
-                labels = [lab for lab, _ in concerns]
-                if not labels and strong:
-                    labels = ["criticism of the arrangement"]
+        for sp in chosen:
+            labels = _labels(sp, concerns, stance, active and sp is speaker)
             if not labels:
                 continue
-            key = _speaker_key(speaker.name)
-            agreement_id = attribute(doc, i, a + speaker.start, fallback=True)
+            key = _speaker_key(sp.name)
+            # "Human rights groups voiced concerns … Critics argue …": a bare "critics" right after a warning
+            # by a group or organisation is that speaker again, not a second one.
+            if key in _ANAPHORIC_GROUPS and last_key is not None and last_key not in _ANAPHORIC_GROUPS \
+                    and i - last_sentence <= 2 and key not in merged:
+                key = last_key
             if key not in merged:
-                merged[key] = {"by": speaker.name, "concerns": list(labels), "evidence": doc.evidence(i),
-                               "agreement_id": agreement_id, "denied_by": None, "denial": None}
-                order.append(key)
+                merged[key] = _Entry(sp.name, list(labels), doc.evidence(i),
+                                     attribute(doc, i, a + sp.start, fallback=True))
             else:
-                existing = merged[key]["concerns"]
-                assert isinstance(existing, list)
-                existing.extend(lab for lab in labels if lab not in existing)
-                if len(speaker.name) > len(str(merged[key]["by"])) and key == "judge":
-                    merged[key]["by"] = speaker.name
+                entry = merged[key]
+                entry.concerns.extend(lab for lab in labels if lab not in entry.concerns)
+                if entry.evidence.source == "headline" and not doc.is_headline(i):
+                    entry.evidence = doc.evidence(i)  # the body's sentence says more than the headline
+                if len(sp.name) > len(entry.by) and key == "judge":
+                    entry.by = sp.name
             last_key = key
             last_sentence = i
-    out = []
-    for key in order:
-        entry = merged[key]
-        out.append(RightsWarning(
-            by=str(entry["by"]), concern="; ".join(entry["concerns"]),  # type: ignore[arg-type]
-            evidence=entry["evidence"], agreement_id=entry["agreement_id"],  # type: ignore[arg-type]
-            denied_by=entry["denied_by"], denial=entry["denial"],  # type: ignore[arg-type]
-        ))
-    return out
+    if not merged:
+        own = _own_voice_harm(doc)
+        if own is not None:
+            merged[""] = own
+    return [RightsWarning(by=e.by, concern="; ".join(e.concerns), evidence=e.evidence, agreement_id=e.agreement_id,
+                          denied_by=e.denied_by, denial=e.denial) for e in merged.values()]
+
+
+_ANAPHORIC_GROUPS = frozenset({"critics", "opponents", "detractors", "sceptics", "skeptics"})
+
+
+def _masked(sentence: str, speakers: list[_Speaker]) -> str:
+    chars = list(sentence)
+    for sp in speakers:
+        chars[sp.start : sp.end] = " " * (sp.end - sp.start)
+    return "".join(chars)
+
+
+def _second_references(sentence: str, speakers: list[_Speaker], surnames: dict[str, _Speaker]) -> list[_Speaker]:
+    """People named again by surname alone ("Ortiz said …", "Ortiz's ruling warns …")."""
+    out: list[_Speaker] = []
+    for surname, person in surnames.items():
+        for m in re.finditer(rf"\b{re.escape(surname)}\b(?:[’']s)?", sentence):
+            if not any(sp.start <= m.start() < sp.end for sp in speakers):
+                out.append(_Speaker(person.name, person.kind, m.start(), m.end(), persona=True))
+    return sorted(out, key=lambda sp: sp.start)
+
+
+def _labels(speaker: _Speaker, concerns: list[tuple[str, bool]], stance: bool, active: bool) -> list[str]:
+    if speaker.kind == "court" and not active:
+        # "deemed unlawful by the Supreme Court": a ruling retold, which the stage reads; a court warns
+        # when it is the subject of the story's verb ("the court found …") or names a harm
+        return [lab for lab, substantive in concerns if substantive]
+    labels = [lab for lab, _ in concerns]
+    if not labels and stance:
+        labels = ["criticism of the arrangement"]
+    return labels
+
+
+def _speaker_elsewhere(doc: Doc, i: int, sentence: str, last_person: tuple[_Speaker, int] | None,
+                       last_party: tuple[_Speaker, int] | None) -> _Speaker | None:
+    """A speaker the sentence refers to without naming: a pronoun subject ("she added"), a quote
+    attributed in the sentence after it, or a quote after "X said:"."""
+    pronoun = _pronoun_subject(sentence)
+    if pronoun in ("he", "she") and last_person and i - last_person[1] <= 4:
+        return last_person[0]
+    if pronoun in ("they", "it") and last_party and i - last_party[1] <= 3:
+        return last_party[0]
+    if sentence[:1] in _QUOTE_OPEN:
+        if i > 0 and doc.sentence(i - 1).rstrip().endswith(":"):
+            prev = doc.sentence(i - 1)
+            found = _linked(prev, _speakers(prev))
+            if found:
+                return found
+        if i + 1 < len(doc.spans):
+            nxt = doc.sentence(i + 1)
+            if len(nxt) < 160:
+                found = _linked(nxt, _speakers(nxt))
+                if found:
+                    return found
+    return None
+
+
+def _own_voice_harm(doc: Doc) -> _Entry | None:
+    """A harm the story reports itself, naming no speaker (the headline first): a warning by nobody named."""
+    # In a long story the reporter's own account of harm is background; in a headline and a feed item's
+    # sentence or two it is what the item reports.
+    body = [k for k in range(len(doc.spans)) if not doc.is_headline(k)]
+    heads = [k for k in range(len(doc.spans)) if doc.is_headline(k)]
+    for i in heads + (body[:2] if len(body) <= 3 else []):
+        sentence = doc.sentence(i)
+        if not (doc.hits[i] or doc.cue[i]):
+            continue
+        labels = [lab for lab, _ in _concerns(sentence, []) if lab in _OWN_VOICE_HARMS]
+        if labels:
+            a, _ = doc.spans[i]
+            return _Entry("", labels, doc.evidence(i), attribute(doc, i, a, fallback=True))
+    return None
 
 
 def _speaker_key(name: str) -> str:
