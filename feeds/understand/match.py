@@ -111,7 +111,8 @@ def could_match(story: Story, index: CatalogueIndex) -> bool:
     only with a cue of its own, so a story with neither anywhere needs no sentences, hits or fingerprint.
     """
     title = story.title or ""
-    if title and (_STRONG_F.search(title) or _TRANSFER_F.search(title)):
+    if title and (_STRONG_F.search(title) or _TRANSFER_F.search(title)
+                  or (_MONEY_MOVES.search(title) and _AMOUNT.search(title))):
         return True
     text = f"{title}\n{story.text or ''}\n{story.article or ''}"
     if index.prefilter_rx is not None and index.prefilter_rx.search(text.lower()):
@@ -192,6 +193,10 @@ def prepare(story: Story, catalogue: Catalogue) -> Doc:
     )
 
 
+# Money changing hands between two states: a paying verb and an amount with its currency.
+_MONEY_MOVES = re.compile(r"\b(?:pa(?:y|ys|id|ying|yments?)|owe[sd]?|owing|fund(?:s|ed|ing)?|gives?|gave|"
+                          r"pledg\w+|promis\w+|demand\w*|seek\w*|claims?)\b", re.IGNORECASE)
+_AMOUNT = re.compile(r"[£€$]\s?\d|\b\d[\d.,]*\s?(?:m|bn|mln|million|billion)\b", re.IGNORECASE)
 # "the UK–Rwanda deal", "the Italy-Albania protocol", "an EU/Tunisia memorandum": two parties joined by a dash
 # before a deal noun name the agreement itself, cue or no cue. A trade or peace deal between them is not it.
 _PAIR_JOIN = re.compile(r"\s*[-\u2010\u2011\u2013\u2014/]\s*")
@@ -289,6 +294,7 @@ def match_story(doc: Doc) -> list[Match]:
                     rows.append(i)
     pairs = [_pair_named(index, h, doc.text) for h in doc.hits]
     title_pairs = _pair_named(index, doc.title_hits, doc.title)
+    title_money = bool(_MONEY_MOVES.search(doc.title) and _AMOUNT.search(doc.title))
     doc.pairs = pairs
     matches: list[Match] = []
     for agreement_id in sorted(candidates):
@@ -347,7 +353,9 @@ def match_story(doc: Doc) -> list[Match]:
         # The title says what the story is about.
         title_level, title_keyword = _anchor(index, agreement_id, _named(doc.title_hits))
         title_strong = bool(STRONG_CUE.search(doc.title)) or (doc.title_cue and doc.title_deal)
-        if agreement_id in title_pairs:
+        if agreement_id in title_pairs or (title_level == 2 and title_money):
+            # "the UK–Rwanda deal"; "Rwanda says UK still owes it £50m": both sides and money changing
+            # hands, in the line that says what the story is about
             score += STRONG
         elif title_level == 2 and (title_strong or title_keyword):
             score += STRONG

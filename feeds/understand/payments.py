@@ -7,7 +7,8 @@ import re
 from feeds.agreements import currency_of
 from feeds.models import Payment
 from feeds.understand.clauses import _NEG_AFTER, _NEGATION, _clause_before
-from feeds.understand.doc import Doc, Folded, Hit, lowered
+from feeds.understand.doc import Doc, Folded, Hit
+from feeds.understand.lexicon import alternation, rules
 from feeds.understand.money import parse_money
 from feeds.understand.refer import _DEFINITE_DEAL, attribute
 
@@ -20,25 +21,6 @@ _PAY_CONTEXT = re.compile(
     r"upfront|annually|million|billion)\b",
     re.IGNORECASE,
 )
-_STATUS_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("claimed", re.compile(r"\b(?:seek\w*|sought|demand\w*|claim\w*|asking\s+for|asked\s+for|wants?\s+back|"
-                           r"compensation|reimburs\w*|refund\w*|calls?\s+for)\b", re.I)),
-    ("owed", re.compile(r"\b(?:ow(?:e|es|ed|ing)|outstanding|due|arrears|yet\s+to\s+be\s+paid|"
-                        r"will\s+be\s+(?:wired|paid|transferred|disbursed|released)|debt)\b", re.I)),
-    ("proposed", re.compile(r"\b(?:propos\w+|would\s+(?:pay|provide|receive|cost|give|get)|could\s+"
-                            r"(?:pay|receive|get|cost)|plans?\s+to\s+(?:pay|give|provide)|"
-                            r"consider\w*|reportedly\s+offer\w*|wants?\s+to\s+pay|under\s+discussion|"
-                            r"floated)\b", re.I)),
-    ("pledged", re.compile(r"\b(?:pledg\w*|promis\w*|commit\w*|vow\w*|offer\w*|earmark\w*|allocat\w*|"
-                           r"envelope|will\s+(?:pay|provide|give|receive|get|deliver)|agreed\s+to\s+(?:pay|"
-                           r"provide|give)|annually|a\s+year|per\s+year|each\s+year|over\s+\w+\s+years|"
-                           r"worth|package|upfront|to\s+be\s+paid|backed\s+by|(?:through|until)\s+20\d\d|"
-                           r"over\s+the\s+(?:next|coming))\b", re.I)),
-    ("paid", re.compile(r"\b(?:paid|pays|paying|spent|spend|spends|costs?|costing|received|receives|"
-                        r"provided|disbursed|transferred|wired|handed|gave|given|funded|financed|payment|"
-                        r"instal+ments?|released?|deposited|has\s+(?:paid|given))\b", re.I)),
-)
-_STATUS_CUES_LOW = tuple((status, lowered(rx)) for status, rx in _STATUS_CUES)
 _PER_PERSON = re.compile(
     r"^\W{0,3}\s*(?:(?:\w+\s+){0,2})?(?:per|for\s+each|for\s+every|a|each)\s+(?:person|head|migrant|"
     r"deportee|asylum[\s-]seeker|individual|refugee|detainee|prisoner|inmate|man|woman|people)\b|^\s*each\b",
@@ -55,8 +37,9 @@ _RECEIVE_VERBS = re.compile(r"\b(?:receiv\w+|seek\w*|sought|demand\w*|claim\w*|g
                             r"asked|(?:is|are|was|were|being)\s+(?:still\s+)?owed)\b", re.I)
 # "Rwanda says it is still owed £50m", "… a claim London disputes": one side's demand, not an agreed debt
 _OWED_CLAIM = re.compile(
-    r"\b(?:says?|said|claims?|claimed|insists?|insisted|argues?|argued|maintains?|believes?)\s+(?:that\s+)?"
-    r"(?:it|they|he|she|[A-Z]\w+)\s+(?:is|are|was|were)\s+(?:still\s+)?owed\b"
+    r"\b(?:says?|said|saying|claims?|claimed|claiming|insists?|insisted|insisting|argues?|argued|arguing|"
+    r"maintains?|maintaining|believes?)\s+(?:that\s+)?"
+    r"(?:(?:it|they|he|she|[A-Z]\w+)\s+(?:is|are|was|were)\s+(?:still\s+)?owed|[A-Z]\w+\s+(?:still\s+)?owes?)\b"
     r"|\b(?:disput\w+|contest\w+|a\s+claim\b|rejects?\s+(?:the\s+)?claim)", re.I)
 # "Critics say the total cost now exceeds £1.2bn", "… campaigners estimate": a cost that a side in the
 # argument puts on the scheme. It is nobody's payment, promise or demand, so it is no Payment of any
@@ -123,7 +106,7 @@ def _may_hold_money(sentence: str) -> bool:
     return any(mark in low for mark in _MONEY_MARKS)
 _PAY_CONTEXT_F = Folded(_PAY_CONTEXT)
 # Lenders' money beside a deal ("an $8bn IMF loan") is not the deal's money.
-_NOT_AGREEMENT_MONEY = re.compile(r"\b(?:IMF|International\s+Monetary\s+Fund|World\s+Bank|bailout)\b")
+_NOT_AGREEMENT_MONEY = re.compile(r"\b(?:IMF|International\s+Monetary\s+Fund|World\s+Bank|bailout|bilateral\s+aid)\b")
 
 
 def _about_an_agreement(doc: Doc, i: int) -> bool:
@@ -212,13 +195,17 @@ def extract_payments(doc: Doc) -> list[Payment]:
             kind = "per-person" if _PER_PERSON.search(after) else "tranche" if _TRANCHE.search(
                 sentence[max(0, s - 40) : e + 30]) else "total"
             key = (currency, round(money.amount, 2))
-            if key in seen and seen[key] != i:
-                continue  # the same sum retold in another sentence
-            seen[key] = i
-            out.append(Payment(
+            payment = Payment(
                 amount=money.amount, currency=currency, payer=payer, payee=payee, status=status,
                 evidence=doc.evidence(i), agreement_id=agreement_id, kind=kind,
-            ))
+            )
+            if key in seen:
+                first = seen[key]
+                if out[first].evidence.source == "headline" and not doc.is_headline(i):
+                    out[first] = payment  # the body retells the headline's sum: its sentence says more
+                continue  # the same sum retold in another sentence
+            seen[key] = len(out)
+            out.append(payment)
     return out
 
 
@@ -226,30 +213,51 @@ _DEAL_VALUE = re.compile(r"\s*(?:[\w-]+\s+){0,2}(?:deal|partnership|package|agre
                          r"fund|facility|envelope|memorandum|treaty)\b", re.I)
 
 
+_STATUS_RE = Folded(alternation("status", "p"))
+_STATUS_OF = {f"p{n}": rule.label for n, rule in enumerate(rules("status"))}
+# Where the clause that holds an amount starts and ends: the verb that governs it is inside.
+_CLAUSE_STOP = re.compile(r"[;:]|\s[—–]\s|\bbut\b|\bwhile\b|\bwhereas\b|\bafter\b|\bbefore\b", re.I)
+
+
+_CHAIN = re.compile(r"\s+(?:to\s+)?(?:\w+ly\s+)?")  # "offered to pay", "proposed paying", "agreed to quickly pay"
+_OTHER_OBJECT = re.compile(r"\b(?:regarding|about|concerning|answers|questions|explanations?|details|information|"
+                           r"clarity|inquiry|investigation)\b", re.I)
+
+
 def _status(sentence: str, s: int, e: int) -> str:
-    best: tuple[float, str] | None = None
+    """The status the verb governing the amount at [s, e) gives it: the nearest status construction before
+    the amount in its clause, else the nearest after it; then a debt one side asserts is its claim."""
     if _DEAL_VALUE.match(sentence, e):
         # "a €7.4 billion partnership": the value of a deal, promised rather than paid
         before = sentence[max(0, s - 25) : s]
         if not re.search(r"\b(?:paid|spent|received|cost)\b", before, re.I):
             return "pledged"
-    low = sentence.lower()
-    cues = _STATUS_CUES_LOW if len(low) == len(sentence) else _STATUS_CUES
-    text = low if cues is _STATUS_CUES_LOW else sentence
-    for status, rx in cues:
-        for m in rx.finditer(text):
-            if m.start() < s:
-                distance = float(s - m.end())
-            elif m.start() >= e:
-                distance = (m.start() - e) * 1.6
-            else:
-                continue
-            # the clause with the money decides; cues past a full stop or far off barely count
-            if distance > 120:
-                continue
-            if best is None or distance < best[0]:
-                best = (distance, status)
-    status = best[1] if best else "paid"
+    start = max(0, s - 110)
+    for m in _CLAUSE_STOP.finditer(sentence, start, s):
+        start = m.end()
+    stop = min(len(sentence), e + 60)
+    after = _CLAUSE_STOP.search(sentence, e, stop)
+    if after:
+        stop = after.start()
+    before_hit: tuple[int, str] | None = None
+    before_end = -100
+    head_hit: str | None = None
+    after_hit: tuple[int, str] | None = None
+    for m in _STATUS_RE.finditer(sentence[start:stop]):
+        ms, me = m.start() + start, m.end() + start
+        status = _STATUS_OF[m.lastgroup or "p0"]
+        if me <= s and _OTHER_OBJECT.search(sentence, me, s):
+            continue  # "demand answers about the $6m payment": the verb governs something else
+        if me <= s:
+            # the last one before the amount is the nearest; one just before it heads its verb chain
+            head_hit = before_hit[1] if before_hit and status == "paid" and before_hit[1] != "paid" \
+                and _CHAIN.fullmatch(sentence, before_end, ms) else None
+            before_hit, before_end = (s - me, status), me
+        elif ms >= e and after_hit is None:
+            after_hit = (ms - e, status)
+    status = before_hit[1] if before_hit else after_hit[1] if after_hit else "paid"
+    if before_hit and head_hit and status == "paid":
+        status = head_hit  # "proposed paying £12m", "offered to pay": the head of the verb chain decides
     if status == "owed" and _OWED_CLAIM.search(sentence):
         return "claimed"
     return status
