@@ -94,12 +94,8 @@ def parse_and_analyze(body: bytes, url: str, feed_url: str, content_type: str | 
 def looks_relevant(title: str, summary: str) -> bool:
     """The broad prefilter for fetching an article: a headline and a sentence that could concern a tracked
     agreement or migration at all."""
-    try:
-        from feeds.understand import worth_article  # type: ignore[import-not-found]
-    except ImportError:  # until the understanding layer lands: the analyser's own prefilter
-        from feeds.match import could_match
+    from feeds.understand import worth_article
 
-        return could_match(Story(id="", title=title, text=summary), _ANALYZER.catalogue.index)
     return bool(worth_article(title, summary, _ANALYZER.catalogue))
 
 
