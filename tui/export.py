@@ -27,7 +27,7 @@ def _common(row: LedgerRow) -> dict[str, Any]:
     return {
         "story_id": row.fact.story_id, "story_title": row.story_title, "link": row.story_link,
         "published": row.published.isoformat() if row.published else None, "source": row.source,
-        "confirmed": row.confirmed, "evidence": row.fact.evidence,
+        "confirmed": row.confirmed, "evidence": row.fact.evidence, "evidence_source": row.fact.ev_source,
         "evidence_span": [row.fact.ev_start, row.fact.ev_end] if row.fact.ev_start is not None else None,
     }
 
@@ -98,7 +98,8 @@ def _flat(value: Any) -> str:
     return str(value)
 
 
-_COMMON_COLUMNS = ["story_id", "story_title", "link", "published", "source", "confirmed", "evidence", "evidence_span"]
+_COMMON_COLUMNS = ["story_id", "story_title", "link", "published", "source", "confirmed", "evidence", "evidence_source",
+                   "evidence_span"]
 # The columns of an export with no rows yet (a CSV still starts with its header).
 EMPTY_COLUMNS = {
     "stories": ["id", "title", "link", "published", "first_seen", "cluster", "feeds", "agreements", "mentions",
