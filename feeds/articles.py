@@ -40,6 +40,7 @@ ROBOTS_TTL = 24 * 3600.0
 ROBOTS_MAX = 512 * 1024  # bytes of robots.txt read (Google reads 500 KiB)
 REFUSING = {401, 403, 429, 451}  # the host does not want us: leave it alone for a while
 FIRST_BACKOFF = 3600.0  # a host that refused us, when it gave no Retry-After; doubles, up to a day
+DEAD_LINKS = 3  # articles in a row a host answers 404/410: its links lead nowhere, leave it for a while
 MAX_BACKOFF = 86400.0
 HTML_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -142,6 +143,7 @@ class _Host:
     refused_why: str = ""
     throttled: bool = False  # the refusal came with Retry-After (429/503): even the user's own request waits
     refusals: int = 0
+    dead_links: int = 0  # 404/410 answers in a row
     robots: RobotFileParser | None = None
     robots_at: float = -ROBOTS_TTL
 
@@ -194,7 +196,8 @@ class ArticleFetcher:
             return None
         if job.on_request and not state.throttled:
             return None
-        return FetchedPage(job.story_id, "blocked", host_of(job.url), http_status=state.refused_status,
+        status = "failed" if state.refused_status in (404, 410) else "blocked"
+        return FetchedPage(job.story_id, status, host_of(job.url), http_status=state.refused_status,
                            error=state.refused_why)
 
     async def _wait_turn(self, state: _Host) -> None:
@@ -276,6 +279,12 @@ class ArticleFetcher:
                     if status in REFUSING or status == 503 and response.headers.get("retry-after"):
                         return self._refusal(state, job, status, response.reason_phrase,
                                              parse_retry_after(response.headers.get("retry-after")))
+                    if status in (404, 410):
+                        state.dead_links += 1
+                        if state.dead_links >= DEAD_LINKS:
+                            state.refused_until = self.clock() + FIRST_BACKOFF
+                            state.refused_status, state.throttled = status, False
+                            state.refused_why = f"the site answered HTTP {status} to {DEAD_LINKS} articles in a row"
                     if status != 200:
                         return FetchedPage(job.story_id, "failed", host, status,
                                            error=f"HTTP {status} {response.reason_phrase}".strip())
@@ -298,7 +307,7 @@ class ArticleFetcher:
                     body = b"".join(chunks)
                     if not main_type and not _HTML_START.match(body[:4096]):
                         return FetchedPage(job.story_id, "not-html", host, status, error="the page is not HTML")
-                    state.refusals = 0
+                    state.refusals = state.dead_links = 0
                     return FetchedPage(job.story_id, "fetched", host, status, body=body, final_url=current,
                                        content_type=ctype)
             finally:

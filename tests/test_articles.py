@@ -185,6 +185,19 @@ async def test_a_429_retry_after_is_honoured_even_on_request(feed_server: FeedSe
         await client.aclose()
 
 
+async def test_a_host_whose_links_lead_nowhere_is_left_alone(feed_server: FeedServer) -> None:
+    client = new_client(4, 5.0)
+    try:
+        fetcher = ArticleFetcher(client, delay=0.0)
+        pages = [await fetcher.fetch(ArticleJob(f"s{n}", feed_server.url(f"/gone/{n}.html"), feed_server.url("/f")))
+                 for n in range(6)]
+    finally:
+        await client.aclose()
+    assert [p.status for p in pages] == ["failed"] * 6
+    assert len([r for r in feed_server.requests if r.path.startswith("/gone/")]) == 3
+    assert "3 articles in a row" in (pages[-1].error or "")
+
+
 async def test_a_page_over_the_cap_is_cut_off(feed_server: FeedServer) -> None:
     feed_server.routes["/big.html"] = Route(body=b"<html><body>" + b"<p>word </p>" * 1_800_000 + b"</body></html>",
                                             content_type="text/html", validators=False)
