@@ -56,6 +56,7 @@ class PollSettings:
     article_delay: float = 1.0  # seconds between two article requests to one host
     article_timeout: float = 20.0  # a whole article request, robots.txt and redirects included
     article_max_body: int = 5 * 1024 * 1024  # a news page over 5 MB is not a news page
+    proxy: str | None = None  # None: HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY; "": none; else a URL
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +158,26 @@ def check_feed_url(url: str, base: Path | None) -> str:
     if not path.is_absolute() and base is not None:
         path = base / path
     return str(path)
+
+
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def check_proxy_url(url: str) -> str:
+    """A proxy URL: http(s):// or socks5(h)://, a host, and a port."""
+    url = url.strip()
+    if any(ord(c) < 32 or c == "\x7f" or c.isspace() for c in url):
+        raise ValueError("has spaces or control characters")
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in PROXY_SCHEMES:
+        raise ValueError(f"{_show(url)}: a proxy is an http://, https:// or socks5:// URL")
+    if not parts.hostname:
+        raise ValueError(f"{_show(url)} has no host")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise ValueError(f"{_show(url)} has a bad port") from None
+    return url
 
 
 _INTERVAL_RANGE = "must be between 1m and 30d (a bare number is seconds: write \"15m\")"
@@ -264,7 +285,7 @@ def settings_from_dict(data: Mapping[str, Any], path: Path) -> Settings:
 
     poll_data = r.get(data, "", "poll", dict, {})
     r.table(poll_data, "poll", {"interval", "concurrency", "timeout", "max_body", "per_host", "full_text",
-                                "article_delay", "article_timeout", "article_max_body"})
+                                "article_delay", "article_timeout", "article_max_body", "proxy"})
     poll = PollSettings()
     interval = r.duration(poll_data, "poll", "interval", poll.interval, MIN_INTERVAL, MAX_INTERVAL, _INTERVAL_RANGE)
     timeout = r.duration(poll_data, "poll", "timeout", poll.timeout, 1, MAX_TIMEOUT, "must be between 1s and 10m")
@@ -295,9 +316,15 @@ def settings_from_dict(data: Mapping[str, Any], path: Path) -> Settings:
                                             poll.article_max_body))
     except ValueError as exc:
         raise r.error("poll.article_max_body", str(exc)) from None
+    proxy = r.get(poll_data, "poll", "proxy", str, None)
+    if proxy:
+        try:
+            proxy = check_proxy_url(proxy)
+        except ValueError as exc:
+            raise r.error("poll.proxy", str(exc)) from None
     poll = PollSettings(interval=interval, concurrency=concurrency, timeout=timeout, max_body=max_body,
                         per_host=per_host, full_text=full_text, article_delay=float(article_delay),
-                        article_timeout=article_timeout, article_max_body=article_max_body)
+                        article_timeout=article_timeout, article_max_body=article_max_body, proxy=proxy)
 
     store_data = r.get(data, "", "store", dict, {})
     r.table(store_data, "store", {"path"})

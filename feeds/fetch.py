@@ -77,7 +77,10 @@ class Fetcher:
     304. Redirects are followed by `fetch_feed`, which must know whether every hop was permanent anyway.
     """
 
-    def __init__(self, concurrency: int, timeout: float) -> None:
+    def __init__(self, concurrency: int, timeout: float, proxy: str | None = None) -> None:
+        """`proxy`: None takes HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY from the environment, as
+        httpx does; "" uses none, whatever the environment says; a URL (http, https, socks5) is used for
+        every request but those NO_PROXY names."""
         hx = import_httpx()
 
         self._httpx = hx
@@ -86,6 +89,39 @@ class Fetcher:
         self._timeout = hx.Timeout(timeout, connect=min(timeout, 10.0)).as_dict()
         self._headers = [("User-Agent", USER_AGENT), ("Accept", ACCEPT), ("Accept-Encoding", "gzip, deflate")]
         self._transport: httpx.AsyncBaseTransport | None = None
+        import urllib.request
+
+        # Read once: the environment does not change under a running poller.
+        self._env_proxies = {} if proxy == "" else urllib.request.getproxies_environment()
+        self._proxy = proxy or None
+        self._proxied: dict[str, httpx.AsyncBaseTransport] = {}
+
+    def proxy_for(self, url: str) -> str | None:
+        """The proxy a request to `url` goes through, or None for a direct connection."""
+        if not self._proxy and not self._env_proxies:
+            return None
+        import urllib.request
+
+        parts = urlsplit(url)
+        proxy = self._proxy or self._env_proxies.get(parts.scheme.lower()) or self._env_proxies.get("all")
+        if not proxy:
+            return None
+        host = parts.hostname or ""
+        if host and "no" in self._env_proxies and urllib.request.proxy_bypass_environment(  # type: ignore[attr-defined]
+                host, self._env_proxies):
+            return None
+        return proxy
+
+    def _proxied_transport(self, proxy: str) -> httpx.AsyncBaseTransport:
+        """httpx's own transport for requests through a proxy: CONNECT tunnels for https, SOCKS through its
+        socks extra. The fast transport (`feeds.aionet`) speaks only direct connections."""
+        transport = self._proxied.get(proxy)
+        if transport is None:
+            hx = self._httpx
+            transport = hx.AsyncHTTPTransport(proxy=proxy, verify=hx.create_ssl_context(), limits=self._limits,
+                                              trust_env=False)
+            self._proxied[proxy] = transport
+        return transport
 
     @asynccontextmanager
     async def get(self, url: str, headers: dict[str, str], *,
@@ -98,12 +134,19 @@ class Fetcher:
         if allow_peer is not None:
             extensions["allow_peer"] = allow_peer
         request = self._httpx.Request("GET", url, headers=[*own, *headers.items()], extensions=extensions)
-        if self._transport is None:
-            from feeds.aionet import AsyncioTransport
+        proxy = self.proxy_for(url)
+        if proxy is not None:
+            if allow_peer is not None:
+                await _check_resolved(request.url.host, allow_peer)
+            transport = self._proxied_transport(proxy)
+        else:
+            if self._transport is None:
+                from feeds.aionet import AsyncioTransport
 
-            # certifi's CAs, or SSL_CERT_FILE / SSL_CERT_DIR; made at the first https connection only
-            self._transport = AsyncioTransport(ssl_context=self._httpx.create_ssl_context, limits=self._limits)
-        response = await self._transport.handle_async_request(request)
+                # certifi's CAs, or SSL_CERT_FILE / SSL_CERT_DIR; made at the first https connection only
+                self._transport = AsyncioTransport(ssl_context=self._httpx.create_ssl_context, limits=self._limits)
+            transport = self._transport
+        response = await transport.handle_async_request(request)
         response.request = request
         try:
             yield response
@@ -114,10 +157,30 @@ class Fetcher:
         transport, self._transport = self._transport, None
         if transport is not None:
             await transport.aclose()
+        proxied, self._proxied = list(self._proxied.values()), {}
+        for each in proxied:
+            await each.aclose()
 
 
-def new_client(concurrency: int, timeout: float) -> Fetcher:
-    return Fetcher(concurrency, timeout)
+async def _check_resolved(host: str, allow_peer: Callable[[str], bool]) -> None:
+    """Through a proxy the address connected to is the proxy's: the host's own addresses, as resolved here,
+    must all be allowed instead."""
+    import socket
+
+    from feeds.aionet import PeerRefused
+
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return  # the proxy resolves it, or fails to; a name we cannot resolve reaches no address of ours
+    for info in infos:
+        address = str(info[4][0])
+        if not allow_peer(address):
+            raise PeerRefused(f"{host} is at {address}, which a link from a public feed may not reach")
+
+
+def new_client(concurrency: int, timeout: float, proxy: str | None = None) -> Fetcher:
+    return Fetcher(concurrency, timeout, proxy)
 
 
 def is_file_url(url: str) -> bool:
@@ -178,6 +241,8 @@ def _network_error(exc: Exception) -> tuple[str, str]:
     text = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
         return "timeout", f"timed out ({type(exc).__name__})"
+    if isinstance(exc, httpx.ProxyError):
+        return "network", f"the proxy refused: {text}"
     # httpx wraps the OS error ("All connection attempts failed"): the cause says what really happened.
     cause: BaseException | None = exc
     for _ in range(6):

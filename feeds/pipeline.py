@@ -239,7 +239,8 @@ class Poller:
         if self._client is None:
             from feeds.fetch import new_client
 
-            self._client = new_client(self.settings.poll.concurrency, self.settings.poll.timeout)
+            self._client = new_client(self.settings.poll.concurrency, self.settings.poll.timeout,
+                                      self.settings.poll.proxy)
         return self._client
 
     async def aclose(self) -> None:

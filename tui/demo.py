@@ -562,7 +562,7 @@ def demo_settings(server: DemoServer, interval_seconds: float = 5.0) -> Settings
     return Settings(
         path=None,
         poll=PollSettings(interval=float(interval_seconds), concurrency=4, timeout=5.0, full_text="auto",
-                          article_delay=0.5),
+                          article_delay=0.5, proxy=""),  # loopback: never through the user's proxy
         feeds=tuple(FeedConfig(name=name, url=url, tags=("demo",)) for name, url in server.feed_urls),
     )
 
