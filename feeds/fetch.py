@@ -220,7 +220,12 @@ async def fetch_feed(
 def _with_elapsed(result: FetchResult, elapsed: float) -> FetchResult:
     from dataclasses import replace
 
-    return replace(result, elapsed=elapsed)
+    from feeds.text import one_line
+
+    # An error message quotes the server (a reason phrase, a Location, an exception's text): it is outside
+    # text, stored and printed, so it passes the text gate like any feed string.
+    error = one_line(result.error, 300) if result.error is not None else None
+    return replace(result, elapsed=elapsed, error=error)
 
 
 async def _fetch_http(client: Fetcher, url: str, etag: str | None, last_modified: str | None,

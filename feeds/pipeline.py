@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from feeds.config import Settings
 from feeds.models import Analysis, FeedState, Story
-from feeds.text import plural
+from feeds.text import one_line, plural
 
 if TYPE_CHECKING:
     from feeds.fetch import Fetcher, FetchResult
@@ -323,7 +323,7 @@ class Poller:
         except Exception as exc:  # noqa: BLE001 - one feed's failure must never stop the round
             failures = st.failures + 1
             delay, why = schedule_failure(interval, failures)
-            message = f"internal error: {type(exc).__name__}: {str(exc)[:200]}"
+            message = one_line(f"internal error: {type(exc).__name__}: {exc}", 300)
             state = replace(st, last_result="error", last_error=message, failures=failures, last_polled_at=now,
                             next_poll_at=now + timedelta(seconds=delay), next_poll_why=why)
             self._pending.append((state, None))

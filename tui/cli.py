@@ -267,6 +267,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
 
     from feeds.agreements import load_catalogue
     from feeds.pipeline import Poller
+    from feeds.text import one_line
 
     settings = _load_settings(args)
     db_path = _db_path(args, settings)
@@ -284,7 +285,9 @@ def cmd_poll(args: argparse.Namespace) -> int:
                     print(f"migwatch poll: {result.summary()}", flush=True)
                 for outcome in result.outcomes:
                     if outcome.error and not args.quiet:
-                        print(f"  {outcome.name}: {outcome.error}", file=sys.stderr, flush=True)
+                        # Both come from outside (a server's reason phrase, a feed's name): through the gate.
+                        print(f"  {one_line(outcome.name, 60)}: {one_line(outcome.error, 300)}", file=sys.stderr,
+                              flush=True)
                 if args.once:
                     # cron mails on a non-zero exit: say so when not a single feed could be read.
                     all_failed = result.polled > 0 and result.errors == result.polled
