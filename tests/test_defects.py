@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import write_config
 from feedserver import FeedServer, Route
 
@@ -38,3 +39,72 @@ def test_a_hostile_reason_phrase_is_gated_in_the_store_and_on_stderr(feed_server
         (state,) = store.feed_states()
     assert state.last_error is not None and state.last_error.startswith("HTTP 500 Oops")
     assert _no_controls(state.last_error)
+
+
+# ------------------------------------------------------------------ 2. nested gzip and the body cap
+
+
+def _zeros_gzipped(size: int, levels: int) -> bytes:
+    import gzip
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    block = bytes(1 << 20)
+    data = b"".join(packer.compress(block) for _ in range(size >> 20)) + packer.flush()
+    for _ in range(levels - 1):
+        data = gzip.compress(data, 9)
+    return data
+
+
+@pytest.mark.parametrize("levels", [2, 3])
+async def test_nested_gzip_is_capped_at_every_layer_as_it_is_decoded(feed_server: FeedServer, levels: int) -> None:
+    import tracemalloc
+
+    from feeds.fetch import fetch_feed, new_client
+
+    bomb = _zeros_gzipped(128 << 20, levels)
+    assert len(bomb) < 200_000
+
+    def answer(handler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/rss+xml")
+        handler.send_header("Content-Encoding", ", ".join(["gzip"] * levels))
+        handler.send_header("Content-Length", str(len(bomb)))
+        handler.end_headers()
+        handler.wfile.write(bomb)
+
+    feed_server.routes["/bomb.xml"] = Route(handler=answer)
+    client = new_client(2, 10.0)
+    tracemalloc.start()
+    try:
+        result = await fetch_feed(client, feed_server.url("/bomb.xml"), max_body=1 << 20, deadline=10.0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        await client.aclose()
+    assert result.error_kind == "too-large" and "cap" in (result.error or "")
+    assert peak < 8 << 20, f"decoding peaked at {peak:,} bytes"
+
+
+async def test_nested_and_deflate_encodings_still_decode(feed_server: FeedServer) -> None:
+    import gzip
+    import zlib
+
+    from feeds.fetch import fetch_feed, new_client
+
+    feed = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>a</title></item></channel></rss>'
+    bodies = {"/gz2": ("gzip, gzip", gzip.compress(gzip.compress(feed))),
+              "/deflate": ("deflate", zlib.compress(feed)),
+              "/raw-deflate": ("deflate", zlib.compress(feed)[2:-4]),
+              "/members": ("gzip", gzip.compress(feed[:50]) + gzip.compress(feed[50:]))}
+    for path, (encoding, body) in bodies.items():
+        feed_server.routes[path] = Route(handler=lambda h, e=encoding, b=body: (
+            h.send_response(200), h.send_header("Content-Encoding", e), h.send_header("Content-Length", str(len(b))),
+            h.end_headers(), h.wfile.write(b)))
+    client = new_client(2, 5.0)
+    try:
+        for path in bodies:
+            result = await fetch_feed(client, feed_server.url(path))
+            assert result.body == feed, path
+    finally:
+        await client.aclose()
