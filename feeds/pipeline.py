@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from feeds.config import Settings
 from feeds.models import Analysis, FeedState, Story
+from feeds.parse import MAX_ENTRIES
 from feeds.text import one_line, plural
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class FeedOutcome:
     result: str  # ok | not-modified | error | gone | throttled | skipped
     new: int = 0
     error: str | None = None
+    cut: int = 0  # items dropped by the per-feed cap (the oldest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +69,13 @@ class RoundResult:
         if self.next_poll_at is not None:
             next_text = f"; next poll {self.next_poll_at.astimezone().strftime('%H:%M:%S')}"
         skipped = f", {self.skipped} skipped" if self.skipped else ""
+        cut_feeds = [o for o in self.outcomes if o.cut]
+        cut = ""
+        if cut_feeds:
+            cut = (f", {plural(sum(o.cut for o in cut_feeds), 'oldest item')} cut from "
+                   f"{plural(len(cut_feeds), 'feed')} over the {MAX_ENTRIES:,}-item cap")
         return (f"polled {plural(self.polled, 'feed')}: {plural(self.new, 'new story', 'new stories')}, "
-                f"{self.not_modified} not modified (304), {plural(self.errors, 'error')}{skipped} "
+                f"{self.not_modified} not modified (304), {plural(self.errors, 'error')}{skipped}{cut} "
                 f"in {self.seconds:.1f}s{next_text}")
 
 
@@ -386,6 +393,7 @@ class Poller:
             failures = st.failures + 1
             delay, why = schedule_failure(interval, failures)
             # The old validators stay: this body was not stored, so the next poll must fetch it again.
+            parsed = one_line(parsed, 300)  # a parser's exception text may quote the feed's bytes
             state = replace(base, last_result="error", last_error=parsed, failures=failures,
                             next_poll_at=now + timedelta(seconds=delay), next_poll_why=why)
             self._pending.append((state, moved_from))
@@ -394,14 +402,18 @@ class Poller:
         stories = parsed.stories
         items = [(s, a or Analysis(s.id)) for s, a in zip(stories, analyses, strict=True)]
         delay, why = schedule_success(interval, fetched.max_age, parsed.ttl_seconds)
+        note = parsed.warning if not stories else None
+        if parsed.cut:
+            # Not an error (the feed was read), but the feed's health must say what was left out.
+            note = f"kept the newest {MAX_ENTRIES:,} of {parsed.items:,} items: {parsed.cut:,} older ones were cut"
         state = replace(base, etag=fetched.etag, last_modified=fetched.last_modified, last_result="ok",
-                        last_error=parsed.warning if not stories else None, failures=0,
+                        last_error=note, failures=0,
                         next_poll_at=now + timedelta(seconds=delay * (1 + jitter)), next_poll_why=why)
         fresh_ids: set[str] = await self._run_db(self._save, state, items, moved_from)
         for s, a in items:
             if s.id in fresh_ids and a.agreements:
                 new_matched.append((s.id, s.title, tuple(a.agreements)))
-        return FeedOutcome(url, name, "ok", new=len(fresh_ids))
+        return FeedOutcome(url, name, "ok", new=len(fresh_ids), cut=parsed.cut)
 
     def _save(self, state: FeedState, items: list[tuple[Story, Analysis]], moved_from: str | None) -> set[str]:
         """Writer thread: one transaction for the feed, in which its new stories are clustered against recent

@@ -108,3 +108,50 @@ async def test_nested_and_deflate_encodings_still_decode(feed_server: FeedServer
             assert result.body == feed, path
     finally:
         await client.aclose()
+
+
+# ------------------------------------------------------------------ 3. the item cap keeps the newest
+
+
+def _dated_feed(n: int, ascending: bool, atom: bool = False) -> bytes:
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    order = range(n) if ascending else range(n - 1, -1, -1)
+    if atom:
+        entries = "".join(f"<entry><id>urn:x:{i}</id><title>item {i}</title><summary>s</summary>"
+                          f"<updated>{(start + timedelta(hours=i)).isoformat()}</updated></entry>" for i in order)
+        return f'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>{entries}</feed>'.encode()
+    items = "".join(f"<item><guid>urn:x:{i}</guid><title>item {i}</title><description>s</description>"
+                    f"<pubDate>{(start + timedelta(hours=i)).strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate></item>"
+                    for i in order)
+    return f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom", "feedparser"])
+def test_the_item_cap_keeps_the_newest_of_an_oldest_first_feed(kind: str) -> None:
+    from feeds.parse import MAX_ENTRIES, _feedparser_parse, parse_feed
+
+    body = _dated_feed(MAX_ENTRIES + 500, ascending=True, atom=kind == "atom")
+    parsed = (_feedparser_parse if kind == "feedparser" else parse_feed)(body, "http://x/f", None)
+    titles = {s.title for s in parsed.stories}
+    assert len(parsed.stories) == MAX_ENTRIES and parsed.cut == 500 and parsed.items == MAX_ENTRIES + 500
+    assert f"item {MAX_ENTRIES + 499}" in titles and "item 499" not in titles and "item 500" in titles
+
+
+def test_cut_items_are_said_in_the_poll_summary_and_the_feed_health(feed_server: FeedServer, tmp_path: Path,
+                                                                    capsys) -> None:
+    from feeds.parse import MAX_ENTRIES
+
+    feed_server.routes["/long.xml"] = Route(body=_dated_feed(MAX_ENTRIES + 30, ascending=True))
+    config = write_config(tmp_path / "c.toml", [("Long", feed_server.url("/long.xml"))])
+    db = tmp_path / "m.db"
+    assert main(["--config", str(config), "--db", str(db), "poll", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert "30 oldest items cut from 1 feed over the 2,000-item cap" in out
+    assert main(["--config", str(config), "--db", str(db), "feeds"]) == 0
+    health = capsys.readouterr().out
+    assert "ok; note: kept the newest 2,000 of 2,030 items: 30 older ones were cut" in health
+    with Store(db) as store:
+        titles = {row.title for row in store.inbox(limit=5000)}
+    assert f"item {MAX_ENTRIES + 29}" in titles and "item 29" not in titles

@@ -471,7 +471,9 @@ def feed_health_line(st, now) -> str:  # type: ignore[no-untyped-def]
 
     result = st.last_result or "never polled"
     if st.last_error:
-        result += f"{'' if result == 'error' else '; error'}: {one_line(st.last_error, 200)}"
+        # after a good fetch it is a note (items cut by the cap, a parser warning), not an error
+        label = "" if result == "error" else "; note" if result == "ok" else "; error"
+        result += f"{label}: {one_line(st.last_error, 200)}"
     if st.last_status and st.last_result not in ("", "ok") and f"HTTP {st.last_status}" not in (st.last_error or "") \
             and not is_file_url(st.url):  # a local file has no HTTP status to show
         result += f" (HTTP {st.last_status})"
