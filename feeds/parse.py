@@ -55,14 +55,37 @@ def newest_first_cut(nodes: list[Any], date_of: Any) -> list[Any]:
 
 
 def _published(entry: Any) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
+    for key in ("published", "updated", "created"):
+        value = entry.get(key + "_parsed")
         if value:
             try:
                 return datetime.fromtimestamp(calendar.timegm(value), UTC)
             except (OverflowError, ValueError, TypeError, OSError):
-                continue
+                pass
+        # feedparser leaves a date it cannot read empty, a timezone-less RFC 822 date among them
+        when = lenient_date(entry.get(key))
+        if when is not None:
+            return when
     return None
+
+
+def lenient_date(text: object) -> datetime | None:
+    """A feed's date in any form we or feedparser can read (no timezone: UTC), else None. One bad date
+    costs only its own item's date, never the feed's fast path or another item's date."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    for parse in (_rfc822, _iso8601):
+        try:
+            return parse(text)
+        except (_Unsure, ValueError, OverflowError):
+            continue
+    from feedparser.datetimes import _parse_date
+
+    try:
+        value = _parse_date(text)
+        return datetime.fromtimestamp(calendar.timegm(value), UTC) if value else None
+    except (OverflowError, ValueError, TypeError, OSError):
+        return None
 
 
 def _entry_text(entry: Any) -> str:
@@ -280,7 +303,8 @@ def _fast_rss(root: Any, url: str, feed_url: str) -> ParsedFeed:
     stories: list[Story] = []
     seen: set[str] = set()
     items = channel.findall("item")
-    kept = newest_first_cut(items, lambda item: _rfc822(item.findtext("pubDate")) or _iso8601(item.findtext(_DC_DATE)))
+    kept = newest_first_cut(items, lambda item: lenient_date(item.findtext("pubDate"))
+                            or lenient_date(item.findtext(_DC_DATE)))
     for item in kept:
         for child in item:
             # Markup inside an element (XHTML in a description) is feedparser's to interpret.
@@ -302,7 +326,7 @@ def _fast_rss(root: Any, url: str, feed_url: str) -> ParsedFeed:
         _check_complete(title, text, item, _RSS_KNOWN)
         if not title and not text:
             continue
-        published = _rfc822(item.findtext("pubDate")) or _iso8601(item.findtext(_DC_DATE))
+        published = lenient_date(item.findtext("pubDate")) or lenient_date(item.findtext(_DC_DATE))
         sid = story_id(url, guid or None, link, title, text)
         if sid in seen:
             continue
@@ -329,8 +353,8 @@ def _fast_atom(root: Any, url: str, feed_url: str) -> ParsedFeed:
     stories: list[Story] = []
     seen: set[str] = set()
     entries = root.findall(_ATOM + "entry")
-    kept = newest_first_cut(entries, lambda entry: _iso8601(entry.findtext(_ATOM + "published"))
-                            or _iso8601(entry.findtext(_ATOM + "updated")))
+    kept = newest_first_cut(entries, lambda entry: lenient_date(entry.findtext(_ATOM + "published"))
+                            or lenient_date(entry.findtext(_ATOM + "updated")))
     for entry in kept:
         title = one_line(_atom_text(entry.find(_ATOM + "title")), 500)
         summary = _atom_text(entry.find(_ATOM + "summary"))
@@ -346,7 +370,7 @@ def _fast_atom(root: Any, url: str, feed_url: str) -> ParsedFeed:
         _check_complete(title, text, entry, _ATOM_KNOWN)
         if not title and not text:
             continue
-        published = _iso8601(entry.findtext(_ATOM + "published")) or _iso8601(entry.findtext(_ATOM + "updated"))
+        published = lenient_date(entry.findtext(_ATOM + "published")) or lenient_date(entry.findtext(_ATOM + "updated"))
         guid = (entry.findtext(_ATOM + "id") or "").strip()
         sid = story_id(url, guid or None, link, title, text)
         if sid in seen:

@@ -155,3 +155,57 @@ def test_cut_items_are_said_in_the_poll_summary_and_the_feed_health(feed_server:
     with Store(db) as store:
         titles = {row.title for row in store.inbox(limit=5000)}
     assert f"item {MAX_ENTRIES + 29}" in titles and "item 29" not in titles
+
+
+# ------------------------------------------------------------------ 4. dates
+
+
+def test_one_unreadable_date_costs_only_its_own_item() -> None:
+    from datetime import UTC, datetime
+
+    from feeds.parse import _feedparser_parse, parse_feed
+
+    body = (b'<rss version="2.0"><channel><title>t</title>'
+            b'<item><guid>urn:a</guid><title>a</title><description>x</description>'
+            b'<pubDate>Mon, 05 May 2025 09:00:00</pubDate></item>'
+            b'<item><guid>urn:b</guid><title>b</title><description>x</description>'
+            b'<pubDate>the day after tomorrow</pubDate></item>'
+            b'<item><guid>urn:c</guid><title>c</title><description>x</description>'
+            b'<pubDate>Tue, 06 May 2025 10:00:00 +0200</pubDate></item></channel></rss>')
+    for parse in (parse_feed, _feedparser_parse):
+        dates = {s.title: s.published for s in parse(body, "http://x/f", None).stories}
+        assert dates == {"a": datetime(2025, 5, 5, 9, tzinfo=UTC), "b": None,
+                         "c": datetime(2025, 5, 6, 8, tzinfo=UTC)}, parse.__name__
+
+
+def test_a_date_in_the_future_sorts_by_first_seen_and_keeps_its_stated_date(tmp_path: Path, monkeypatch) -> None:
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    from feeds.models import Analysis, FeedState, Story
+
+    soon = datetime.now(UTC) - timedelta(minutes=5)
+    stories = [Story(id="urn:2099", title="2099", text="t", published=datetime(2099, 1, 1, tzinfo=UTC)),
+               Story(id="urn:9999", title="9999", text="t", published=datetime(9999, 12, 31, 23, tzinfo=UTC)),
+               Story(id="urn:now", title="now", text="t", published=soon)]
+    with Store(tmp_path / "m.db") as store:
+        store.sync_feeds([("http://x/f", "f", ())])
+        store.save_feed_result(FeedState(url="http://x/f"), [(s, Analysis(s.id)) for s in stories])
+        rows = {r.title: r for r in store.inbox()}
+    assert rows["9999"].published == datetime(9999, 12, 31, 23, tzinfo=UTC)
+    assert rows["2099"].published == datetime(2099, 1, 1, tzinfo=UTC)
+    conn = sqlite3.connect(tmp_path / "m.db")
+    sort = dict(conn.execute("SELECT title, sort_time FROM stories"))
+    first_seen = dict(conn.execute("SELECT title, first_seen FROM stories"))
+    conn.close()
+    assert sort["2099"] == first_seen["2099"] and sort["9999"] == first_seen["9999"]
+    assert sort["now"] < first_seen["now"]
+    # a story published later than the future-dated ones were first seen goes above them
+    import store.store as store_module
+
+    an_hour_on = datetime.now(UTC) + timedelta(hours=1)
+    monkeypatch.setattr(store_module, "now_utc", lambda: an_hour_on)
+    later = Story(id="urn:later", title="later", text="t", published=an_hour_on - timedelta(minutes=1))
+    with Store(tmp_path / "m.db") as store:
+        store.save_feed_result(FeedState(url="http://x/f"), [(later, Analysis(later.id))])
+        assert store.inbox()[0].title == "later"
