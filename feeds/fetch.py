@@ -11,13 +11,13 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from feeds.version import __version__ as VERSION
@@ -291,7 +291,12 @@ async def fetch_feed(
 def _with_elapsed(result: FetchResult, elapsed: float) -> FetchResult:
     from dataclasses import replace
 
-    return replace(result, elapsed=elapsed)
+    from feeds.text import one_line
+
+    # An error message quotes the server (a reason phrase, a Location, an exception's text): it is outside
+    # text, stored and printed, so it passes the text gate like any feed string.
+    error = one_line(result.error, 300) if result.error is not None else None
+    return replace(result, elapsed=elapsed, error=error)
 
 
 async def _fetch_http(client: Fetcher, url: str, etag: str | None, last_modified: str | None,
@@ -347,12 +352,18 @@ async def _fetch_http(client: Fetcher, url: str, etag: str | None, last_modified
                                        f"{max_body:,}-byte cap", error_kind="too-large", **common)  # type: ignore[arg-type]
                 chunks = []
                 size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_body:
-                        return FetchResult(url, current, status, error=f"body over the {max_body:,}-byte cap",
-                                           error_kind="too-large", **common)  # type: ignore[arg-type]
-                    chunks.append(chunk)
+                layers = ContentDecoder(response.headers.get("content-encoding", ""), max_body)
+                try:
+                    async for raw in response.aiter_raw():
+                        for chunk in layers.feed(raw):
+                            size += len(chunk)
+                            if size > max_body:
+                                raise BodyTooLarge
+                            chunks.append(chunk)
+                    chunks.extend(layers.flush())
+                except BodyTooLarge:
+                    return FetchResult(url, current, status, error=f"body over the {max_body:,}-byte cap",
+                                       error_kind="too-large", **common)  # type: ignore[arg-type]
                 body = b"".join(chunks)
                 if not body.strip():
                     return FetchResult(url, current, status, error="empty body", error_kind="http",
@@ -362,6 +373,91 @@ async def _fetch_http(client: Fetcher, url: str, etag: str | None, last_modified
         except httpx.DecodingError as exc:
             return FetchResult(url, current, error=f"cannot decode the response ({exc})", error_kind="http")
     return FetchResult(url, current, error=f"more than {MAX_REDIRECTS} redirects", error_kind="redirect")
+
+
+class BodyTooLarge(Exception):
+    """A layer of the body, as decoded so far, is over the cap."""
+
+
+MAX_ENCODINGS = 3  # Content-Encoding layers; no server needs more than one
+DECODE_STEP = 64 * 1024  # bytes a layer produces per step: no step of a decompression bomb costs more
+
+
+class ContentDecoder:
+    """Content-Encoding undone layer by layer as the bytes arrive, the cap enforced at every layer.
+
+    httpx decodes each layer in one call without a bound, so `gzip, gzip` on 2 kB of zeros makes a
+    gigabyte before the cap is looked at. Here every layer is an incremental zlib decompressobj asked
+    for at most DECODE_STEP bytes at a time, and none may produce more than `max_body` in all.
+    Encodings httpx would not decode either (identity, unknown ones) are passed through, as httpx does.
+    """
+
+    def __init__(self, header: str, max_body: int) -> None:
+        import zlib
+
+        self._zlib = zlib
+        self.max_body = max_body
+        names = [n.strip().lower() for n in header.split(",") if n.strip()]
+        # Listed in the order they were applied: the last one is undone first.
+        self._kinds = [n for n in reversed(names) if n in ("gzip", "x-gzip", "deflate")]
+        if len(self._kinds) > MAX_ENCODINGS:
+            raise self._error(f"{len(self._kinds)} content encodings (at most {MAX_ENCODINGS})")
+        self._decoders = [self._new(kind) for kind in self._kinds]
+        self._first = [True] * len(self._kinds)
+        self._produced = [0] * len(self._kinds)
+
+    def _error(self, message: str) -> Exception:
+        import httpx
+
+        return httpx.DecodingError(message)
+
+    def _new(self, kind: str, raw_deflate: bool = False) -> Any:
+        zlib = self._zlib
+        if kind == "deflate":
+            return zlib.decompressobj(-zlib.MAX_WBITS if raw_deflate else zlib.MAX_WBITS)
+        return zlib.decompressobj(zlib.MAX_WBITS | 16)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """The fully decoded bytes `data` yields, in pieces of at most DECODE_STEP."""
+        return self._push(0, data)
+
+    def flush(self) -> Iterator[bytes]:
+        return self._push(0, b"", final=True)
+
+    def _push(self, i: int, data: bytes, final: bool = False) -> Iterator[bytes]:
+        if i == len(self._decoders):
+            if data:
+                yield data
+            return
+        zlib = self._zlib
+        pending = data
+        while True:
+            decoder = self._decoders[i]
+            try:
+                out = decoder.decompress(pending, DECODE_STEP)
+            except zlib.error as exc:
+                if self._first[i] and self._kinds[i] == "deflate":
+                    # "deflate" is often sent as raw deflate without the zlib header (httpx does the same)
+                    self._first[i] = False
+                    self._decoders[i] = self._new("deflate", raw_deflate=True)
+                    continue
+                raise self._error(str(exc)) from exc
+            self._first[i] = False
+            pending = decoder.unconsumed_tail
+            if decoder.eof and decoder.unused_data[:2] == b"\x1f\x8b" and self._kinds[i] != "deflate":
+                # another gzip member follows (concatenated gzip files are one gzip stream); anything else
+                # after the end is ignored, as httpx does
+                pending = decoder.unused_data
+                self._decoders[i] = self._new(self._kinds[i])
+            self._produced[i] += len(out)
+            if self._produced[i] > self.max_body:
+                raise BodyTooLarge
+            if out:
+                yield from self._push(i + 1, out)
+            if not pending and len(out) < DECODE_STEP:
+                break
+        if final:
+            yield from self._push(i + 1, b"", final=True)
 
 
 async def _drain(response: httpx.Response, limit: int = 64 * 1024) -> bool:

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from feeds.articles import AddressPolicy, ArticleFetcher, ArticleJob, FetchedPage, host_of
 from feeds.config import Settings
 from feeds.models import Analysis, FeedState, Story
+from feeds.parse import MAX_ENTRIES
 from feeds.text import one_line, plural
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class FeedOutcome:
     result: str  # ok | not-modified | error | gone | throttled | skipped
     new: int = 0
     error: str | None = None
+    cut: int = 0  # items dropped by the per-feed cap (the oldest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +71,13 @@ class RoundResult:
         if self.next_poll_at is not None:
             next_text = f"; next poll {self.next_poll_at.astimezone().strftime('%H:%M:%S')}"
         skipped = f", {self.skipped} skipped" if self.skipped else ""
+        cut_feeds = [o for o in self.outcomes if o.cut]
+        cut = ""
+        if cut_feeds:
+            cut = (f", {plural(sum(o.cut for o in cut_feeds), 'oldest item')} cut from "
+                   f"{plural(len(cut_feeds), 'feed')} over the {MAX_ENTRIES:,}-item cap")
         return (f"polled {plural(self.polled, 'feed')}: {plural(self.new, 'new story', 'new stories')}, "
-                f"{self.not_modified} not modified (304), {plural(self.errors, 'error')}{skipped} "
+                f"{self.not_modified} not modified (304), {plural(self.errors, 'error')}{skipped}{cut} "
                 f"in {self.seconds:.1f}s{next_text}")
 
 
@@ -376,7 +383,7 @@ class Poller:
         except Exception as exc:  # noqa: BLE001 - one feed's failure must never stop the round
             failures = st.failures + 1
             delay, why = schedule_failure(interval, failures)
-            message = f"internal error: {type(exc).__name__}: {str(exc)[:200]}"
+            message = one_line(f"internal error: {type(exc).__name__}: {exc}", 300)
             state = replace(st, last_result="error", last_error=message, failures=failures, last_polled_at=now,
                             next_poll_at=now + timedelta(seconds=delay), next_poll_why=why)
             self._pending.append((state, None))
@@ -441,6 +448,7 @@ class Poller:
             failures = st.failures + 1
             delay, why = schedule_failure(interval, failures)
             # The old validators stay: this body was not stored, so the next poll must fetch it again.
+            parsed = one_line(parsed, 300)  # a parser's exception text may quote the feed's bytes
             state = replace(base, last_result="error", last_error=parsed, failures=failures,
                             next_poll_at=now + timedelta(seconds=delay), next_poll_why=why)
             self._pending.append((state, moved_from))
@@ -449,8 +457,12 @@ class Poller:
         stories = parsed.stories
         items = [(s, a or Analysis(s.id)) for s, a in zip(stories, analyses, strict=True)]
         delay, why = schedule_success(interval, fetched.max_age, parsed.ttl_seconds)
+        note = parsed.warning if not stories else None
+        if parsed.cut:
+            # Not an error (the feed was read), but the feed's health must say what was left out.
+            note = f"kept the newest {MAX_ENTRIES:,} of {parsed.items:,} items: {parsed.cut:,} older ones were cut"
         state = replace(base, etag=fetched.etag, last_modified=fetched.last_modified, last_result="ok",
-                        last_error=parsed.warning if not stories else None, failures=0,
+                        last_error=note, failures=0,
                         next_poll_at=now + timedelta(seconds=delay * (1 + jitter)), next_poll_why=why)
         fresh_ids: set[str] = await self._run_db(self._save, state, items, moved_from, wanted)
         for s, a in items:
@@ -458,7 +470,7 @@ class Poller:
                 new_matched.append((s.id, s.title, tuple(a.agreements)))
             if s.id in fresh_ids and s.id in wanted and s.link:
                 self._enqueue(ArticleJob(s.id, s.link, url), s)
-        return FeedOutcome(url, name, "ok", new=len(fresh_ids))
+        return FeedOutcome(url, name, "ok", new=len(fresh_ids), cut=parsed.cut)
 
     # -------------------------------------------------------------------- articles
 

@@ -292,7 +292,10 @@ class Store:
         # A story joining a stored cluster raises it only when it is newer, so only then are the older
         # members rewritten, and only those behind it.
         published = {s.id: _iso(s.published) for s, _ in fresh}
-        sort_times = {story_id: when or now for story_id, when in published.items()}
+        # A date in the future (2099, 9999) would keep a story on top of the inbox for good: it sorts by
+        # when it was first seen instead, and keeps its stated date for display.
+        sort_times = {story_id: min(when, now) if when and now else when or now
+                      for story_id, when in published.items()}
         cluster_of = {s.id: cluster_ids.get(s.id, s.id) for s, _ in fresh}
         cluster_time: dict[str, str | None] = {}
         for story_id, cluster in cluster_of.items():

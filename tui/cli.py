@@ -267,7 +267,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
 
     from feeds.agreements import load_catalogue
     from feeds.pipeline import Poller
-    from feeds.text import plural
+    from feeds.text import one_line, plural
 
     settings = _load_settings(args)
     db_path = _db_path(args, settings)
@@ -285,7 +285,9 @@ def cmd_poll(args: argparse.Namespace) -> int:
                     print(f"migwatch poll: {result.summary()}", flush=True)
                 for outcome in result.outcomes:
                     if outcome.error and not args.quiet:
-                        print(f"  {outcome.name}: {outcome.error}", file=sys.stderr, flush=True)
+                        # Both come from outside (a server's reason phrase, a feed's name): through the gate.
+                        print(f"  {one_line(outcome.name, 60)}: {one_line(outcome.error, 300)}", file=sys.stderr,
+                              flush=True)
                 if args.once:
                     # cron wants the whole ledger: the round's articles are fetched before it exits.
                     pending = poller.articles_pending
@@ -482,7 +484,9 @@ def feed_health_line(st, now) -> str:  # type: ignore[no-untyped-def]
 
     result = st.last_result or "never polled"
     if st.last_error:
-        result += f"{'' if result == 'error' else '; error'}: {one_line(st.last_error, 200)}"
+        # after a good fetch it is a note (items cut by the cap, a parser warning), not an error
+        label = "" if result == "error" else "; note" if result == "ok" else "; error"
+        result += f"{label}: {one_line(st.last_error, 200)}"
     if st.last_status and st.last_result not in ("", "ok") and f"HTTP {st.last_status}" not in (st.last_error or "") \
             and not is_file_url(st.url):  # a local file has no HTTP status to show
         result += f" (HTTP {st.last_status})"
