@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
-from feeds.fetch import MAX_REDIRECTS, REDIRECTS, parse_retry_after
+from feeds.fetch import MAX_REDIRECTS, REDIRECTS, BodyTooLarge, parse_retry_after, read_capped
 
 if TYPE_CHECKING:
     from feeds.fetch import Fetcher
@@ -248,13 +248,10 @@ class ArticleFetcher:
                     continue
                 if status != 200:
                     return status, b""
-                chunks, size = [], 0
-                async for chunk in response.aiter_bytes():
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if size >= ROBOTS_MAX:
-                        break
-                return status, b"".join(chunks)[:ROBOTS_MAX]
+                try:
+                    return status, await read_capped(response, ROBOTS_MAX)
+                except BodyTooLarge:
+                    return status, b""  # a robots.txt of megabytes is no robots.txt: nothing disallowed
         return None, b""
 
     async def _get(self, state: _Host, job: ArticleJob, allow_peer: Callable[[str], bool] | None) -> FetchedPage:
@@ -297,14 +294,11 @@ class ArticleFetcher:
                     if declared and declared.isdigit() and int(declared) > self.max_body:
                         return FetchedPage(job.story_id, "failed", host, status,
                                            error=f"page of {int(declared):,} bytes is over the {self.max_body:,}-byte cap")
-                    chunks, size = [], 0
-                    async for chunk in response.aiter_bytes():
-                        size += len(chunk)
-                        if size > self.max_body:
-                            return FetchedPage(job.story_id, "failed", host, status,
-                                               error=f"page over the {self.max_body:,}-byte cap")
-                        chunks.append(chunk)
-                    body = b"".join(chunks)
+                    try:
+                        body = await read_capped(response, self.max_body)
+                    except BodyTooLarge:
+                        return FetchedPage(job.story_id, "failed", host, status,
+                                           error=f"page over the {self.max_body:,}-byte cap")
                     if not main_type and not _HTML_START.match(body[:4096]):
                         return FetchedPage(job.story_id, "not-html", host, status, error="the page is not HTML")
                     state.refusals = state.dead_links = 0

@@ -350,21 +350,11 @@ async def _fetch_http(client: Fetcher, url: str, etag: str | None, last_modified
                         not response.headers.get("content-encoding"):
                     return FetchResult(url, current, status, error=f"body of {int(declared):,} bytes is over the "
                                        f"{max_body:,}-byte cap", error_kind="too-large", **common)  # type: ignore[arg-type]
-                chunks = []
-                size = 0
-                layers = ContentDecoder(response.headers.get("content-encoding", ""), max_body)
                 try:
-                    async for raw in response.aiter_raw():
-                        for chunk in layers.feed(raw):
-                            size += len(chunk)
-                            if size > max_body:
-                                raise BodyTooLarge
-                            chunks.append(chunk)
-                    chunks.extend(layers.flush())
+                    body = await read_capped(response, max_body)
                 except BodyTooLarge:
                     return FetchResult(url, current, status, error=f"body over the {max_body:,}-byte cap",
                                        error_kind="too-large", **common)  # type: ignore[arg-type]
-                body = b"".join(chunks)
                 if not body.strip():
                     return FetchResult(url, current, status, error="empty body", error_kind="http",
                                        **common)  # type: ignore[arg-type]
@@ -377,6 +367,22 @@ async def _fetch_http(client: Fetcher, url: str, etag: str | None, last_modified
 
 class BodyTooLarge(Exception):
     """A layer of the body, as decoded so far, is over the cap."""
+
+
+async def read_capped(response: httpx.Response, max_body: int) -> bytes:
+    """The whole body, decoded (ContentDecoder) as it arrives; BodyTooLarge as soon as any layer of it is
+    over `max_body` bytes."""
+    chunks = []
+    size = 0
+    layers = ContentDecoder(response.headers.get("content-encoding", ""), max_body)
+    async for raw in response.aiter_raw():
+        for chunk in layers.feed(raw):
+            size += len(chunk)
+            if size > max_body:
+                raise BodyTooLarge
+            chunks.append(chunk)
+    chunks.extend(layers.flush())
+    return b"".join(chunks)
 
 
 MAX_ENCODINGS = 3  # Content-Encoding layers; no server needs more than one

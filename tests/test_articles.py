@@ -207,6 +207,24 @@ async def test_a_page_over_the_cap_is_cut_off(feed_server: FeedServer) -> None:
     assert time.monotonic() - started < 5
 
 
+async def test_a_gzip_bomb_page_is_cut_off_at_the_cap(feed_server: FeedServer) -> None:
+    import gzip
+
+    bomb = gzip.compress(gzip.compress(b"\0" * (64 * 1024 * 1024)))
+
+    def send(handler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.send_header("Content-Encoding", "gzip, gzip")
+        handler.send_header("Content-Length", str(len(bomb)))
+        handler.end_headers()
+        handler.wfile.write(bomb)
+
+    feed_server.routes["/bomb.html"] = Route(handler=send)
+    page = await fetch(feed_server, "/bomb.html", max_body=1024 * 1024)
+    assert page.status == "failed" and "cap" in (page.error or "")
+
+
 async def test_a_page_that_never_finishes_fails_within_the_deadline(feed_server: FeedServer) -> None:
     feed_server.routes["/slow.html"] = Route(body=article_page("Deal"), content_type="text/html", drip=0.05)
     started = time.monotonic()
