@@ -343,6 +343,9 @@ def test_every_article_answering_403_leaves_every_story_stored_and_blocked(feed_
     stories = export(db)
     assert [s["article"]["status"] for s in stories.values()] == ["blocked"] * 3
     assert len([r for r in feed_server.requests if r.path.startswith("/a/")]) == 1  # the host was left alone
+    assert main(["--config", str(config), "--db", str(db), "feeds"]) == 0
+    health = capsys.readouterr().out
+    assert "articles: 3 blocked" in health and "127.0.0.1: 3 blocked — last: the site answered HTTP 403" in health
     with Store(db) as store:
         assert store.article_counts() == {"blocked": 3}
         (row,) = store.article_failures_by_host()

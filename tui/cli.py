@@ -466,6 +466,8 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             store.sync_feeds((f.url, f.name, f.tags) for f in settings.feeds)
             configured = store.resolve_feed_urls([f.url for f in settings.feeds])
         states = store.feed_states(configured)
+        articles = store.article_counts()
+        by_host = store.article_failures_by_host()
     finally:
         store.close()
     if not states:
@@ -474,7 +476,25 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     for st in states:
         print(feed_health_line(st, now))
+    for line in article_health_lines(articles, by_host):
+        print(line)
     return 0
+
+
+def article_health_lines(counts: dict[str, int], by_host: Sequence[object]) -> list[str]:
+    """What happened to the articles: counts by status, then the sites that gave none, worst first."""
+    from feeds.text import one_line
+
+    asked = {k: v for k, v in counts.items() if k != "skipped"}
+    if not asked:
+        return []
+    order = ("ok", "pending", "blocked", "robots", "too-short", "not-html", "failed")
+    parts = [f"{asked[k]:,} {'fetched' if k == 'ok' else k}" for k in order if asked.get(k)]
+    lines = [f"articles: {', '.join(parts)}"]
+    for row in by_host:
+        last = f" — last: {one_line(row.last_error, 160)}" if row.last_error else ""  # type: ignore[attr-defined]
+        lines.append(f"    {one_line(row.host, 80)}: {row.count:,} {row.status}{last}")  # type: ignore[attr-defined]
+    return lines
 
 
 def feed_health_line(st, now) -> str:  # type: ignore[no-untyped-def]
