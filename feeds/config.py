@@ -154,6 +154,11 @@ def check_feed_url(url: str, base: Path | None) -> str:
         return url
     if scheme and len(scheme) > 1:  # "c:" is a drive letter, not a scheme
         raise ValueError(f"{url!r}: only http, https and file URLs (or a path) are supported")
+    # A path must look like one: "not a url" or "example.org/rss" taken as a file name next to the config
+    # would fail only at poll time, far from the typo.
+    if not (url.startswith(("/", "./", "../", "~", ".\\", "..\\")) or (len(scheme) == 1 and url[1:2] == ":")):
+        raise ValueError(f"{url!r} is neither an http(s) URL nor a path (a local file: an absolute path, "
+                         "./feed.xml, ~/feed.xml or file:///…)")
     path = Path(url).expanduser()
     if not path.is_absolute() and base is not None:
         path = base / path
