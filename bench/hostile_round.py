@@ -232,7 +232,8 @@ def run(timeout: float) -> dict:
             feeds.append(("refused", f"http://127.0.0.1:{refused_port}/feed.xml"))
             feeds.append(("nxdomain", "http://feeds.nonexistent.invalid/feed.xml"))
             config = Path(tmp) / "config.toml"
-            lines = [f'[poll]\ninterval = "15m"\nconcurrency = 16\ntimeout = "{timeout:g}s"\n']
+            # full_text = "never": hostile items may link anywhere, and this round talks to loopback only.
+            lines = [f'[poll]\ninterval = "15m"\nconcurrency = 16\ntimeout = "{timeout:g}s"\nfull_text = "never"\n']
             lines += [f'[[feeds]]\nname = "{n}"\nurl = "{u}"\n' for n, u in feeds]
             config.write_text("\n".join(lines))
             db = Path(tmp) / "m.db"

@@ -48,3 +48,23 @@ def write_config(path: Path, feeds: list[tuple[str, str]], extra: str = "") -> P
         lines.append(f'[[feeds]]\nname = "{name}"\nurl = "{url}"\n')
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _articles_only_from_loopback(monkeypatch):
+    """Tests talk to loopback only: an article link to any other host fails the test that polled it."""
+    from feeds import articles
+
+    strays: list[str] = []
+    original = articles.ArticleFetcher.fetch
+
+    async def fetch(self, job):  # type: ignore[no-untyped-def]
+        host = articles.host_of(job.url)
+        if host != "localhost" and not host.startswith("127.") and host != "::1":
+            strays.append(job.url)
+            return articles.FetchedPage(job.story_id, "failed", host, error="not loopback (test guard)")
+        return await original(self, job)
+
+    monkeypatch.setattr(articles.ArticleFetcher, "fetch", fetch)
+    yield
+    assert not strays, f"a test asked for articles beyond loopback: {strays[:3]}"
