@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from feeds.fetch import Fetcher
 
 SHORT_FEED_TEXT = 1000  # characters: a feed text under this is a summary, not the story
+JUDGE_BY = 200  # characters of feed text without a headline that are too few to judge relevance by
 MIN_ARTICLE = 200  # characters of main text: less is a failed extraction (Media Cloud's bar)
 ROBOTS_AGENT = "migwatch"  # the product token robots.txt rules name
 ROBOTS_TTL = 24 * 3600.0
@@ -58,7 +59,11 @@ def wants_article(mode: str, title: str, feed_text: str, looks_relevant: Callabl
         return False
     if mode == "always":
         return True
-    return len(feed_text) < SHORT_FEED_TEXT and looks_relevant(title, feed_text)
+    if len(feed_text) >= SHORT_FEED_TEXT:
+        return False
+    if not title.strip() and len(feed_text) < JUDGE_BY:
+        return True  # no headline and a fragment of a sentence: too little to judge the story by
+    return looks_relevant(title, feed_text)
 
 
 def is_public_address(address: str) -> bool:

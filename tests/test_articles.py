@@ -74,6 +74,9 @@ def test_full_text_modes_decide_which_stories_get_an_article() -> None:
     assert not wants_article("auto", "US deportees land in Kigali", "x" * 1500, relevant)  # the feed has the story
     assert wants_article("always", "Football results", "x" * 1500, relevant)
     assert not wants_article("never", "US deportees land in Kigali", "One sentence.", relevant)
+    # No headline and a fragment: too little to judge by, so the article decides.
+    assert wants_article("auto", "", "Late on Tuesday, officials in the capital said.", relevant)
+    assert not wants_article("auto", "", "x" * 300, relevant)
 
 
 def test_only_public_addresses_are_public() -> None:
