@@ -122,14 +122,14 @@ class FetchedPage:
     """What one article request gave: a body to extract (status "fetched"), or a final status."""
 
     story_id: str
-    status: str  # fetched | blocked | robots | not-html | failed
+    status: str  # fetched | blocked | robots | not-html | failed (moved: a redirect, followed by `fetch`)
     host: str
     http_status: int | None = None
     body: bytes | None = None
     final_url: str | None = None
     content_type: str | None = None
     error: str | None = None
-    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    fetched_at: datetime | None = field(default_factory=lambda: datetime.now(UTC))  # None: not requested
 
 
 def host_of(url: str) -> str:
@@ -137,73 +137,130 @@ def host_of(url: str) -> str:
 
 
 @dataclass
-class _Host:
-    """One host's manners: a lock so requests go one at a time, when the next may start, whether it refused
-    us, and its robots.txt."""
+class HostMemory:
+    """What is worth remembering about a site between runs (the poller stores it): whether it refused us and
+    until when, and its robots.txt. Times are wall-clock seconds (time.time())."""
 
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    next_at: float = 0.0  # monotonic time before which no request starts
+    host: str
     refused_until: float = 0.0
     refused_status: int | None = None
     refused_why: str = ""
     throttled: bool = False  # the refusal came with Retry-After (429/503): even the user's own request waits
     refusals: int = 0
+    robots_kind: str = ""  # "" unknown, "allow" (no robots.txt), "deny" (401/403), "text"
+    robots_text: str = ""
+    robots_at: float = 0.0
+
+
+@dataclass
+class _Host:
+    """One host's manners in this process: a lock so requests go one at a time, when the next may start,
+    dead links in a row, and what is remembered across runs."""
+
+    memory: HostMemory
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    next_at: float = 0.0  # monotonic time before which no request starts
     dead_links: int = 0  # 404/410 answers in a row
     robots: RobotFileParser | None = None
-    robots_at: float = -ROBOTS_TTL
+
+
+def _parser(memory: HostMemory) -> RobotFileParser:
+    parser = RobotFileParser()
+    if memory.robots_kind == "deny":
+        parser.disallow_all = True  # type: ignore[attr-defined]
+    elif memory.robots_kind == "allow":
+        parser.allow_all = True  # type: ignore[attr-defined]
+    else:
+        parser.parse(memory.robots_text.splitlines())
+    parser.modified()
+    return parser
 
 
 class ArticleFetcher:
-    """Fetches article pages through the poller's own connections (`Fetcher`), politely per host."""
+    """Fetches article pages through the poller's own connections (`Fetcher`), politely per host: each hop
+    of a redirect is a request to its own host, in that host's turn, after that host's robots.txt."""
 
     def __init__(self, client: Fetcher, *, delay: float = 1.0, timeout: float = 20.0,
                  max_body: int = 5 * 1024 * 1024, policy: AddressPolicy | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time) -> None:
         self.client = client
         self.delay = delay
-        self.timeout = timeout
+        self.timeout = timeout  # each request: robots.txt, the page, each redirect; not the wait for a turn
         self.max_body = max_body
         self.policy = policy or AddressPolicy()
         self.clock = clock
+        self.wall = wall
         self._hosts: dict[str, _Host] = {}
+        self._changed: set[str] = set()
 
     def host_state(self, host: str) -> _Host:
-        return self._hosts.setdefault(host, _Host())
+        state = self._hosts.get(host)
+        if state is None:
+            state = self._hosts[host] = _Host(HostMemory(host))
+        return state
+
+    def remember(self, memories: list[HostMemory]) -> None:
+        """What earlier runs learnt about sites (refusals still running, robots.txt still fresh)."""
+        for memory in memories:
+            state = self.host_state(memory.host)
+            state.memory = memory
+            state.robots = None
+
+    def take_changed(self) -> list[HostMemory]:
+        """The memories that changed since the last call, for the poller to store."""
+        changed, self._changed = self._changed, set()
+        return [self._hosts[h].memory for h in sorted(changed)]
 
     async def fetch(self, job: ArticleJob) -> FetchedPage:
         """One article, or the reason there is none. Never raises for anything a server can do."""
-        host = host_of(job.url)
-        if urlsplit(job.url).scheme.lower() not in ("http", "https") or not host:
-            return FetchedPage(job.story_id, "failed", host, error="the link is not an http(s) URL")
-        state = self.host_state(host)
-        refused = self._refused(state, job)
+        url, seen = job.url, {job.url}
+        allow_peer = self.policy.allow_peer(job.feed_url)
+        for _hop in range(MAX_REDIRECTS + 1):
+            host = host_of(url)
+            if urlsplit(url).scheme.lower() not in ("http", "https") or not host:
+                return FetchedPage(job.story_id, "failed", host, error="the link is not an http(s) URL")
+            page = await self._at(self.host_state(host), job, url, allow_peer)
+            if page.status != "moved":
+                return page
+            target = page.final_url or ""
+            if target in seen:
+                return FetchedPage(job.story_id, "failed", host, page.http_status, error="redirect loop")
+            seen.add(target)
+            url = target
+        return FetchedPage(job.story_id, "failed", host_of(url), error=f"more than {MAX_REDIRECTS} redirects")
+
+    async def _at(self, state: _Host, job: ArticleJob, url: str, allow_peer: Callable[[str], bool] | None
+                  ) -> FetchedPage:
+        """One request to one host, in its turn: its robots.txt first, then the page (or where it moved)."""
+        host = host_of(url)
+        refused = self._refused(state, job, host)
         if refused is not None:
             return refused
-        allow_peer = self.policy.allow_peer(job.feed_url)
         async with state.lock:
-            refused = self._refused(state, job)  # another story of this host may have been refused meanwhile
+            refused = self._refused(state, job, host)  # another story of this host may have been refused meanwhile
             if refused is not None:
                 return refused
             try:
-                async with asyncio.timeout(self.timeout):
-                    robots = await self._robots(state, job.url, allow_peer)
-                    if robots is not None and not robots.can_fetch(ROBOTS_AGENT, job.url):
-                        return FetchedPage(job.story_id, "robots", host, error="robots.txt disallows this page")
-                    return await self._get(state, job, allow_peer)
+                robots = await self._robots(state, url, allow_peer)
+                if not robots.can_fetch(ROBOTS_AGENT, url):
+                    return FetchedPage(job.story_id, "robots", host, error=f"robots.txt of {host} disallows {url[:200]}")
+                return await self._get(state, job, url, allow_peer)
             except TimeoutError:
-                return FetchedPage(job.story_id, "failed", host,
-                                   error=f"no complete answer within {self.timeout:g}s")
+                return FetchedPage(job.story_id, "failed", host, error=f"no complete answer within {self.timeout:g}s")
             except Exception as exc:  # noqa: BLE001 - a network failure is this article's, never the round's
                 return FetchedPage(job.story_id, "failed", host, error=_network_message(exc))
 
-    def _refused(self, state: _Host, job: ArticleJob) -> FetchedPage | None:
-        if state.refused_until <= self.clock():
+    def _refused(self, state: _Host, job: ArticleJob, host: str) -> FetchedPage | None:
+        memory = state.memory
+        if memory.refused_until <= self.wall():
             return None
-        if job.on_request and not state.throttled:
+        if job.on_request and not memory.throttled:
             return None
-        status = "failed" if state.refused_status in (404, 410) else "blocked"
-        return FetchedPage(job.story_id, status, host_of(job.url), http_status=state.refused_status,
-                           error=state.refused_why)
+        status = "failed" if memory.refused_status in (404, 410) else "blocked"
+        until = datetime.fromtimestamp(memory.refused_until, UTC).astimezone().strftime("%H:%M")
+        # Not requested: no HTTP status of its own (the refusal was another article's).
+        return FetchedPage(job.story_id, status, host, error=f"not requested: {memory.refused_why}; "
+                           f"the site is left alone until {until}", fetched_at=None)
 
     async def _wait_turn(self, state: _Host) -> None:
         pause = state.next_at - self.clock()
@@ -213,31 +270,35 @@ class ArticleFetcher:
     def _done_request(self, state: _Host) -> None:
         state.next_at = self.clock() + self.delay
 
-    async def _robots(self, state: _Host, url: str, allow_peer: Callable[[str], bool] | None
-                      ) -> RobotFileParser | None:
-        """The host's robots.txt rules (cached a day), as RFC 9309 reads them: missing (4xx) allows all,
-        401/403 disallow all (as the standard library does), unreachable (5xx, network) is retried later."""
-        if self.clock() - state.robots_at < ROBOTS_TTL and state.robots is not None:
+    async def _robots(self, state: _Host, url: str, allow_peer: Callable[[str], bool] | None) -> RobotFileParser:
+        """The host's robots.txt rules (kept a day, across runs), as RFC 9309 reads them: missing (4xx)
+        allows all, 401/403 disallow all (as the standard library does), unreachable (5xx, network) is
+        asked again next time."""
+        memory = state.memory
+        if memory.robots_kind and self.wall() - memory.robots_at < ROBOTS_TTL:
+            if state.robots is None:
+                state.robots = _parser(memory)
             return state.robots
         parts = urlsplit(url)
         robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
-        parser = RobotFileParser(robots_url)
         await self._wait_turn(state)
         try:
-            status, body = await self._small_get(robots_url, allow_peer)
+            async with asyncio.timeout(self.timeout):
+                status, body = await self._small_get(robots_url, allow_peer)
         finally:
             self._done_request(state)
         if status in (401, 403):
-            parser.disallow_all = True  # type: ignore[attr-defined]
+            memory.robots_kind, memory.robots_text = "deny", ""
         elif status is not None and 400 <= status < 500:
-            parser.allow_all = True  # type: ignore[attr-defined]
+            memory.robots_kind, memory.robots_text = "allow", ""
         elif status is None or status >= 500:
             raise RobotsUnreachable(f"robots.txt unreachable (HTTP {status})" if status else "robots.txt unreachable")
         else:
-            parser.parse(body.decode("utf-8", "replace").splitlines())
-        parser.modified()
-        state.robots, state.robots_at = parser, self.clock()
-        return parser
+            memory.robots_kind, memory.robots_text = "text", body.decode("utf-8", "replace")[:ROBOTS_MAX]
+        memory.robots_at = self.wall()
+        self._changed.add(memory.host)
+        state.robots = _parser(memory)
+        return state.robots
 
     async def _small_get(self, url: str, allow_peer: Callable[[str], bool] | None) -> tuple[int | None, bytes]:
         """GET robots.txt, following redirects (RFC 9309 allows five); the body cut at ROBOTS_MAX."""
@@ -259,72 +320,74 @@ class ArticleFetcher:
                     return status, b""  # a robots.txt of megabytes is no robots.txt: nothing disallowed
         return None, b""
 
-    async def _get(self, state: _Host, job: ArticleJob, allow_peer: Callable[[str], bool] | None) -> FetchedPage:
-        host = host_of(job.url)
-        current = job.url
-        seen = {current}
-        for _hop in range(MAX_REDIRECTS + 1):
-            await self._wait_turn(state)
-            try:
-                async with self.client.get(current, {"Accept": HTML_ACCEPT}, allow_peer=allow_peer) as response:
-                    status = response.status_code
-                    if status in REDIRECTS and response.headers.get("location"):
-                        target = urljoin(current, response.headers["location"])
-                        if urlsplit(target).scheme.lower() not in ("http", "https"):
-                            return FetchedPage(job.story_id, "failed", host, status,
-                                               error=f"redirect to a non-http URL {target[:200]!r}")
-                        if target in seen:
-                            return FetchedPage(job.story_id, "failed", host, status, error="redirect loop")
-                        seen.add(target)
-                        current = target
-                        continue
-                    if status in REFUSING or status == 503 and response.headers.get("retry-after"):
-                        return self._refusal(state, job, status, response.reason_phrase,
-                                             parse_retry_after(response.headers.get("retry-after")))
-                    if status in (404, 410):
-                        state.dead_links += 1
-                        if state.dead_links >= DEAD_LINKS:
-                            state.refused_until = self.clock() + FIRST_BACKOFF
-                            state.refused_status, state.throttled = status, False
-                            state.refused_why = f"the site answered HTTP {status} to {DEAD_LINKS} articles in a row"
-                    if status != 200:
+    async def _get(self, state: _Host, job: ArticleJob, url: str, allow_peer: Callable[[str], bool] | None
+                   ) -> FetchedPage:
+        host = host_of(url)
+        await self._wait_turn(state)
+        try:
+            async with asyncio.timeout(self.timeout), \
+                    self.client.get(url, {"Accept": HTML_ACCEPT}, allow_peer=allow_peer) as response:
+                status = response.status_code
+                if status in REDIRECTS and response.headers.get("location"):
+                    target = urljoin(url, response.headers["location"])
+                    if urlsplit(target).scheme.lower() not in ("http", "https"):
                         return FetchedPage(job.story_id, "failed", host, status,
-                                           error=f"HTTP {status} {response.reason_phrase}".strip())
-                    ctype = response.headers.get("content-type", "")
-                    main_type = ctype.split(";", 1)[0].strip().lower()
-                    if main_type and main_type not in _HTML_TYPES:
-                        return FetchedPage(job.story_id, "not-html", host, status, content_type=ctype,
-                                           error=f"the page is {main_type[:60]}, not HTML")
-                    declared = response.headers.get("content-length")
-                    if declared and declared.isdigit() and int(declared) > self.max_body:
-                        return FetchedPage(job.story_id, "failed", host, status,
-                                           error=f"page of {int(declared):,} bytes is over the {self.max_body:,}-byte cap")
-                    try:
-                        body = await read_capped(response, self.max_body)
-                    except BodyTooLarge:
-                        return FetchedPage(job.story_id, "failed", host, status,
-                                           error=f"page over the {self.max_body:,}-byte cap")
-                    if not main_type and not _HTML_START.match(body[:4096]):
-                        return FetchedPage(job.story_id, "not-html", host, status, error="the page is not HTML")
-                    state.refusals = state.dead_links = 0
-                    return FetchedPage(job.story_id, "fetched", host, status, body=body, final_url=current,
-                                       content_type=ctype)
-            finally:
-                self._done_request(state)
-        return FetchedPage(job.story_id, "failed", host, error=f"more than {MAX_REDIRECTS} redirects")
+                                           error=f"redirect to a non-http URL {target[:200]!r}")
+                    return FetchedPage(job.story_id, "moved", host, status, final_url=target)
+                if status in REFUSING or status == 503 and response.headers.get("retry-after"):
+                    return self._refusal(state, job, status, response.reason_phrase,
+                                         parse_retry_after(response.headers.get("retry-after")))
+                if status in (404, 410):
+                    state.dead_links += 1
+                    if state.dead_links >= DEAD_LINKS:
+                        memory = state.memory
+                        memory.refused_until = self.wall() + FIRST_BACKOFF
+                        memory.refused_status, memory.throttled = status, False
+                        memory.refused_why = f"{host} answered HTTP {status} to {DEAD_LINKS} articles in a row"
+                        self._changed.add(host)
+                if status != 200:
+                    return FetchedPage(job.story_id, "failed", host, status,
+                                       error=f"HTTP {status} {response.reason_phrase}".strip())
+                ctype = response.headers.get("content-type", "")
+                main_type = ctype.split(";", 1)[0].strip().lower()
+                if main_type and main_type not in _HTML_TYPES:
+                    return FetchedPage(job.story_id, "not-html", host, status, content_type=ctype,
+                                       error=f"the page is {main_type[:60]}, not HTML")
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > self.max_body:
+                    return FetchedPage(job.story_id, "failed", host, status,
+                                       error=f"page of {int(declared):,} bytes is over the {self.max_body:,}-byte cap")
+                try:
+                    body = await read_capped(response, self.max_body)
+                except BodyTooLarge:
+                    return FetchedPage(job.story_id, "failed", host, status,
+                                       error=f"page over the {self.max_body:,}-byte cap")
+                if not main_type and not _HTML_START.match(body[:4096]):
+                    return FetchedPage(job.story_id, "not-html", host, status, error="the page is not HTML")
+                state.dead_links = 0
+                if state.memory.refusals:
+                    state.memory.refusals = 0
+                    self._changed.add(host)
+                return FetchedPage(job.story_id, "fetched", host, status, body=body, final_url=url,
+                                   content_type=ctype)
+        finally:
+            self._done_request(state)
 
     def _refusal(self, state: _Host, job: ArticleJob, status: int, reason: str, retry_after: float | None
                  ) -> FetchedPage:
-        state.refusals += 1
+        memory = state.memory
+        memory.refusals += 1
         if retry_after is not None:
-            pause, state.throttled = min(max(retry_after, 1.0), MAX_BACKOFF), True
+            pause, memory.throttled = min(max(retry_after, 1.0), MAX_BACKOFF), True
         else:
-            pause = min(FIRST_BACKOFF * 2 ** min(state.refusals - 1, 5), MAX_BACKOFF)
-            state.throttled = status == 429
-        state.refused_until = self.clock() + pause
-        state.refused_status = status
-        state.refused_why = f"the site answered HTTP {status} {reason}".strip()
-        return FetchedPage(job.story_id, "blocked", host_of(job.url), status, error=state.refused_why)
+            pause = min(FIRST_BACKOFF * 2 ** min(memory.refusals - 1, 5), MAX_BACKOFF)
+            memory.throttled = status == 429
+        memory.refused_until = self.wall() + pause
+        memory.refused_status = status
+        memory.refused_why = f"{memory.host} answered HTTP {status} {reason}".strip()
+        self._changed.add(memory.host)
+        return FetchedPage(job.story_id, "blocked", memory.host, status,
+                           error=f"the site answered HTTP {status} {reason}".strip())
 
 
 class RobotsUnreachable(Exception):

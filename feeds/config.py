@@ -54,7 +54,7 @@ class PollSettings:
     # story looks like migration news, "always" for every story, "never" not at all (ANCHORS.md (e), (f)).
     full_text: str = "auto"
     article_delay: float = 1.0  # seconds between two article requests to one host
-    article_timeout: float = 20.0  # a whole article request, robots.txt and redirects included
+    article_timeout: float = 20.0  # each article request (robots.txt, the page, a redirect), not the wait
     article_max_body: int = 5 * 1024 * 1024  # a news page over 5 MB is not a news page
     proxy: str | None = None  # None: HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY; "": none; else a URL
 
@@ -229,8 +229,8 @@ class _Reader:
 
     def choice(self, data: Mapping[str, Any], where: str, key: str, choices: tuple[str, ...],
                default: str | None) -> Any:
-        value = self.get(data, where, key, str, default)
-        if value is not None and value not in choices:
+        value = data.get(key, default)
+        if value is not None and (not isinstance(value, str) or value not in choices):
             raise self.error(f"{where}.{key}" if where else key,
                              f"must be one of {', '.join(repr(c) for c in choices)}, got {_show(value)}")
         return value
@@ -399,7 +399,7 @@ def settings_from_dict(data: Mapping[str, Any], path: Path) -> Settings:
 
 STARTER_CONFIG = '''\
 # migwatch config. Durations: "90s", "15m", "1h". Every key is optional except each feed's url.
-# Docs: migwatch --help. Check it with `migwatch feeds`.
+# Every key is described in the README's "Config" section. Check this file with `migwatch feeds`.
 
 [poll]
 interval = "15m"      # how often each feed is polled, unless the feed sets its own
@@ -411,6 +411,9 @@ timeout = "20s"       # a whole request, connect to last byte
 full_text = "auto"    # auto: fetch the article when the feed text is short and the story looks like
                       # migration news; "always"; "never" (each feed may set its own full_text)
 article_delay = 1     # seconds between two article requests to one site (robots.txt is honoured)
+# article_timeout = "20s"     # each article request (robots.txt, the page, a redirect)
+# article_max_body = "5MB"    # larger pages are not read
+# proxy = "socks5h://127.0.0.1:9050"   # default: HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY; "" for none
 
 [store]
 # path = "~/migwatch.db"   # default: the XDG data dir

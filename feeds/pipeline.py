@@ -163,7 +163,7 @@ class ArticleTally:
         if not self.counts:
             return ""
         order = ("ok", "blocked", "robots", "too-short", "not-html", "failed")
-        parts = [f"{self.counts[k]} {'fetched' if k == 'ok' else k}" for k in order if self.counts.get(k)]
+        parts = [f"{self.counts[k]} {k}" for k in order if self.counts.get(k)]
         review = f", {self.review} to review" if self.review else ""
         return f"articles: {', '.join(parts)}{review}"
 
@@ -196,6 +196,8 @@ class Poller:
         self._article_queues: dict[str, deque[tuple[ArticleJob, Story, asyncio.Future[str] | None]]] = {}
         self._article_tasks: dict[str, asyncio.Task[None]] = {}
         self._article_slots: asyncio.Semaphore | None = None
+        self._article_inflight = 0
+        self._hosts_loaded = False
         self._requeued = False
         # Articles wait while a round fetches and parses feeds: the round's stories reach the inbox first,
         # and the worker pool is not shared between the two (a user's own request does not wait).
@@ -497,7 +499,8 @@ class Poller:
 
     @property
     def articles_pending(self) -> int:
-        return sum(map(len, self._article_queues.values()))
+        """Articles asked for and not yet done: waiting for their site's turn, or being fetched."""
+        return sum(map(len, self._article_queues.values())) + self._article_inflight
 
     async def finish_articles(self) -> None:
         """Wait until every article asked for so far is fetched (or has failed): `poll --once` before it exits."""
@@ -523,6 +526,9 @@ class Poller:
         queue = self._article_queues[host]
         fetcher = self._article_fetcher()
         assert self._article_slots is not None
+        if not self._hosts_loaded:
+            self._hosts_loaded = True  # what earlier runs learnt about sites: refusals, robots.txt
+            fetcher.remember(await self._run_db(self._db().article_hosts))
         try:
             while queue:
                 if not queue[0][0].on_request:
@@ -530,13 +536,18 @@ class Poller:
                 if not queue:
                     break
                 job, story, done = queue.popleft()
-                async with self._article_slots:
-                    try:
-                        status = await self._one_article(fetcher, job, story)
-                    except Exception as exc:  # noqa: BLE001 - one article's failure never stops the others
-                        status = "failed"
-                        await self._run_db(partial(self._db().save_article, job.story_id, "failed", host=host,
-                                                   error=one_line(f"internal error: {type(exc).__name__}: {exc}")))
+                self._article_inflight += 1
+                try:
+                    async with self._article_slots:
+                        try:
+                            status = await self._one_article(fetcher, job, story)
+                        except Exception as exc:  # noqa: BLE001 - one article's failure never stops the others
+                            status = "failed"
+                            await self._run_db(partial(
+                                self._db().save_article, job.story_id, "failed", host=host,
+                                error=one_line(f"internal error: {type(exc).__name__}: {exc}")))
+                finally:
+                    self._article_inflight -= 1
                 self.articles.add(status)
                 if done is not None and not done.done():
                     done.set_result(status)
@@ -551,6 +562,9 @@ class Poller:
         from feeds import workers
 
         page: FetchedPage = await fetcher.fetch(job)
+        changed = fetcher.take_changed()
+        if changed:
+            await self._run_db(self._db().save_article_hosts, changed)
         status, text, error, analysis = page.status, "", page.error, None
         if page.status == "fetched" and page.body is not None:
             loop = asyncio.get_running_loop()

@@ -135,6 +135,12 @@ def _v4(db: sqlite_utils.Database) -> None:
     db.table("facts").add_column("ev_source", str, not_null_default="feed")
     db.table("matches").add_column("ev_source", str, not_null_default="feed")
     db.execute("UPDATE matches SET ev_source = 'headline' WHERE ev_start = -1")
+    # What migwatch learnt about article sites, kept between runs (cron): a refusal and until when (wall-clock
+    # seconds), and robots.txt (kept a day).
+    db.table("article_hosts").create({
+        "host": str, "refused_until": float, "refused_status": int, "refused_why": str, "throttled": int,
+        "refusals": int, "robots_kind": str, "robots_text": str, "robots_at": float,
+    }, pk="host")
     db.table("review_facts").create(_FACT_SCHEMA, pk="id")
     db.table("review_facts").create_index(["story_id"])
     mark = db.execute("SELECT value FROM meta WHERE key = 'fts_rowid'").fetchone()[0]

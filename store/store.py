@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feeds.models import Agreement, Analysis, FeedState, Story
 from store.rows import (
@@ -31,6 +32,9 @@ from store.rows import (
     TriageChange,
 )
 from store.schema import SchemaTooNew, migrate
+
+if TYPE_CHECKING:
+    from feeds.articles import HostMemory
 
 BUSY_TIMEOUT_MS = 30_000
 LOCK_RETRIES = 6
@@ -370,7 +374,7 @@ class Store:
             article = text if status == "ok" else (old_article or "")
             conn.execute("UPDATE stories SET article_status = ?, article_http = ?, article_error = ?, article_host = ?, "
                          "article_fetched = ?, article = ?, article_chars = ? WHERE id = ?",
-                         (status, http_status, error, host, _iso(fetched or now_utc()), article or None,
+                         (status, http_status, error, host, _iso(fetched), article or None,
                           len(article) if article else None, story_id))
             if article != (old_article or ""):
                 mark = int(conn.execute("SELECT value FROM meta WHERE key = 'fts_rowid'").fetchone()[0])
@@ -422,6 +426,26 @@ class Store:
         conn.execute("DELETE FROM review_facts WHERE story_id = ?", (story_id,))
         conn.execute("UPDATE stories SET needs_review = 0 WHERE id = ?", (story_id,))
         return True
+
+    def article_hosts(self) -> list[HostMemory]:
+        """What earlier runs learnt about article sites (feeds.articles.HostMemory)."""
+        from feeds.articles import HostMemory
+
+        return [HostMemory(host=r[0], refused_until=r[1] or 0.0, refused_status=r[2], refused_why=r[3] or "",
+                           throttled=bool(r[4]), refusals=r[5] or 0, robots_kind=r[6] or "", robots_text=r[7] or "",
+                           robots_at=r[8] or 0.0) for r in self.conn.execute(
+            "SELECT host, refused_until, refused_status, refused_why, throttled, refusals, robots_kind, robots_text, "
+            "robots_at FROM article_hosts")]
+
+    def save_article_hosts(self, memories: Sequence[HostMemory]) -> None:
+        if not memories:
+            return
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO article_hosts (host, refused_until, refused_status, refused_why, throttled, "
+                "refusals, robots_kind, robots_text, robots_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(m.host, m.refused_until, m.refused_status, m.refused_why, int(m.throttled), m.refusals,
+                  m.robots_kind, m.robots_text, m.robots_at) for m in memories])
 
     def pending_articles(self, limit: int = 5000) -> list[tuple[Story, str | None]]:
         """Stories whose article is still to be fetched (a poll that stopped before it was), with a feed
@@ -731,20 +755,29 @@ class Store:
         gives, in text order), payments, rights_warnings, each with its evidence and the text it is in."""
         out: dict[str, dict[str, object]] = {}
         for f in self._facts("ORDER BY story_id, id", ()):
-            facts = out.setdefault(f.story_id, {"stage": {}, "payments": [], "rights_warnings": []})
+            facts = out.setdefault(f.story_id, {"stage": {}, "payments": [], "rights_warnings": [],
+                                                "stage_events": [], "conflicts": []})
+            evidence = {"evidence": f.evidence, "evidence_source": f.ev_source,
+                        "evidence_span": [f.ev_start, f.ev_end] if f.ev_start is not None else None}
             if f.kind == "stage" and f.agreement_id and f.stage:
                 facts["stage"][f.agreement_id] = f.stage  # type: ignore[index]
+                facts["stage_events"].append({"agreement": f.agreement_id, "stage": f.stage,  # type: ignore[attr-defined]
+                                              "when": f.happened, **evidence})
             elif f.kind == "payment":
                 facts["payments"].append({  # type: ignore[attr-defined]
                     "amount": f.amount, "currency": f.currency, "payer": f.payer, "payee": f.payee,
-                    "status": f.status, "kind": f.amount_kind, "agreement": f.agreement_id, "evidence": f.evidence,
-                    "evidence_source": f.ev_source})
+                    "status": f.status, "kind": f.amount_kind, "agreement": f.agreement_id, **evidence})
             elif f.kind == "warning":
                 row: dict[str, object] = {"by": f.speaker, "concern": f.concern, "agreement": f.agreement_id}
                 if f.denied_by:
                     row["denied_by"] = f.denied_by
-                row.update(evidence=f.evidence, evidence_source=f.ev_source)
+                    if f.denial:
+                        row["denial"] = f.denial
+                row.update(evidence)
                 facts["rights_warnings"].append(row)  # type: ignore[attr-defined]
+            elif f.kind == "conflict":
+                facts["conflicts"].append({"agreement": f.agreement_id, "claim": f.claim,  # type: ignore[attr-defined]
+                                           "known": f.known, **evidence})
         return out
 
     def export_stories(self) -> Iterator[dict[str, object]]:
@@ -757,7 +790,8 @@ class Store:
             "(SELECT json_group_array(agreement_id) FROM matches m WHERE m.story_id = s.id AND m.main = 0), "
             "s.article_status, s.article_http, s.article_chars, s.article_fetched, s.article_error, s.needs_review "
             "FROM stories s JOIN triage t ON t.story_id = s.id ORDER BY coalesce(s.published, s.first_seen) DESC, s.id")
-        empty: dict[str, object] = {"stage": {}, "payments": [], "rights_warnings": []}
+        empty: dict[str, object] = {"stage": {}, "payments": [], "rights_warnings": [], "stage_events": [],
+                                    "conflicts": []}
         for r in cur:
             article: dict[str, object] = {"status": r[12] or "skipped"}
             for key, value in (("http_status", r[13]), ("chars", r[14]), ("fetched", r[15]), ("error", r[16])):

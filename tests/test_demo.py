@@ -134,7 +134,9 @@ def test_each_feed_starts_with_a_few_stories_and_parses(server: DemoServer, clie
         assert len(parsed.entries) == INITIAL_PER_FEED, name
         assert parsed.feed.title == feed.title
         for e in parsed.entries:
-            assert e.link.startswith(server.base_url + "/story/")
+            # the paywalled outlet's story is on a host name of its own, the same loopback server
+            assert e.link.startswith((server.base_url + "/story/",
+                                      server.base_url.replace("127.0.0.1", "localhost") + "/story/"))
             assert e.get("published_parsed") is not None
             assert e.summary
 
@@ -244,7 +246,7 @@ def test_a_summary_only_feed_sends_a_sentence_and_the_page_holds_the_story(serve
         assert clutter in page.text  # what the article reader must leave out
     assert client.get(f"{server.base_url}/robots.txt").text.startswith("User-agent: *")
     # One outlet is paywalled: its link is on a host of its own, and the page answers 403.
-    walled = next(e for e in entries if "Eswatini" in e.title)
+    walled = next(e for e in entries if "Egypt" in e.title)
     assert walled.link.startswith("http://localhost:")
     assert client.get(walled.link).status_code == 403
 
@@ -269,7 +271,7 @@ def test_the_demo_reads_the_articles_behind_short_items(server: DemoServer, tmp_
     with Store(tmp_path / "d.db") as store:
         status = dict(store.conn.execute("SELECT title, article_status FROM stories"))
         assert status["EU and Mauritania sign migration partnership worth €210m"] == "ok"
-        assert status["Five men deported from US land in Eswatini"] == "blocked"
+        assert status["Egypt gets 7.4bn-euro EU package as Brussels seeks help on migration"] == "blocked"
         assert store.article_counts().get("ok", 0) >= 6
 
 

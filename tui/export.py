@@ -103,7 +103,8 @@ _COMMON_COLUMNS = ["story_id", "story_title", "link", "published", "source", "co
 # The columns of an export with no rows yet (a CSV still starts with its header).
 EMPTY_COLUMNS = {
     "stories": ["id", "title", "link", "published", "first_seen", "cluster", "feeds", "agreements", "mentions",
-                "stage", "payments", "rights_warnings", "article", "needs_review", "triage"],
+                "stage", "payments", "rights_warnings", "stage_events", "conflicts", "article", "needs_review",
+                "triage"],
     "negotiations": ["agreement", "title", "stage", "happened", *_COMMON_COLUMNS],
     "payments": ["agreement", "payer", "payee", "amount", "currency", "status", "kind", *_COMMON_COLUMNS],
     "warnings": ["agreement", "by", "concern", "denied_by", "denial", *_COMMON_COLUMNS],
