@@ -346,15 +346,15 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
         # Nothing to warn of here (no concern, no stance verb, no quote that carries on): the speakers still
         # matter to the pronouns of the sentences after, so people introduced are remembered.
         worth = stance or doc.has(g.concerns, i) or quote_after or sentence.rstrip().endswith(":")
-        if not worth and not doc.has(g.verbs, i):
-            # no warning here, but a person introduced ("X, a lawyer for the men, visited …") may be the
-            # "she" of the next sentence
-            intro = g.appositive_person.search(sentence)
-            if intro:
-                person = _speakers(sentence)
-                persons = [sp for sp in person if sp.persona]
+        if not worth:
+            # No warning here, but a person introduced ("X, a lawyer for the men, visited …", "lawyer X
+            # said") may be the "she" of the sentences after: only the cheap person patterns are run.
+            if g.appositive_person.search(sentence) or g.role_person.search(sentence):
+                persons = [sp for sp in _speakers(sentence) if sp.persona]
                 if persons:
                     last_person = (persons[-1], i)
+                    for sp in persons:
+                        _remember_surname(sp, surnames)
             continue
         speakers = _speakers(sentence)
         for sp in speakers:
@@ -364,11 +364,7 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
                 last_party = (sp, i)
         for sp in speakers:
             if sp.persona:
-                surname = sp.name.split()[-1]
-                if surname[:1].isupper() and len(surname) > 2:
-                    surnames[surname] = sp
-        if not worth:
-            continue
+                _remember_surname(sp, surnames)
         if stance and speakers:
             stance = g.stance.search(_masked(sentence, speakers)) is not None
         speakers += _second_references(sentence, speakers, surnames)
@@ -422,6 +418,12 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
 
 
 _ANAPHORIC_GROUPS = frozenset({"critics", "opponents", "detractors", "sceptics", "skeptics"})
+
+
+def _remember_surname(person: _Speaker, surnames: dict[str, _Speaker]) -> None:
+    surname = person.name.split()[-1]
+    if surname[:1].isupper() and len(surname) > 2 and person.kind == "person":
+        surnames[surname] = person
 
 
 def _masked(sentence: str, speakers: list[_Speaker]) -> str:
