@@ -191,11 +191,13 @@ def extract_stages(doc: Doc) -> list[StageEvent]:
         times.append(t)
     lead = _lead_sentences(doc)
     chosen: dict[str, _StageHit] = {}
-    best_key: dict[str, tuple[float, bool, bool, int]] = {}
+    best_key: dict[str, tuple[float, bool, int, int]] = {}
     for h, t in zip(hits, times, strict=True):
         # Among events of one time, the headline's and the lead's is the story's news; the rest retell it
-        # or its back-story ("The men … sued the government last week").
-        key = (t, not h.background, h.sentence in lead, _STAGE_RANK[h.stage])
+        # or its back-story ("The men … sued the government last week"), unless they say they came after
+        # it ("… later scrapped the scheme").
+        order = 2 if _AFTERWARDS.search(doc.sentence(h.sentence)) else 1 if h.sentence in lead else 0
+        key = (t, not h.background, order, _STAGE_RANK[h.stage])
         if h.agreement_id not in chosen or key >= best_key[h.agreement_id]:
             chosen[h.agreement_id] = h
             best_key[h.agreement_id] = key
@@ -234,6 +236,9 @@ def implied_by_payments(stages: list[StageEvent], payments: list[Payment], doc: 
         out.append(StageEvent(p.agreement_id, "implementing", p.evidence))
         staged.add(p.agreement_id)
     return out
+
+
+_AFTERWARDS = re.compile(r"\b(?:later|subsequently|eventually|afterwards|since\s+then|then|finally|now)\b", re.I)
 
 
 def _lead_sentences(doc: Doc) -> frozenset[int]:
