@@ -7,9 +7,13 @@ that name the same countries without concerning any agreement, and long filler. 
 
 - "agreement mix": three stories in four concern an agreement (the analysis at full stretch);
 - "firehose mix": nine in ten are general news (markets, sport, weather, politics, often naming the same
-  countries), as in the feeds a poller reads, where most stories concern no agreement.
+  countries), as in the feeds a poller reads, where most stories concern no agreement;
+- "full articles": a headline, a one-sentence feed summary and the article behind the link (about 5,000
+  characters: an agreement story with its money and warnings inside a long report), as `feeds` reads a
+  story once its article is fetched.
 
-Targets on one core: ≥ 1000 stories/s on the agreement mix, ≥ 2000/s on the firehose mix.
+Targets on one core: ≥ 500 stories/s on the agreement mix, ≥ 2000/s on the firehose mix, ≥ 200 full
+articles/s.
 """
 
 from __future__ import annotations
@@ -116,9 +120,34 @@ def make_story(rng: random.Random, n: int) -> Story:
     return Story(id=f"bench-{n}", title=title, text="\n\n".join(paragraphs))
 
 
+QUOTES = [
+    "“We have seen nothing like this in years,” said a resident of the capital who asked not to be named.",
+    "The ministry said in a statement that it would respond in detail once the report had been studied.",
+    "Officials from both governments met again on {day} to review how the arrangement was working.",
+    "Local newspapers in {b} carried the story on their front pages, alongside reports on the economy.",
+    "A spokesperson for the opposition said the government had questions to answer about its plans.",
+    "The figures published on {day} cover the period from {month} {year} to the end of last month.",
+]
+
+
+def make_article(rng: random.Random, n: int) -> Story:
+    """A headline, a feed summary and a ~5,000-character article that carries the story."""
+    story = make_story(rng, n)
+    a, b = rng.choice(PAIRS)
+    fill = {"a": a, "b": b, "day": rng.choice(DAYS), "month": rng.choice(MONTHS), "year": rng.randint(2016, 2025),
+            "n": rng.randint(2, 400), "m": rng.randint(5, 500), "k": rng.randint(2, 90)}
+    paragraphs = story.text.split("\n\n")
+    while sum(len(p) for p in paragraphs) < 4800:
+        pool = QUOTES if rng.random() < 0.5 else FILLER + NEWS
+        paragraphs.insert(rng.randint(1, len(paragraphs)), " ".join(
+            rng.choice(pool).format(**fill) for _ in range(rng.randint(1, 3))))
+    summary = paragraphs[0].split(". ")[0] + "."
+    return Story(id=f"article-{n}", title=story.title, text=summary, article="\n\n".join(paragraphs))
+
+
 def run(label: str, stories: list[Story], analyzer: Analyzer) -> float:
     clusterer = Clusterer()
-    chars = sum(len(s.text) for s in stories)
+    chars = sum(len(s.text) + len(s.article) for s in stories)
     start = time.process_time()
     matched = 0
     for story in stories:
@@ -143,8 +172,10 @@ def main() -> None:
     analyzer = Analyzer(load_catalogue())
     # build the compiled index and import datasketch (only matched stories are fingerprinted) off the clock
     next(s for s in stories if analyzer.analyze(s).matches)
+    articles = [make_article(rng, n) for n in range(max(1, args.stories // 3))]
     run("agreement mix", stories, analyzer)
     run("firehose mix ", firehose, analyzer)
+    run("full articles", articles, analyzer)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The catalogue of tracked agreements: the bundled ones plus the user's own from config.
 
-A user's agreement has only an id, a title, parties, aliases and keywords, so everything the matcher needs
+The bundled states and agreements are data (feeds/understand/rules/catalogue.toml); this module builds the
+lookups. A user's agreement has only an id, a title, parties, aliases and keywords, so everything the matcher needs
 beyond that (the ways a country is named, its currency) lives here keyed by country, not by agreement:
 an agreement between two countries we know is matched as well as a bundled one.
 """
@@ -8,87 +9,29 @@ an agreement between two countries we know is matched as well as a bundled one.
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterable, Iterator
 from functools import cached_property
+from importlib import resources
+from typing import Any
 
 from feeds.models import Agreement, TimelineEvent
 
-# canonical name -> (ways stories name it, ISO 4217 currency). Forms with a capital letter match
-# case-sensitively ("US" must not match "us"); leaders and capitals stand in for the state in news copy.
-COUNTRIES: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "United States": (
-        ("United States", "U.S.", "US", "USA", "U.S.A.", "America", "American", "Americans", "Washington",
-         "Trump administration", "White House", "Trump", "Rubio", "Biden administration",
-         "Department of Homeland Security", "Homeland Security", "DHS", "ICE", "State Department",
-         "the administration", "federal judge", "district judge", "Justice Department"),
-        "USD",
-    ),
-    "United Kingdom": (
-        ("United Kingdom", "UK", "U.K.", "Britain", "Great Britain", "British", "London", "Home Office",
-         "Downing Street", "Whitehall", "Westminster", "Starmer", "Sunak", "Braverman", "Cleverly",
-         "Priti Patel", "Labour government", "Conservative government", "Tory government"),
-        "GBP",
-    ),
-    "Rwanda": (("Rwanda", "Rwandan", "Rwandans", "Kigali", "Kagame", "Nduhungirehe"), "RWF"),
-    "El Salvador": (("El Salvador", "Salvadoran", "Salvadorian", "Salvadorean", "Bukele", "San Salvador"), "USD"),
-    "Libya": (("Libya", "Libyan", "Libyans", "Tripoli", "Benghazi"), "LYD"),
-    "South Sudan": (("South Sudan", "South Sudanese", "Juba"), "SSP"),
-    "Eswatini": (("Eswatini", "Swaziland", "Swazi", "Mbabane"), "SZL"),
-    "Uganda": (("Uganda", "Ugandan", "Ugandans", "Kampala", "Museveni"), "UGX"),
-    "Ghana": (("Ghana", "Ghanaian", "Ghanaians", "Accra", "Mahama"), "GHS"),
-    "Costa Rica": (("Costa Rica", "Costa Rican", "Costa Ricans"), "CRC"),
-    "Panama": (("Panama", "Panamanian", "Panamanians", "Darién", "Darien"), "PAB"),
-    "Italy": (("Italy", "Italian", "Italians", "Rome", "Meloni", "Piantedosi"), "EUR"),
-    "Albania": (("Albania", "Albanian", "Albanians", "Tirana", "Edi Rama"), "ALL"),
-    "European Union": (
-        ("European Union", "EU", "E.U.", "European Commission", "Brussels", "von der Leyen", "Von der Leyen",
-         "European Council", "Team Europe", "the bloc", "Frontex"),
-        "EUR",
-    ),
-    "Tunisia": (("Tunisia", "Tunisian", "Tunisians", "Tunis", "Saied", "Saïed"), "TND"),
-    "Turkey": (("Turkey", "Türkiye", "Turkiye", "Turkish", "Ankara", "Erdogan", "Erdoğan"), "TRY"),
-    "Mauritania": (("Mauritania", "Mauritanian", "Mauritanians", "Nouakchott", "Ghazouani"), "MRU"),
-    "Egypt": (("Egypt", "Egyptian", "Egyptians", "Cairo", "Sisi"), "EGP"),
-    "Denmark": (("Denmark", "Danish", "Danes", "Copenhagen", "Frederiksen"), "DKK"),
-    "Israel": (("Israel", "Israeli", "Israelis", "Netanyahu"), "ILS"),
-    "Australia": (("Australia", "Australian", "Australians", "Canberra", "Albanese", "Dutton"), "AUD"),
-    "Nauru": (("Nauru", "Nauruan"), "AUD"),
-    "Papua New Guinea": (("Papua New Guinea", "PNG", "Port Moresby"), "PGK"),
-    "Cambodia": (("Cambodia", "Cambodian", "Phnom Penh"), "KHR"),
-    # Not parties to a bundled agreement, but users track deals with them and stories name them as payees.
-    "Mexico": (("Mexico", "Mexican", "Mexicans", "Mexico City"), "MXN"),
-    "Guatemala": (("Guatemala", "Guatemalan", "Guatemalans"), "GTQ"),
-    "Honduras": (("Honduras", "Honduran", "Hondurans", "Tegucigalpa"), "HNL"),
-    "Venezuela": (("Venezuela", "Caracas"), "VES"),
-    "Paraguay": (("Paraguay", "Paraguayan"), "PYG"),
-    "Kosovo": (("Kosovo", "Kosovar", "Pristina"), "EUR"),
-    "Cameroon": (("Cameroon", "Cameroonian"), "XAF"),
-    "Equatorial Guinea": (("Equatorial Guinea", "Equatoguinean"), "XAF"),
-    "Greece": (("Greece", "Greek", "Athens"), "EUR"),
-    "Malta": (("Malta", "Maltese", "Valletta"), "EUR"),
-    "Spain": (("Spain", "Spanish", "Madrid"), "EUR"),
-    "Germany": (("Germany", "German", "Berlin"), "EUR"),
-    "Netherlands": (("Netherlands", "Dutch", "The Hague"), "EUR"),
-    "Morocco": (("Morocco", "Moroccan", "Rabat"), "MAD"),
-    "Lebanon": (("Lebanon", "Lebanese", "Beirut"), "LBP"),
-    "Jordan": (("Jordan", "Jordanian", "Amman"), "JOD"),
-    "Niger": (("Niger", "Nigerien", "Niamey"), "XOF"),
-    "Senegal": (("Senegal", "Senegalese", "Dakar"), "XOF"),
-    "Canada": (("Canada", "Canadian", "Ottawa"), "CAD"),
-    "New Zealand": (("New Zealand",), "NZD"),
-    "Sweden": (("Sweden", "Swedish", "Stockholm"), "SEK"),
-    "Austria": (("Austria", "Austrian", "Vienna"), "EUR"),
-}
 
-# Short forms that are also ordinary words or other places: the matcher must not read them as the state.
-_FORM_GUARDS = {
-    "America": r"(?<!Central )(?<!Latin )(?<!South )(?<!North )America(?![a-z])",
-    "American": r"(?<!Central )(?<!Latin )(?<!South )(?<!North )American(?![a-z])",
-    "Americans": r"(?<!Central )(?<!Latin )(?<!South )(?<!North )Americans",
-    "Washington": r"Washington(?! Post)(?!-based)",
-    "Jordan": r"(?<![A-Z][a-z] )Jordan",
-    "Niger": r"Niger(?!ia)",
+def _read_catalogue() -> dict[str, Any]:
+    """rules/catalogue.toml: the states and the bundled agreements, as data."""
+    # (through the `feeds` package: importing feeds.understand here would import this module again)
+    text = resources.files("feeds").joinpath("understand", "rules", "catalogue.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+_DATA = _read_catalogue()
+# canonical name -> (ways stories name it, ISO 4217 currency)
+COUNTRIES: dict[str, tuple[tuple[str, ...], str | None]] = {
+    name: (tuple(row["forms"]), row.get("currency")) for name, row in _DATA["countries"].items()
 }
+# Short forms that are also ordinary words or other places: the matcher must not read them as the state.
+_FORM_GUARDS: dict[str, str] = dict(_DATA.get("guards", {}))
 
 _FORM_TO_COUNTRY: dict[str, str] = {}
 for _name, (_forms, _cur) in COUNTRIES.items():
@@ -135,174 +78,18 @@ def form_pattern(form: str) -> str:
     return body
 
 
-def _t(date: str, stage: str | None, note: str) -> TimelineEvent:
-    return TimelineEvent(date=date, stage=stage, note=note)
-
-
-def _a(
-    id: str,
-    title: str,
-    parties: tuple[str, ...],
-    aliases: tuple[str, ...] = (),
-    keywords: tuple[str, ...] = (),
-    timeline: tuple[TimelineEvent, ...] = (),
-) -> Agreement:
-    return Agreement(id=id, title=title, parties=parties, aliases=aliases, keywords=keywords, timeline=timeline)
+def _agreement(row: dict[str, Any]) -> Agreement:
+    return Agreement(
+        id=row["id"], title=row["title"], parties=tuple(row["parties"]), aliases=tuple(row.get("aliases", ())),
+        keywords=tuple(row.get("keywords", ())),
+        timeline=tuple(TimelineEvent(date=t["date"], stage=t.get("stage") or None, note=t.get("note", ""))
+                       for t in row.get("timeline", ())),
+    )
 
 
 # Parties are ordered sender first: a sentence must name the first party and one other (or an alias) to
 # count, so "EU and Italy" alone does not raise eu-libya, nor Nauru and PNG alone australia-nauru.
-BUNDLED: tuple[Agreement, ...] = (
-    _a(
-        "uk-rwanda", "UK–Rwanda Migration and Economic Development Partnership", ("United Kingdom", "Rwanda"),
-        aliases=("Migration and Economic Development Partnership", "MEDP", "Rwanda scheme", "Rwanda plan",
-                 "Rwanda policy", "Safety of Rwanda", "Rwanda bill", "Rwanda Act",
-                 "Economic Transformation and Integration Fund", "ETIF"),
-        keywords=("asylum partnership", "flights to Rwanda", "flight to Rwanda"),
-        timeline=(
-            _t("2022-04-14", "signed", "Migration and Economic Development Partnership signed"),
-            _t("2022-06-14", "legally-challenged", "first flight stopped by the European Court of Human Rights"),
-            _t("2023-06-29", "struck-down", "Court of Appeal rules the scheme unlawful"),
-            _t("2023-11-15", "struck-down", "UK Supreme Court rules the scheme unlawful (risk of refoulement)"),
-            _t("2023-12-05", "signed", "new UK–Rwanda treaty signed"),
-            _t("2024-04-25", "implementing", "Safety of Rwanda (Asylum and Immigration) Act becomes law"),
-            _t("2024-07-06", "cancelled", "scrapped by the new Labour government (Starmer: 'dead and buried')"),
-            _t("2025-05", None, "Rwanda still seeks £50m from the UK over the cancelled deal"),
-        ),
-    ),
-    _a(
-        "us-rwanda", "US deportations of third-country nationals to Rwanda", ("United States", "Rwanda"),
-        keywords=("third-country nationals", "third country nationals"),
-        timeline=(
-            _t("2025-03", None, "an Iraqi national deported from the US to Rwanda"),
-            _t("2025-05-04", "negotiating", "Rwanda's foreign minister confirms talks are in the early stages"),
-            _t("2025-08", "signed", "Rwanda agrees to take up to 250 deportees from the US"),
-        ),
-    ),
-    _a(
-        "us-el-salvador", "US deportees held in El Salvador's CECOT prison", ("United States", "El Salvador"),
-        aliases=("CECOT", "Terrorism Confinement Center", "Terrorism Confinement Centre", "Tren de Aragua",
-                 "Alien Enemies Act"),
-        keywords=("mega-prison", "megaprison", "maximum-security prison", "gang members", "gang suspects"),
-        timeline=(
-            _t("2025-03", "implementing", "Venezuelans flown from the US to CECOT"),
-            _t("2025-03", None, "the US reported to pay El Salvador about $6m"),
-        ),
-    ),
-    _a(
-        "us-libya", "Reported and attempted US deportations to Libya", ("United States", "Libya"),
-        timeline=(_t("2025-05", "legally-challenged", "a US federal judge blocks deportations to Libya"),),
-    ),
-    _a(
-        "us-guantanamo", "Migrant detention at Guantanamo Bay", ("United States",),
-        aliases=("Guantanamo", "Guantánamo", "Gitmo", "Migrant Operations Center"),
-        keywords=("criminal aliens",),
-        timeline=(_t("2025-01", "implementing", "order to prepare detention for up to 30,000 migrants"),),
-    ),
-    _a(
-        "us-south-sudan", "US third-country deportations to South Sudan", ("United States", "South Sudan"),
-        timeline=(_t("2025-07", "implementing", "eight men deported from the US arrive in South Sudan"),),
-    ),
-    _a(
-        "us-eswatini", "US third-country deportations to Eswatini", ("United States", "Eswatini"),
-        timeline=(_t("2025-07", "implementing", "first deportees from the US arrive in Eswatini"),),
-    ),
-    _a(
-        "us-uganda", "US–Uganda deportation arrangement", ("United States", "Uganda"),
-        timeline=(_t("2025-08", "signed", "Uganda confirms a temporary agreement to take US deportees"),),
-    ),
-    _a(
-        "us-ghana", "US–Ghana deportation arrangement", ("United States", "Ghana"),
-        timeline=(_t("2025-09", "implementing", "Ghana receives West African deportees from the US"),),
-    ),
-    _a(
-        "us-costa-rica", "US deportees routed through Costa Rica", ("United States", "Costa Rica"),
-        timeline=(_t("2025-02", "implementing", "deportees from the US flown to Costa Rica"),),
-    ),
-    _a(
-        "us-panama", "US deportees routed through Panama", ("United States", "Panama"),
-        timeline=(_t("2025-02", "implementing", "deportees from the US flown to Panama"),),
-    ),
-    _a(
-        "italy-albania", "Italy–Albania protocol: migrant centres in Albania run by Italy", ("Italy", "Albania"),
-        aliases=("Shëngjin", "Shengjin", "Gjadër", "Gjader", "Italy-Albania protocol", "Albania protocol"),
-        keywords=("centres in Albania", "centers in Albania", "camps in Albania"),
-        timeline=(
-            _t("2023-11-06", "signed", "Italy–Albania protocol signed"),
-            _t("2024-10", "implementing", "first transfers to the centres in Albania"),
-            _t("2024-10", "legally-challenged", "transfers blocked by Italian courts"),
-        ),
-    ),
-    _a(
-        "eu-tunisia", "EU–Tunisia memorandum of understanding", ("European Union", "Tunisia"),
-        keywords=("strategic and comprehensive partnership",),
-        timeline=(_t("2023-07-16", "signed", "EU–Tunisia memorandum of understanding signed"),),
-    ),
-    _a(
-        "eu-turkey", "EU–Turkey statement", ("European Union", "Turkey"),
-        aliases=("EU-Turkey statement", "EU-Turkey deal", "Facility for Refugees in Turkey"),
-        keywords=("Greek islands", "one-for-one"),
-        timeline=(
-            _t("2016-03-18", "signed", "EU–Turkey statement agreed (€6bn)"),
-            _t("2016-03-20", "implementing", "returns from the Greek islands to Turkey begin"),
-        ),
-    ),
-    _a(
-        "eu-libya", "EU and Italian support to the Libyan coast guard", ("Libya", "European Union", "Italy"),
-        aliases=("Libyan coast guard", "Libyan Coast Guard", "Libyan coastguard", "Libyan Coastguard", "LCG",
-                 "DCIM", "Department for Combating Illegal Immigration", "Italy-Libya memorandum"),
-        keywords=("interceptions at sea", "intercepted at sea", "pullbacks"),
-        timeline=(
-            _t("2017-02-02", "signed", "Italy–Libya memorandum of understanding signed"),
-            _t("2017-02-03", None, "Malta Declaration of EU leaders on support to Libya"),
-        ),
-    ),
-    _a(
-        "eu-mauritania", "EU–Mauritania migration partnership", ("European Union", "Mauritania"),
-        timeline=(_t("2024-03-07", "signed", "EU–Mauritania joint declaration on a migration partnership"),),
-    ),
-    _a(
-        "eu-egypt", "EU–Egypt strategic partnership", ("European Union", "Egypt"),
-        timeline=(_t("2024-03-17", "signed", "EU–Egypt strategic and comprehensive partnership (€7.4bn)"),),
-    ),
-    _a(
-        "denmark-rwanda", "Denmark–Rwanda asylum transfer talks", ("Denmark", "Rwanda"),
-        timeline=(
-            _t("2021-04", "signed", "Denmark and Rwanda sign a memorandum on asylum and migration"),
-            _t("2021-06", None, "Danish law allows asylum processing outside Europe"),
-            _t("2023-01", "suspended", "Denmark puts its Rwanda plan on hold pending EU support"),
-        ),
-    ),
-    _a(
-        "israel-rwanda", "Israel's 'voluntary departure' of Eritreans and Sudanese to Rwanda and Uganda",
-        ("Israel", "Rwanda", "Uganda"),
-        aliases=("voluntary departure", "Holot"),
-        keywords=("Eritrean and Sudanese", "Eritreans and Sudanese"),
-        timeline=(
-            _t("2018-01", "implementing", "Israel orders asylum seekers to leave for a third country or face jail"),
-            _t("2018-04", "cancelled", "Israel drops the deportation plan"),
-        ),
-    ),
-    _a(
-        "australia-nauru", "Australia's offshore processing on Nauru (and Manus, PNG)",
-        ("Australia", "Nauru", "Papua New Guinea"),
-        aliases=("offshore processing", "regional processing", "Manus Island", "Manus", "NZYQ",
-                 "Operation Sovereign Borders", "Pacific Solution", "offshore detention"),
-        keywords=("regional processing centre", "offshore detention"),
-        timeline=(
-            _t("2001-09", "implementing", "the 'Pacific Solution' opens detention on Nauru and Manus"),
-            _t("2012-08", "implementing", "offshore processing on Nauru and Manus resumes"),
-            _t("2019-11", None, "Manus processing centres close"),
-            _t("2023-06", None, "last refugee moved off Nauru"),
-            _t("2025-08", "signed", "memorandum with Nauru to take members of the NZYQ cohort"),
-        ),
-    ),
-    _a(
-        "australia-cambodia", "Australia–Cambodia refugee resettlement deal", ("Australia", "Cambodia"),
-        aliases=("Cambodia deal", "Cambodia solution"),
-        timeline=(_t("2014-09-26", "signed", "Australia–Cambodia memorandum on refugee resettlement signed"),),
-    ),
-)
+BUNDLED: tuple[Agreement, ...] = tuple(_agreement(row) for row in _DATA["agreements"])
 
 
 class Catalogue:

@@ -40,6 +40,26 @@ LEAD = "The United States has begun deporting migrants to Eswatini under a new a
     # a UN body expressing caution, fearing a harm
     (LEAD + "UN experts expressed caution, fearing the men could be sent back to the countries they fled.",
      "UN experts"),
+    # "according to X", "X told Reuters", a judgment's summary read by the court's president
+    (LEAD + "According to Human Rights Watch, the deportees are held incommunicado.", "Human Rights Watch"),
+    (LEAD + "The men face torture if returned, Amnesty International told reporters.", "Amnesty International"),
+    (LEAD + "Reading a summary of the judgment, the court's president, Lady Imani Ross, said there was a real "
+     "risk of refoulement.", "court"),
+    # a quote attributed after it to a person with a role
+    (LEAD + "“They have no lawyer and no hearing,” said Sara Lind, a researcher at a refugee law project.",
+     "Sara Lind"),
+    (LEAD + "The Law Society condemned the detentions as arbitrary and unlawful.", "Law Society"),
+    # legal action: who sued, and what their filing alleges
+    (LEAD + "A coalition of legal groups sued the administration, saying the men were denied due process.",
+     "coalition of legal groups"),
+    (LEAD + "In the complaint, attorneys allege the men were tortured in custody.", "attorneys"),
+    (LEAD + "The men’s lawyers say they have not been allowed to see their clients.", "lawyers"),
+    # a passive suit and its agent, a footnote mark after a speaker
+    (LEAD + "A class action was filed in the federal court in Maryland on Monday by the Refugee Council, "
+     "which says the men face torture.", "Refugee Council"),
+    (LEAD + "UN experts* today said the transfers could amount to refoulement.", "UN experts"),
+    # a noun for the act of speaking: "calls from X", "criticism by X"
+    (LEAD + "Calls from rights groups to halt the transfers grew louder this week.", "rights groups"),
 ])
 def test_speaker(analyzer: Analyzer, text: str, by: str) -> None:
     assert speakers(analyzer, text)[:1] == [by]
@@ -96,3 +116,9 @@ def test_a_denial_is_recorded(analyzer: Analyzer) -> None:
 def test_the_accused_is_not_the_speaker(analyzer: Analyzer) -> None:
     text = LEAD + "The government accused Human Rights Watch of bias."
     assert speakers(analyzer, text) == []
+
+
+def test_the_head_of_a_speaker_named_before_is_that_speaker(analyzer: Analyzer) -> None:
+    text = (LEAD + "UN human rights experts said the men were held incommunicado. "
+            "The experts also said the men faced torture.")
+    assert speakers(analyzer, text) == ["UN human rights experts"]

@@ -1,44 +1,32 @@
 """Money as news copy writes it: "£50m", "50 million pounds", "A$408 million", "1.2bn euros", with
-conversions ("50 million pounds ($66m)") kept but flagged as restatements of the amount before them."""
+conversions ("50 million pounds ($66m)") kept but flagged as restatements of the amount before them.
+Signs, codes, currency words and scales are data: rules/money.toml."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_SCALE = (
-    r"(?:\s*(?:thousand|million|billion|trillion)\b|\s?(?:mln|mn|bln|bn|tn|trn)\b|(?:m|b|k)\b)"
-)
-_PREFIX = (
-    r"US\$|U\.S\.\s?\$|A\$|AU\$|AUD\s?\$?|NZ\$|NZD|C\$|CA\$|CAD|USD|EUR|GBP|RWF|Rwf|FRw|DKK|CHF|ILS|"
-    r"£|€|₪|\$"
-)
-_SUFFIX = (
-    r"(?:(?:US|U\.S\.|American|Australian|Canadian|New\s+Zealand)\s+)?dollars?|"
-    r"pounds?(?:\s+sterling)?|sterling|euros?|(?:Rwandan\s+)?francs?|Danish\s+kroner|kroner|shekels?|"
-    r"USD|EUR|GBP|AUD|RWF|DKK|CAD|NZD|ILS"
-)
+from feeds.understand.lexicon import tables
+
+_WORDS = tables("money")
+_NUM = _WORDS["patterns"]["number"]
+_SCALE = _WORDS["patterns"]["scale"]
+_PREFIX = _WORDS["patterns"]["prefix"]
+_SUFFIX = _WORDS["patterns"]["suffix"]
+# longest first, so "a hundred" is read before "a"
+_NUMBER_WORDS_RX = "|".join(r"\s+".join(map(re.escape, w.split())) for w in sorted(_WORDS["numbers"], key=len, reverse=True))
 _MONEY = re.compile(
     rf"(?<![\w$£€])(?P<pre>{_PREFIX})\s?(?P<num1>{_NUM})(?P<scale1>{_SCALE})?(?:\s+(?P<post1>{_SUFFIX})\b)?"
     rf"|(?<![\w.,$£€])(?P<num2>{_NUM})(?P<scale2>{_SCALE})?\s*(?P<post2>{_SUFFIX})\b"
-    rf"|(?<![\w.,$£€])(?P<num3>{_NUM})(?P<scale3>\s?(?:mln|mn|bln|bn)\b|\s(?:million|billion)\b)",
+    rf"|(?<![\w.,$£€])(?P<num3>{_NUM})(?P<scale3>\s?(?:mln|mn|bln|bn)\b|\s(?:million|billion)\b)"
+    # "six billion euros", "half a billion dollars": a number word before a scale and a currency word
+    rf"|\b(?P<num4>(?i:{_NUMBER_WORDS_RX}))(?P<scale4>\s+(?:million|billion))"
+    rf"\s+(?P<post4>{_SUFFIX})\b",
 )
-_SCALES = {
-    "thousand": 1e3, "k": 1e3, "million": 1e6, "mln": 1e6, "mn": 1e6, "m": 1e6,
-    "billion": 1e9, "bln": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12, "trn": 1e12,
-}
-_CURRENCY_WORDS = {
-    "us$": "USD", "u.s.$": "USD", "usd": "USD", "a$": "AUD", "au$": "AUD", "aud": "AUD", "aud$": "AUD",
-    "nz$": "NZD", "nzd": "NZD", "c$": "CAD", "ca$": "CAD", "cad": "CAD", "eur": "EUR", "gbp": "GBP",
-    "rwf": "RWF", "frw": "RWF", "dkk": "DKK", "chf": "CHF", "ils": "ILS", "£": "GBP", "€": "EUR",
-    "₪": "ILS", "pound": "GBP", "pounds": "GBP", "sterling": "GBP", "pounds sterling": "GBP",
-    "pound sterling": "GBP", "euro": "EUR", "euros": "EUR", "franc": "RWF", "francs": "RWF",
-    "rwandan franc": "RWF", "rwandan francs": "RWF", "danish kroner": "DKK", "kroner": "DKK",
-    "shekel": "ILS", "shekels": "ILS", "us dollar": "USD", "us dollars": "USD", "u.s. dollars": "USD",
-    "american dollars": "USD", "australian dollar": "AUD", "australian dollars": "AUD",
-    "canadian dollars": "CAD", "new zealand dollars": "NZD",
-}
+_NUMBER_WORDS: dict[str, float] = {k: float(v) for k, v in _WORDS["numbers"].items()}
+_SCALES: dict[str, float] = {k: float(v) for k, v in _WORDS["scales"].items()}
+_CURRENCY_WORDS: dict[str, str] = dict(_WORDS["currency"])
 _CONVERSION_LEAD = re.compile(
     r"\s*(?:\(\s*|,\s*or\s+|\s+or\s+|—\s*|–\s*)(?:about|around|approximately|approx\.?|roughly|some|nearly|"
     r"almost|over|more\s+than|just\s+over|just\s+under|~|c\.|equivalent\s+to|worth)?\s*$"
@@ -83,13 +71,14 @@ def parse_money(text: str) -> list[Money]:
     found: list[Money] = []
     scales: list[str | None] = []
     for m in _MONEY.finditer(text):
-        num = m.group("num1") or m.group("num2") or m.group("num3")
-        scale = m.group("scale1") or m.group("scale2") or m.group("scale3")
+        word = m.group("num4")
+        num = m.group("num1") or m.group("num2") or m.group("num3") or ""
+        scale = m.group("scale1") or m.group("scale2") or m.group("scale3") or m.group("scale4")
         pre = m.group("pre")
-        post = m.group("post1") or m.group("post2")
+        post = m.group("post1") or m.group("post2") or m.group("post4")
         try:
-            value = float(num.replace(",", ""))
-        except ValueError:
+            value = float(_NUMBER_WORDS[" ".join(word.lower().split())]) if word else float(num.replace(",", ""))
+        except (ValueError, KeyError):
             continue
         currency, explicit = _currency(pre, post)
         if pre is None and post is None:

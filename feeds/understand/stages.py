@@ -7,11 +7,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from feeds.models import STAGES, StageEvent
+from feeds.models import STAGES, Payment, StageEvent
 from feeds.understand.clauses import _BACKGROUND, _MODAL, _MODAL_STRICT, _NEG_AFTER, _NEGATION, _clause_before
 from feeds.understand.doc import Doc, lowered
 from feeds.understand.lexicon import alternation, rules
-from feeds.understand.refer import attribute
+from feeds.understand.refer import _DEFINITE_DEAL, attribute
 
 _STAGE_RANK = {stage: n for n, stage in enumerate(
     ("exploratory", "negotiating", "signed", "implementing", "legally-challenged", "suspended",
@@ -21,6 +21,7 @@ _GROUPS = {f"s{n}": rule.label for n, rule in enumerate(rules("stages"))}
 # Every cue starts a word: the leading \b(?=[a-z]) lets `re` skip the other positions at once.
 _STAGE_RE = alternation("stages", "s")
 _STAGE_LOW = lowered(_STAGE_RE)
+_DEFINITE_DEAL_F = lowered(_DEFINITE_DEAL)  # run over the lower-cased text, as the stage cues are
 _YEAR = re.compile(r"\b(?:(?P<month>January|February|March|April|May|June|July|August|September|October|"
                    r"November|December)\s+(?:\d{1,2},?\s+)?)?(?P<year>(?:19|20)\d\d)\b")
 _MONTHS = {m: n for n, m in enumerate(
@@ -74,7 +75,7 @@ def _stage_of(stage: str, sentence: str, start: int, end: int) -> tuple[str | No
         return None, False
     if _NOT_A_STAGE.match(sentence, start):
         return None, False
-    if stage == "exploratory" and sentence[start:end].lower().startswith("proposal") \
+    if stage == "exploratory" and sentence[start:end].lower().startswith(("proposal", "plan")) \
             and _names_a_known_plan(sentence, before, end):
         return None, False
     # "talks about receiving people", "a plan for sending migrants": a topic, not something that happened
@@ -146,9 +147,11 @@ def _ordinal(when: str | None, story: float | None) -> float:
 
 def _stage_cues(doc: Doc) -> Iterator[re.Match[str]]:
     """Stage cues in the sentences that can be tied to an agreement (the rest would be dropped anyway)."""
-    text, rx = (doc.low, _STAGE_LOW) if doc.low is not None else (doc.text, _STAGE_RE)
+    text, rx, definite = (doc.low, _STAGE_LOW, _DEFINITE_DEAL_F) if doc.low is not None \
+        else (doc.text, _STAGE_RE, _DEFINITE_DEAL)
     for i, (a, b) in enumerate(doc.spans):
-        if doc.full[i] or doc.partial[i] or doc.deal[i]:
+        # `attribute` ties a cue only to an agreement the sentence names or refers back to ("the deal")
+        if doc.full[i] or doc.partial[i] or (doc.deal[i] and definite.search(text, a, b)):
             yield from rx.finditer(text, a, b)
 
 
@@ -189,10 +192,15 @@ def extract_stages(doc: Doc) -> list[StageEvent]:
             if dated:
                 t = min(dated) - 0.01 if h.background else max(dated)
         times.append(t)
+    lead = _lead_sentences(doc)
     chosen: dict[str, _StageHit] = {}
-    best_key: dict[str, tuple[float, bool, int]] = {}
+    best_key: dict[str, tuple[float, bool, int, int]] = {}
     for h, t in zip(hits, times, strict=True):
-        key = (t, not h.background, _STAGE_RANK[h.stage])
+        # Among events of one time, the headline's and the lead's is the story's news; the rest retell it
+        # or its back-story ("The men … sued the government last week"), unless they say they came after
+        # it ("… later scrapped the scheme").
+        order = 2 if _AFTERWARDS.search(doc.sentence(h.sentence)) else 1 if h.sentence in lead else 0
+        key = (t, not h.background, order, _STAGE_RANK[h.stage])
         if h.agreement_id not in chosen or key >= best_key[h.agreement_id]:
             chosen[h.agreement_id] = h
             best_key[h.agreement_id] = key
@@ -215,3 +223,31 @@ def extract_stages(doc: Doc) -> list[StageEvent]:
                                             and e.evidence == event.evidence)]
     assert all(e.stage in STAGES for e in events + last)
     return events + last
+
+
+def implied_by_payments(stages: list[StageEvent], payments: list[Payment], doc: Doc) -> list[StageEvent]:
+    """Money paid under an agreement the story gives no stage for: the deal is being carried out
+    ("Washington paid El Salvador $6m to hold the men"). Appended after the stated events."""
+    staged = {e.agreement_id for e in stages}
+    out = list(stages)
+    for p in payments:
+        if p.status != "paid" or p.agreement_id is None or p.agreement_id in staged:
+            continue
+        match = doc.matched.get(p.agreement_id)
+        if match is None or not match.main:
+            continue
+        out.append(StageEvent(p.agreement_id, "implementing", p.evidence))
+        staged.add(p.agreement_id)
+    return out
+
+
+_AFTERWARDS = re.compile(r"\b(?:later|subsequently|eventually|afterwards|since\s+then|then|finally|now)\b", re.I)
+
+
+def _lead_sentences(doc: Doc) -> frozenset[int]:
+    """The headline and the first sentence of the body (the feed text, else the article): the news."""
+    lead = {i for i in range(len(doc.spans)) if doc.is_headline(i)}
+    body = [i for i in range(len(doc.spans)) if not doc.is_headline(i)]
+    if body:
+        lead.add(body[0])
+    return frozenset(lead)

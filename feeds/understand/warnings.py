@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from feeds.agreements import COUNTRIES
 from feeds.models import Evidence, RightsWarning
@@ -33,7 +33,8 @@ from feeds.understand.refer import attribute
 class _Grammar:
     """The compiled attribution tables (built once per process)."""
 
-    speakers: re.Pattern[str]
+    speakers: re.Pattern[str]  # the case-sensitive speaker rules
+    groups: Folded  # the others (unnamed groups), read in lower case
     speaker_rules: tuple[Rule, ...]
     verbs: Folded
     verb_labels: tuple[str, ...]
@@ -51,9 +52,13 @@ _NAME = r"[A-Z][\w’'-]+(?:\s+(?:[A-Z]\.\s+)?(?:van\s+|de\s+|von\s+|der\s+)?[A-
 @cache
 def grammar() -> _Grammar:
     speaker_rules = rules("speakers")
-    speakers = re.compile(
-        r"\b(?=[A-Za-zÉé])(?:" + "|".join(f"(?P<k{n}>{r.pattern})" for n, r in enumerate(speaker_rules)) + ")"
-    )
+    # Names are read case-sensitively; the common nouns of unnamed groups in lower case, which `re` runs
+    # several times faster than a case-insensitive alternation.
+    speakers = re.compile(r"\b(?=[A-Za-zÉé])(?:" + "|".join(
+        f"(?P<k{n}>{r.pattern})" for n, r in enumerate(speaker_rules) if r.case_sensitive) + ")")
+    groups = Folded(re.compile(r"\b(?=[a-z])(?:" + "|".join(
+        f"(?P<k{n}>{r.pattern})" for n, r in enumerate(speaker_rules) if not r.case_sensitive) + r")\b",
+        re.IGNORECASE))
     verb_rules = [r for r in rules("verbs") if r.label != "denial"]
     verbs = re.compile(
         r"\b(?=[a-z])(?:" + "|".join(f"(?P<v{n}>{r.pattern})" for n, r in enumerate(verb_rules)) + r")\b",
@@ -68,6 +73,7 @@ def grammar() -> _Grammar:
     roles = tables("speakers")["person"]["roles"]
     return _Grammar(
         speakers=speakers,
+        groups=groups,
         speaker_rules=speaker_rules,
         verbs=Folded(verbs),
         verb_labels=tuple(r.label for r in verb_rules),
@@ -81,17 +87,18 @@ def grammar() -> _Grammar:
             rf"(?P<desc>(?:[\w’'.-]+\s+){{0,6}}?{roles}\b[^,;:“\"]{{0,120}})"
         ),
         # "Greens senator Nick Alder said …", "lawyer Dana Obi told …"
-        role_person=re.compile(rf"\b(?i:{roles})\s+(?P<name>{_NAME})"),
+        # (the lookahead lets `re` try the roles only where a word is followed by a capitalised one)
+        role_person=re.compile(rf"\b(?=[\w-]+\s+[A-Z])(?i:{roles})s?\s+(?P<name>{_NAME})"),
     )
 
 
+_ORG_WORDS = tables("speakers")["org"]
 _ORG_SUFFIX = re.compile(
-    r"\b(?:[A-Z][\w’'-]+\s+(?:for\s+|of\s+|on\s+|and\s+)?){1,4}(?:Watch|International|Foundation|Network|"
-    r"Institute|Centre|Center|Project|Alliance|Coalition|Initiative|Federation|Association|Monitor|"
-    r"Trust|Society)\b"
+    r"\b(?:[A-Z][\w’'-]+\s+(?:for\s+|of\s+|on\s+|and\s+)?){1,4}(?:"
+    + "|".join(map(re.escape, _ORG_WORDS["heads"])) + r")\b"
 )
-_NOT_ORG = re.compile(r"^(?:European\s+(?:Union|Commission|Council)|Senate|Security|Department|Ministry|White|"
-                      r"National\s+Security|Home\s+Affairs|International\s+Monetary)\b")
+_NOT_ORG = re.compile(r"^(?:" + "|".join(r"\s+".join(map(re.escape, h.split())) for h in _ORG_WORDS["not_heads"])
+                      + r")\b")
 _APPOSITIVE_ORG = re.compile(
     r"\b([A-Z][\w’'&-]+(?:\s+[A-Z][\w’'&-]+){0,3}),\s+(an?\s+(?:[\w-]+\s+){0,4}?(?:charity|NGO|"
     r"non-governmental\s+organi[sz]ation|(?:rights|advocacy|campaign|aid|humanitarian|legal|watchdog)\s+"
@@ -113,8 +120,9 @@ _SUBJECT_GAP = re.compile(
     r"(?:[’']s(?:\s+[\w-]+){1,4}?)?(?:\s+(?:chief|head|director|spokes\w+|envoy|official)s?)?"
     r"(?:\s+[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,2})?"
     r"(?:\s*\([^()]{0,60}\))?(?:\s+(?:for|of|representing|at|from|in|with|on\s+behalf\s+of)\s+[^,;:.“”\"]{1,80}?)?"
-    r"(?:\s*,[^;:“”\"]{0,180}?,)?,?\s*(?:(?:has|have|had|also|have\s+also|has\s+also|"
-    r"previously|repeatedly|recently|now|today|on\s+\w+|last\s+\w+|this\s+\w+|in\s+\w+|\w+ly|which|who|that|"
+    r"(?:\s*,[^;:“”\"]{0,180}?,)?(?:,?\s+and\s+[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+){0,3})?,?\s*(?:(?:has|have|had|also|have\s+also|has\s+also|"
+    r"previously|repeatedly|recently|now|today|further|again|then|later|still|jointly|separately|"
+    r"on\s+\w+|last\s+\w+|this\s+\w+|in\s+\w+|\w+ly|which|who|that|"
     r"would|will|could|may|did|does|do|is|are|was|were|been|being|not|jointly|themselves|itself|"
     r"in\s+a\s+\w+(?:\s+\w+)?)\s+){0,4}[‘“\"']?$",
     re.IGNORECASE,
@@ -124,13 +132,15 @@ _VERB_BEFORE = re.compile(
     r"by|from|stated)\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,2})$",
     re.IGNORECASE,
 )
+# "a suit was filed in the district court by X": the agent of a passive may stand further from its verb
+_BY_AGENT = re.compile(r"\bby\s+(?:the\s+)?$", re.IGNORECASE)
 _PRONOUN = re.compile(r"(?:^|[,;“”\"]\s*|\band\s+)(?P<p>[Hh]e|[Ss]he|[Tt]hey|[Ii]t)\s+(?:\w+\s+){0,2}?$")
 _QUOTE_OPEN = "“\"‘"
 # A harm the story states in its own voice: enough for an unattributed warning when nobody is named.
 _OWN_VOICE_HARMS = frozenset({"torture and abuse", "detention conditions", "refoulement"})
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Speaker:
     name: str
     kind: str  # org | un | court | group | person
@@ -140,6 +150,12 @@ class _Speaker:
 
 
 def _speakers(sentence: str) -> list[_Speaker]:
+    """Every speaker a sentence names, in order (a fresh list; the reading itself is cached)."""
+    return list(_read_speakers(sentence))
+
+
+@lru_cache(maxsize=256)  # a sentence is read again for the one after it (quotes, pronouns); cleared per story
+def _read_speakers(sentence: str) -> tuple[_Speaker, ...]:
     g = grammar()
     found: list[_Speaker] = []
 
@@ -157,24 +173,28 @@ def _speakers(sentence: str) -> list[_Speaker]:
             continue  # "Judge X", "Justice X": the court's speakers, below
         if free(m.start("name"), m.end("name")) and m.group("name") not in _STATE_WORDS:
             found.append(_Speaker(m.group("name"), "person", m.start(), m.end("name"), persona=True))
-    for m in g.speakers.finditer(sentence):
-        if not free(m.start(), m.end()):
+    named = [(m.start(), m.end(), m.lastgroup) for m in g.speakers.finditer(sentence)]
+    named += [(m.start(), m.end(), m.lastgroup) for m in g.groups.finditer(sentence)]
+    named.sort(key=lambda t: (t[0], -t[1]))  # leftmost, then longest, as one alternation would read them
+    for start, end, group in named:
+        if not free(start, end):
             continue
-        rule = g.speaker_rules[int((m.lastgroup or "k0")[1:])]
-        surface = m.group(0).strip()
+        rule = g.speaker_rules[int((group or "k0")[1:])]
+        surface = sentence[start:end].strip()
         kind = str(rule.extra.get("kind", "org"))
         canon = str(rule.extra.get("canon", ""))
         if kind == "un":
-            found.append(_Speaker(_un_name(surface), "un", m.start(), m.end()))
+            found.append(_Speaker(_un_name(surface), "un", start, end))
         elif kind == "court":
             name = _court_name(surface)
             # "Judge Ortiz" is someone "she" may refer back to; "the court" is not
-            found.append(_Speaker(name, "court", m.start(), m.end(), persona=bool(re.search(r"\s[A-Z]", name))))
+            found.append(_Speaker(name, "court", start, end, persona=bool(re.search(r"\s[A-Z]", name))))
         elif kind == "group":
-            found.append(_Speaker(surface if surface.isupper() else surface.lower(), "group", m.start(), m.end()))
+            name = re.sub(r"^(?:a|an|the)\s+", "", surface if surface.isupper() else surface.lower())
+            found.append(_Speaker(name, "group", start, end))
         else:
             found.append(_Speaker(_canon_org(surface) if canon == "=as-listed" else canon or surface, "org",
-                                  m.start(), m.end()))
+                                  start, end))
     for m in _ORG_SUFFIX.finditer(sentence):
         if _NOT_ORG.match(m.group(0)) or not free(m.start(), m.end()):
             continue
@@ -188,7 +208,7 @@ def _speakers(sentence: str) -> list[_Speaker]:
         if free(m.start(1), m.end(1)):
             found.append(_Speaker(name, "org", m.start(1), m.end(1)))
     found.sort(key=lambda sp: sp.start)
-    return found
+    return tuple(found)
 
 
 _CANON_ORGS = (
@@ -274,7 +294,7 @@ def _link(sentence: str, speakers: list[_Speaker]) -> tuple[_Speaker, bool] | No
         return None
     for sp in speakers:
         if _OBJECT_POSITION.search(sentence[max(0, sp.start - 30) : sp.start]) \
-                and not re.search(r"\b(?:by|from)\s+(?:the\s+)?$", sentence[max(0, sp.start - 12) : sp.start]):
+                and not re.search(r"(?i:\b(?:by|from|according\s+to)\s+(?:the\s+)?)$", sentence[max(0, sp.start - 16) : sp.start]):
             continue
         for v in verbs:
             if v.start() >= sp.end and _SUBJECT_GAP.match(_unquoted(sentence[sp.end : v.start()])):
@@ -285,14 +305,16 @@ def _link(sentence: str, speakers: list[_Speaker]) -> tuple[_Speaker, bool] | No
                     and sentence[v.start() - 2 : v.start()] == ", ":
                 return sp, True
             if v.end() <= sp.start and _VERB_BEFORE.search(sentence[max(0, v.start() - 2) : sp.start]) \
-                    and sp.start - v.end() < 25:
+                    and (sp.start - v.end() < 25 or (sp.start - v.end() < 70
+                         and _BY_AGENT.search(sentence, max(0, sp.start - 12), sp.start))):
                 return sp, False
     return None
 
 
 def _unquoted(gap: str) -> str:
-    """A gap without its quote marks ("bodies ‘gravely concerned’": the quote is the headline's, not a clause)."""
-    for mark in "‘“”\"":
+    """A gap without its quote marks ("bodies ‘gravely concerned’": the quote is the headline's, not a clause)
+    and footnote marks ("UN experts* said")."""
+    for mark in "‘“”\"*†":
         if mark in gap:
             gap = gap.replace(mark, "")
     return gap
@@ -323,12 +345,14 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
     if not any(m.main for m in doc.matched.values()):
         return []
     g = grammar()
+    _read_speakers.cache_clear()  # the cache serves one story (so a benchmark's repeated sentences gain nothing)
     merged: dict[str, _Entry] = {}
     last_key: str | None = None
     last_sentence = -10
     last_person: tuple[_Speaker, int] | None = None  # whom "she" or "he" refers to
     last_party: tuple[_Speaker, int] | None = None  # whom "they" or "it" refers to
     surnames: dict[str, _Speaker] = {}  # people already introduced, by the surname a second reference uses
+    scanned = 0  # sentences before this one have been read for the people they introduce
     n = len(doc.spans)
     for i in range(n):
         a, _ = doc.spans[i]
@@ -345,17 +369,21 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
         quote_after = i + 1 < n and doc.sentence(i + 1)[:1] in _QUOTE_OPEN
         # Nothing to warn of here (no concern, no stance verb, no quote that carries on): the speakers still
         # matter to the pronouns of the sentences after, so people introduced are remembered.
-        worth = stance or doc.has(g.concerns, i) or quote_after or sentence.rstrip().endswith(":")
-        if not worth and not doc.has(g.verbs, i):
-            # no warning here, but a person introduced ("X, a lawyer for the men, visited …") may be the
-            # "she" of the next sentence
-            intro = g.appositive_person.search(sentence)
-            if intro:
-                person = _speakers(sentence)
-                persons = [sp for sp in person if sp.persona]
-                if persons:
-                    last_person = (persons[-1], i)
+        # A concern counts only where a verb, a quote or a colon can tie it to a speaker: the verb test is
+        # the cheaper one, so it goes first.
+        quoted = sentence[:1] in _QUOTE_OPEN
+        worth = stance or quote_after or quoted or sentence.rstrip().endswith(":") \
+            or (doc.has(g.verbs, i) and doc.has(g.concerns, i))
+        if not worth:
+            # No warning here; a person it introduces ("X, a lawyer for the men, visited …") is looked for
+            # only when a later sentence says "she" or names them again (see _introduced).
             continue
+        introduced = _introduced(doc, range(scanned, i))
+        scanned = i + 1
+        if introduced:
+            last_person = introduced[-1]
+            for sp, _ in introduced:
+                _remember_surname(sp, surnames)
         speakers = _speakers(sentence)
         for sp in speakers:
             if sp.persona:
@@ -364,11 +392,7 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
                 last_party = (sp, i)
         for sp in speakers:
             if sp.persona:
-                surname = sp.name.split()[-1]
-                if surname[:1].isupper() and len(surname) > 2:
-                    surnames[surname] = sp
-        if not worth:
-            continue
+                _remember_surname(sp, surnames)
         if stance and speakers:
             stance = g.stance.search(_masked(sentence, speakers)) is not None
         speakers += _second_references(sentence, speakers, surnames)
@@ -401,13 +425,18 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
             if key in _ANAPHORIC_GROUPS and last_key is not None and last_key not in _ANAPHORIC_GROUPS \
                     and i - last_sentence <= 2 and key not in merged:
                 key = last_key
+            elif sp.kind == "group" and key not in merged:
+                # "the experts said" after "UN human rights experts said": the head of a speaker named before
+                earlier = [k for k in merged if k != key and k.endswith(" " + key)]
+                if earlier:
+                    key = earlier[-1]
             if key not in merged:
                 merged[key] = _Entry(sp.name, list(labels), doc.evidence(i),
                                      attribute(doc, i, a + sp.start, fallback=True))
             else:
                 entry = merged[key]
                 entry.concerns.extend(lab for lab in labels if lab not in entry.concerns)
-                if entry.evidence.source == "headline" and not doc.is_headline(i):
+                if _RICHER[doc.sources[i]] > _RICHER[entry.evidence.source]:
                     entry.evidence = doc.evidence(i)  # the body's sentence says more than the headline
                 if len(sp.name) > len(entry.by) and key == "judge":
                     entry.by = sp.name
@@ -421,7 +450,29 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
                           denied_by=e.denied_by, denial=e.denial) for e in merged.values()]
 
 
-_ANAPHORIC_GROUPS = frozenset({"critics", "opponents", "detractors", "sceptics", "skeptics"})
+# Generic descriptions that refer back to the speaker named just before ("the rights watchdog" after
+# Human Rights Watch, "critics" after the rights groups).
+_RICHER = {"headline": 0, "feed": 1, "article": 2}  # whose sentence says more, for a warning told twice
+_ANAPHORIC_GROUPS = frozenset({"critics", "opponents", "detractors", "sceptics", "skeptics", "rights watchdog",
+                               "human rights watchdog"})
+
+
+def _introduced(doc: Doc, sentences: range) -> list[tuple[_Speaker, int]]:
+    """The people introduced in sentences that held no warning, for the pronouns and surnames of the
+    sentences after them (the cheap person patterns first: most sentences introduce nobody)."""
+    g = grammar()
+    out: list[tuple[_Speaker, int]] = []
+    for j in sentences[-12:]:
+        sentence = doc.sentence(j)
+        if g.appositive_person.search(sentence) or g.role_person.search(sentence):
+            out += [(sp, j) for sp in _speakers(sentence) if sp.persona]
+    return out
+
+
+def _remember_surname(person: _Speaker, surnames: dict[str, _Speaker]) -> None:
+    surname = person.name.split()[-1]
+    if surname[:1].isupper() and len(surname) > 2 and person.kind == "person":
+        surnames[surname] = person
 
 
 def _masked(sentence: str, speakers: list[_Speaker]) -> str:
