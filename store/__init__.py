@@ -3,6 +3,8 @@
 from store.rows import (
     TRIAGE_STATES,
     Counts,
+    Dossier,
+    DossierItem,
     FactRow,
     InboxRow,
     LedgerRow,
@@ -18,6 +20,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "TRIAGE_STATES",
     "Counts",
+    "Dossier",
+    "DossierItem",
     "FactRow",
     "InboxRow",
     "LedgerRow",
