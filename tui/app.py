@@ -900,10 +900,10 @@ def binding_keys() -> dict[str, str]:
     import inspect
 
     import tui.screens
-    import tui.widgets
+    from tui.panes import ALL_MODULES
 
     found: dict[str, str] = {}
-    classes = [MigwatchApp] + [c for module in (tui.widgets, tui.screens) for _, c in inspect.getmembers(module)
+    classes = [MigwatchApp] + [c for module in (*ALL_MODULES, tui.screens) for _, c in inspect.getmembers(module)
                                if inspect.isclass(c) and c.__module__ == module.__name__]
     for cls in classes:
         for binding in getattr(cls, "BINDINGS", []):
