@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"migwatch {__version__}")
     parser.add_argument("--demo", action="store_true", help="the dashboard on bundled demo feeds (no network, no config)")
+    parser.add_argument("--agreement", metavar="ID", help="start the dashboard filtered to an agreement, its dossier open")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("poll", parents=[common], help="poll feeds headless (systemd, cron with --once)")
@@ -231,7 +232,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     _refuse_bad_keys(settings)
     from tui.app import run_dashboard
 
-    return int(run_dashboard(settings, db_path))
+    return int(run_dashboard(settings, db_path, agreement=args.agreement))
 
 
 DEMO_PORT = 18731
@@ -254,7 +255,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         except OSError:
             server = DemoServer().start()
         try:
-            return int(run_dashboard(demo_settings(server), db_path, demo=True))
+            return int(run_dashboard(demo_settings(server), db_path, demo=True, agreement=args.agreement))
         finally:
             server.stop()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-PANE_MODULES = ("base", "inbox", "preview", "negotiations", "payments", "warnings", "dossier")
+PANE_MODULES = ("base", "inbox", "preview", "negotiations", "payments", "warnings", "dossier", "facts")
 
 
 def __getattr__(name: str) -> tuple[ModuleType, ...]:

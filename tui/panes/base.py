@@ -49,6 +49,7 @@ class PagedTable(DataTable):
     # (label, key, width, flex): columns with a flex weight share the room the fixed ones (flex 0) leave, in
     # proportion to their weights, each at least `width`; weight 1 marks a column that gives way first.
     COLUMNS: tuple[tuple[str, str, int, int], ...] = ()
+    KEEP: frozenset[str] = frozenset()  # fixed columns never cut (a stage name, an amount)
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
@@ -88,7 +89,7 @@ class PagedTable(DataTable):
             # Too narrow: first the expendable columns (flex weight 1, a source), then the widest of the fixed
             # ones, then the rest (the title, the parties), each down to a few characters.
             weight_of = dict(flex)
-            order = [[k for k, w in flex if w == 1], [k for k in widths if k not in weight_of],
+            order = [[k for k, w in flex if w == 1], [k for k in widths if k not in weight_of and k not in self.KEEP],
                      [k for k, w in flex if w > 1]]
             for keys, floor in zip(order, (4, 6, 6), strict=True):
                 while spare < 0 and keys:
@@ -129,15 +130,30 @@ class PagedTable(DataTable):
         return True
 
 
+# The user's corrections, on any fact row (a ledger pane, the dossier): one journal, `z` undoes them.
+FACT_BINDINGS = [
+    Binding("e", "app.fact('edit')", "Edit fact", id="fact.edit"),
+    Binding("x", "app.fact('reject')", "Reject fact", id="fact.reject"),
+    Binding("c", "app.fact('confirm')", "Confirm fact", id="fact.confirm"),
+    Binding("n", "app.fact('add')", "Add fact", id="fact.add"),
+]
+
+
 class LedgerTable(PagedTable):
-    """A pane of facts; each row remembers the story it came from (enter shows it)."""
+    """A pane of facts; each row remembers the story it came from (enter shows it) and its item."""
 
-    BINDINGS = [*NAV_BINDINGS, Binding("enter", "app.show_source", "Show story", id="ledger.show")]
+    BINDINGS = [*NAV_BINDINGS, Binding("enter", "app.show_source", "Show story", id="ledger.show"), *FACT_BINDINGS]
+    KIND = ""  # the fact kind its rows hold (stage, payment, warning)
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.story_of: dict[str, str] = {}
+        self.item_of: dict[str, object] = {}
         self.loaded = 0
+
+    def current_item(self) -> object | None:
+        key = self.current_key()
+        return self.item_of.get(key) if key else None
 
     def row_cells(self, item: object) -> tuple[str, str, tuple[Text, ...]]:
         """(row key, story id, cells)."""
@@ -147,6 +163,7 @@ class LedgerTable(PagedTable):
         """Keyed diff: update changed rows, drop gone ones; refill only if the order changed."""
         cursor = self.current_key()
         built = [self.row_cells(i) for i in items]
+        self.item_of = {b[0]: i for b, i in zip(built, items, strict=True)}
         old_keys = [k.value for k in self.rows]
         new_keys = [b[0] for b in built]
         if old_keys == new_keys:
@@ -166,7 +183,10 @@ class LedgerTable(PagedTable):
         self.exhausted = not more
 
     def append(self, items: Sequence[object], *, more: bool) -> None:
-        self.append_built([self.row_cells(i) for i in items])
+        built = [self.row_cells(i) for i in items]
+        for b, i in zip(built, items, strict=True):
+            self.item_of.setdefault(b[0], i)
+        self.append_built(built)
         self.loaded += len(items)
         self.exhausted = not more
 
@@ -190,9 +210,19 @@ def _source(r: LedgerRow) -> Text:
     return lit(r.source, "dim")
 
 
-def _confirmed(text: Text, confirmed: bool) -> Text:
-    if confirmed:
-        return Text.assemble(("✓ ", "bold green"), text)
-    return text
+def user_mark(user: str, review: bool = False) -> Text:
+    """The user's part in a fact: ✎ edited or confirmed, ✚ added, ✗ rejected; ? when the extraction has
+    changed since (it waits for review)."""
+    mark = {"edited": "✎", "confirmed": "✎", "added": "✚", "rejected": "✗"}.get(user, "")
+    if not mark:
+        return Text()
+    return Text(mark + ("?" if review else "") + " ", style="bold yellow" if review else "bold magenta")
+
+
+def _confirmed(text: Text, confirmed: bool, user: str = "", review: bool = False) -> Text:
+    marks = user_mark(user, review)
+    if confirmed and user != "added":
+        marks = Text.assemble(("✓ ", "bold green"), marks)
+    return Text.assemble(marks, text) if marks.plain else text
 
 

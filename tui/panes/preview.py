@@ -17,7 +17,7 @@ _FACT_STYLES = {"stage": "black on cyan", "payment": "black on yellow", "warning
                 "conflict": "white on red"}
 
 
-def render_story(story: StoryDetail, titles: dict[str, str]) -> Text:
+def render_story(story: StoryDetail, titles: dict[str, str], *, focus: FactRow | None = None) -> Text:
     """The preview of one story: header, the text with evidence highlighted, the facts found in it."""
     out = Text()
     out.append_text(lit(story.title, "bold"))
@@ -62,6 +62,9 @@ def render_story(story: StoryDetail, titles: dict[str, str]) -> Text:
     for f in story.facts:
         if f.ev_start is not None and f.ev_end is not None and 0 <= f.ev_start < f.ev_end <= n:
             body.stylize(_FACT_STYLES.get(f.kind, "reverse"), f.ev_start, f.ev_end)
+    if focus is not None and focus.ev_start is not None and focus.ev_end is not None \
+            and 0 <= focus.ev_start < focus.ev_end <= n:
+        body.stylize("bold reverse", focus.ev_start, focus.ev_end)  # the fact the story was opened on
     out.append_text(body)
 
     if story.facts:
@@ -91,6 +94,14 @@ def fact_line(f: FactRow, titles: dict[str, str]) -> Text:
         line.append_text(lit(f"{agreement}: says {f.claim!s}; tracked timeline: {f.known!s}"))
     else:
         line.append_text(lit(f.kind))
+    if f.user:
+        what = {"edited": "corrected by you", "confirmed": "confirmed by you", "added": "added by you",
+                "rejected": "rejected by you"}.get(f.user, f.user)
+        line.append(f"  ✎ {what}", "bold magenta")
+        if f.was:
+            line.append_text(lit(f" (extracted: {f.was})", "dim"))
+        if f.review:
+            line.append(" — the extraction has changed since: review", "bold yellow")
     return line
 
 
@@ -100,12 +111,30 @@ class Preview(VerticalScroll):
     BINDINGS = [
         Binding("j", "scroll_down", "Down", show=False, id="preview.down"),
         Binding("k", "scroll_up", "Up", show=False, id="preview.up"),
+        Binding("enter", "app.dossier", "Dossier", id="preview.dossier"),
+        Binding("escape", "back", "Back to inbox", show=False, id="preview.back"),
         *TRIAGE_BINDINGS,
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, can_focus=True)
         self.story_id: str | None = None
+
+    def on_focus(self) -> None:
+        if self.parent is not None:
+            self.parent.add_class("-reading")
+
+    def on_blur(self) -> None:
+        if self.parent is not None and self.screen.is_current:
+            self.parent.remove_class("-reading")
+
+    def action_back(self) -> None:
+        """esc: back to the inbox (narrow: the inbox comes back in the preview's place)."""
+        if self.parent is not None:
+            self.parent.remove_class("-reading")
+        inbox = self.screen.query("#inbox")
+        if inbox:
+            inbox.first().focus()
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(Text("No story selected.", style="dim"), id="preview-body")
