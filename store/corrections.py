@@ -176,17 +176,23 @@ def corrected_fact(fact: FactRow, c: Correction) -> FactRow:
     current = _values(fact, c.kind)
     review = c.action in ("edit", "confirm") and bool(c.base) and current != c.base
     if c.action == "reject":
-        return replace(fact, user="rejected", correction_id=c.id, note=c.note, user_link=c.link, review=False)
+        return replace(fact, user="rejected", correction_id=c.id, note=c.note, user_link=c.link, review=False,
+                       corrected_at=_iso_or_none(c.at))
     changed = {k: v for k, v in current.items() if c.fields.get(k) != v}
     was = _describe({k: current[k] for k in changed}) if c.action == "edit" else ""
     return replace(fact, **c.fields, user="edited" if c.action == "edit" else "confirmed", correction_id=c.id,
-                   note=c.note, user_link=c.link, review=review, was=was)
+                   note=c.note, user_link=c.link, review=review, was=was, corrected_at=_iso_or_none(c.at))
 
 
 def added_fact(c: Correction) -> FactRow:
     return FactRow(id=-int(c.fact_key.split(":", 1)[1]), story_id=c.story_id or "", kind=c.kind, agreement_id=c.agreement_id,
                    evidence=c.note, user="added", correction_id=c.id, note=c.note, user_link=c.link,
+                   corrected_at=_iso_or_none(c.at),
                    **{k: v for k, v in c.fields.items() if k in EDITABLE[c.kind]})
+
+
+def _iso_or_none(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value is not None else None
 
 
 def _now() -> str:
@@ -274,9 +280,10 @@ class CorrectionsMixin:
                 "warning": ("agreement_id", "speaker", "concern")}.get(fact.kind)
         if cols is None or fact.id < 0:
             return [fact]
+        stored = next(iter(self._facts("WHERE id = ?", (fact.id,))), fact)  # as extracted, not as corrected
         where = " AND ".join(f"{c} IS ?" for c in cols)
         found = list(self._facts(f"WHERE kind = ? AND {where} ORDER BY id",
-                                 (fact.kind, *(getattr(fact, c) for c in cols))))
+                                 (fact.kind, *(getattr(stored, c) for c in cols))))
         return found or [fact]
 
     def correct(self, facts: Sequence[FactRow], action: str, values: dict[str, Any] | None = None,

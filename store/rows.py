@@ -57,6 +57,7 @@ class FactRow:
     user_link: str | None = None
     review: bool = False  # the extraction changed after the user edited or confirmed the fact
     was: str = ""  # what the extractor said of the fields the user changed ("status claimed")
+    corrected_at: str | None = None  # when the user corrected or added it (ISO)
 
 
 @dataclass(frozen=True, slots=True)

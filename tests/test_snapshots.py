@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from test_tui_support import FakePoller, build_db, frozen_clock, settings
+from textual.widgets import Input
 
 from tui.app import MigwatchApp
 
@@ -20,7 +21,9 @@ SIZE = (160, 48)
 @pytest.fixture
 def app(tmp_path: Path) -> MigwatchApp:
     db = build_db(tmp_path / "snap.db")
-    return MigwatchApp(settings(), db, poller_factory=lambda *a: FakePoller(), clock=frozen_clock, autopoll=False)
+    app = MigwatchApp(settings(), db, poller_factory=lambda *a: FakePoller(), clock=frozen_clock, autopoll=False)
+    app.animation_level = "none"  # a scroll lands at once: the same frame every run
+    return app
 
 
 async def _loaded(pilot) -> None:
@@ -59,7 +62,9 @@ async def _dossier(pilot) -> None:
         screen = pilot.app.screen
         if getattr(screen, "dossier", None) is not None:
             break
-    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.2)
+    await pilot.wait_for_scheduled_animations()
 
 
 class TestEveryWidth:
@@ -89,5 +94,8 @@ class TestEveryWidth:
             await _dossier(pilot)
             await pilot.press("tab", "e")  # the payments table of the dossier
             await pilot.pause(0.2)
+            for field in pilot.app.screen.query(Input):
+                field.cursor_blink = False
+            await pilot.pause()
 
         assert snap_compare(app, terminal_size=SIZES[size], run_before=open_form)

@@ -939,26 +939,20 @@ class MigwatchApp(App[int]):
         self.push_screen(FeedHealthScreen(states, self.clock()))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every action in the palette, built from the bindings: a key remapped in [keys] shows remapped."""
         yield from super().get_system_commands(screen)
-        commands = [
-            ("Accept story", "Confirm the story's facts into the ledger (a)", partial(self.action_triage, "accept")),
-            ("Dismiss story", "Hide the story from the inbox (x)", partial(self.action_triage, "dismiss")),
-            ("Star story", "Star or unstar the story (s)", partial(self.action_triage, "star")),
-            ("Toggle unread", "Mark the story read or unread (u)", partial(self.action_triage, "unread")),
-            ("Link to agreement", "Say the story is about an agreement (l)", self.action_link),
-            ("Open link", "Open the story in the browser (o)", self.action_open_link),
-            ("Search stories", "Full-text search (/)", self.action_search),
-            ("Filter by agreement", "Show one agreement's stories and facts (f)", self.action_filter),
-            ("Clear filter and search", "Show everything again (esc)", self.action_clear_filters),
-            ("Undo", "Undo the last triage action (z)", self.action_undo),
-            ("Refresh", "Poll every feed now (r)", self.action_refresh),
-            ("Feed health", "Each feed's last result, error and next poll (h)", self.action_feeds),
-            ("Reload config", "Read the config file again: feeds, intervals, agreements, keys (ctrl+r)",
-             self.action_reload_config),
-            ("Help", "Keys of the focused pane (?)", self.action_help),
-        ]
-        for title, help_text, callback in commands:
-            yield SystemCommand(title, help_text, callback)
+        actions = binding_actions()
+        for binding_id, (title, help_text) in PALETTE.items():
+            found = actions.get(binding_id)
+            if found is None:
+                continue
+            key, action = found
+            key = self._keymap.get(binding_id, key)
+            shown = ", ".join(self.get_key_display(Binding(k.strip(), action)) for k in key.split(",")[:2])
+            yield SystemCommand(title, f"{help_text} ({shown})", partial(self._palette_run, action))
+
+    def _palette_run(self, action: str) -> None:
+        self.call_later(self.run_action, action)  # every action is namespaced: "app.triage('accept')"
 
     def action_reload_config(self) -> None:
         if self.settings.path is None:
@@ -1160,6 +1154,49 @@ def binding_keys() -> dict[str, str]:
         for binding in getattr(cls, "BINDINGS", []):
             if isinstance(binding, Binding) and binding.id:
                 found.setdefault(binding.id, binding.key)
+    return found
+
+
+# The palette's entries, by binding id: its key (as remapped) comes from the binding itself.
+PALETTE: dict[str, tuple[str, str]] = {
+    "triage.accept": ("Accept story", "Confirm the story's facts into the ledger"),
+    "triage.dismiss": ("Dismiss story", "Hide the story from the inbox"),
+    "triage.star": ("Star story", "Star or unstar the story"),
+    "triage.unread": ("Toggle unread", "Mark the story read or unread"),
+    "triage.link": ("Link to agreement", "Say the story is about an agreement"),
+    "story.open": ("Open link", "Open the story in the browser"),
+    "app.dossier": ("Open a dossier", "One agreement whole: stage, timeline, payments, warnings, stories"),
+    "fact.edit": ("Edit fact", "Correct the fact under the cursor (a ledger pane or the dossier)"),
+    "fact.reject": ("Reject fact", "Say the fact under the cursor is wrong"),
+    "fact.confirm": ("Confirm fact", "Keep the fact as it is, whatever a later analysis says"),
+    "fact.add": ("Add fact", "Add a stage, payment or warning by hand, with its source"),
+    "app.search": ("Search stories", "Full-text search"),
+    "app.filter": ("Filter by agreement", "Show one agreement's stories and facts"),
+    "app.clear": ("Clear filter and search", "Show everything again"),
+    "triage.undo": ("Undo", "Undo the last triage action or correction"),
+    "app.refresh": ("Refresh", "Poll every feed now"),
+    "app.feeds": ("Feed health", "Each feed's last result, error and next poll"),
+    "app.ledger_next": ("Next ledger pane", "Negotiations, Payments, Rights warnings (tabs when narrow)"),
+    "app.reload_config": ("Reload config", "Read the config file again: feeds, intervals, agreements, keys"),
+    "app.help": ("Help", "Keys of the focused pane"),
+}
+
+
+def binding_actions() -> dict[str, tuple[str, str]]:
+    """binding id → (default key, action) of every binding of the dashboard."""
+    import inspect
+
+    import tui.screens
+    from tui.panes import ALL_MODULES
+
+    found: dict[str, tuple[str, str]] = {}
+    classes = [MigwatchApp] + [c for module in (*ALL_MODULES, tui.screens) for _, c in inspect.getmembers(module)
+                               if inspect.isclass(c) and c.__module__ == module.__name__]
+    for cls in classes:
+        for binding in getattr(cls, "BINDINGS", []):
+            if isinstance(binding, Binding) and binding.id:
+                action = binding.action if "." in binding.action.split("(")[0] else f"app.{binding.action}"
+                found.setdefault(binding.id, (binding.key, action))
     return found
 
 

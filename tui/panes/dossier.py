@@ -219,7 +219,9 @@ class DossierScreen(Screen[None]):
             first = next((t for t in self.query(DossierTable) if t.row_count), None)
             # The head (stage, conflicts, totals) stays in view: focus without scrolling to the table.
             (first or self.query_one("#dossier-stories", DossierTable)).focus(scroll_visible=False)
-            self.query_one("#dossier-body", VerticalScroll).scroll_home(animate=False)
+            body = self.query_one("#dossier-body", VerticalScroll)
+            body.scroll_home(animate=False)
+            self.call_after_refresh(body.scroll_home, animate=False)  # after the tables' cursors settle
 
     def current(self) -> DossierItem | InboxRow | None:
         focused = self.focused
