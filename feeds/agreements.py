@@ -388,7 +388,9 @@ class CatalogueIndex:
             " ".join(re.sub(r"[-\u2010\u2011\u2013\u2014]", " ", k.lower()).split())
             for a in agreements for k in a.keywords if k.strip()
         }))
-        from feeds.match import CUE_STEMS  # a keyword holding a cue stem is found by that stem already
+        from feeds.understand.match import (
+            CUE_STEMS,  # a keyword holding a cue stem is found by that stem already
+        )
 
         self.keyword_stems = tuple(k for k in self.keyword_stems
                                    if not any(_starts_a_word_in(c, k) for c in CUE_STEMS))

@@ -201,6 +201,10 @@ async def connect(host: str, port: int, timeout: float | None = None) -> Asyncio
     return AsyncioStream(transport, protocol)  # type: ignore[arg-type]
 
 
+class PeerRefused(httpx.ConnectError):
+    """The address a connection reached is not one this request may talk to (see `allow_peer`)."""
+
+
 READ_SIZE = 64 * 1024
 MAX_HEAD = 100 * 1024  # bytes of status line and headers, as httpcore allows
 
@@ -214,6 +218,8 @@ class _Connection:
         self._keepalive_expiry = keepalive_expiry
         self._idle_since = 0.0
         self.exchanges = 0
+        peer = stream._transport.get_extra_info("peername")
+        self.peer: str = str(peer[0]) if isinstance(peer, tuple) and peer else ""
 
     def reusable(self) -> bool:
         expiry = self._keepalive_expiry
@@ -303,6 +309,12 @@ class _Body(httpx.AsyncByteStream):
 _STALE = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
 
+def _check_peer(connection: _Connection, allow_peer: Callable[[str], bool] | None, url: httpx.URL) -> None:
+    if allow_peer is not None and not allow_peer(connection.peer):
+        raise PeerRefused(f"{url.host} is at {connection.peer or 'an unknown address'}, which a link from a "
+                          "public feed may not reach")
+
+
 class AsyncioTransport(httpx.AsyncBaseTransport):
     """An httpx transport for http and https: HTTP/1.1 connections kept alive per origin, at most
     `max_connections` in use. `ssl_context` is called once, for the first https connection: plain http
@@ -361,8 +373,12 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
         await self._slots.acquire()
         connection: _Connection | None = None
         try:
+            # A request may name which addresses it can reach (the article fetcher: never a private one for a
+            # public feed). The check is on the address connected to, after DNS, before a byte is sent.
+            allow_peer = request.extensions.get("allow_peer")
             connection = self._reuse(origin)
             if connection is not None:
+                _check_peer(connection, allow_peer, url)
                 try:
                     head = await connection.send(request, timeouts)
                 except _STALE:
@@ -370,6 +386,7 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
                     connection = None
             if connection is None:
                 connection = await self._connect(url, port, timeouts.get("connect"))
+                _check_peer(connection, allow_peer, url)
                 head = await connection.send(request, timeouts)
         except BaseException:
             if connection is not None:

@@ -15,10 +15,10 @@ from typing import Any
 
 from feeds.agreements import Catalogue, default_catalogue
 from feeds.cluster import Clusterer, fingerprint
-from feeds.extract import extract_payments, extract_stages, extract_warnings, find_conflicts, timeline_stage
-from feeds.match import could_match, match_story, prepare
 from feeds.models import Analysis, Evidence, Story
 from feeds.text import one_line, plain_text
+from feeds.understand.analysis import understand
+from feeds.understand.conflicts import timeline_stage
 
 
 class InputError(Exception):
@@ -32,23 +32,11 @@ class Analyzer:
         self.catalogue = catalogue if catalogue is not None else default_catalogue()
 
     def analyze(self, story: Story) -> Analysis:
-        # Most of a news firehose concerns no agreement: one cheap pass over the text settles those, and
-        # a story that matches nothing needs no fingerprint (only matched stories are clustered).
-        if not could_match(story, self.catalogue.index):
-            return Analysis(story_id=story.id)
-        doc = prepare(story, self.catalogue)
-        matches = match_story(doc)
-        if not matches:
-            return Analysis(story_id=story.id)
-        stages = extract_stages(doc)
-        analysis = Analysis(
-            story_id=story.id,
-            matches=tuple(matches),
-            stages=tuple(stages),
-            payments=tuple(extract_payments(doc)),
-            warnings=tuple(extract_warnings(doc)),
-            conflicts=tuple(find_conflicts(doc, stages, self.catalogue.get)),
-        )
+        """The story's facts from its headline, feed text and article (when fetched); a story that matches
+        nothing needs no fingerprint (only matched stories are clustered)."""
+        analysis = understand(story, self.catalogue)
+        if not analysis.matches:
+            return analysis
         return replace(analysis, fingerprint=fingerprint(story, analysis))
 
 
@@ -56,11 +44,16 @@ def _span(evidence: Evidence) -> list[int]:
     return [evidence.start, evidence.end]
 
 
+def _evidence(evidence: Evidence) -> dict[str, Any]:
+    return {"evidence": evidence.sentence, "evidence_source": evidence.source, "evidence_span": _span(evidence)}
+
+
 def analysis_to_dict(
     analysis: Analysis, cluster_id: str | None, from_timeline: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """The JSON form `migwatch analyze` prints (and exports reuse). Evidence is the sentence; its
-    offsets into Story.text are in "evidence_span" ([-1, -1] when it came from the title).
+    """The JSON form `migwatch analyze` prints (and exports reuse). Evidence is the sentence; "evidence_source"
+    names the text it came from ("headline", "feed" or "article") and "evidence_span" its offsets there
+    (into Story.title, Story.text or Story.article).
 
     `from_timeline`: stages for main agreements the story names without saying where they stand, read
     from the catalogue's timeline as of the story's date. They fill "stage" and are listed again under
@@ -70,18 +63,18 @@ def analysis_to_dict(
         payments.append({
             "amount": p.amount, "currency": p.currency, "payer": p.payer, "payee": p.payee,
             "status": p.status, "kind": p.kind, "agreement": p.agreement_id,
-            "evidence": p.evidence.sentence, "evidence_span": _span(p.evidence),
+            **_evidence(p.evidence),
         })
     warnings = []
     for w in analysis.warnings:
-        row: dict[str, Any] = {"by": w.by, "concern": w.concern, "agreement": w.agreement_id}
+        row: dict[str, Any] = {"by": w.by or None, "concern": w.concern, "agreement": w.agreement_id}
         if w.denied_by:
             row["denied_by"] = w.denied_by
             if w.denial is not None:
                 row["denial"] = w.denial.sentence
+                row["denial_source"] = w.denial.source
                 row["denial_span"] = _span(w.denial)
-        row["evidence"] = w.evidence.sentence
-        row["evidence_span"] = _span(w.evidence)
+        row.update(_evidence(w.evidence))
         warnings.append(row)
     stage = analysis.stage
     inferred = {k: v for k, v in (from_timeline or {}).items() if k not in stage}
@@ -94,18 +87,15 @@ def analysis_to_dict(
         "payments": payments,
         "rights_warnings": warnings,
         "conflicts": [
-            {"agreement": c.agreement_id, "claim": c.claim, "known": c.known, "evidence": c.evidence.sentence,
-             "evidence_span": _span(c.evidence)}
+            {"agreement": c.agreement_id, "claim": c.claim, "known": c.known, **_evidence(c.evidence)}
             for c in analysis.conflicts
         ],
         "stage_events": [
-            {"agreement": s.agreement_id, "stage": s.stage, "when": s.when, "evidence": s.evidence.sentence,
-             "evidence_span": _span(s.evidence)}
+            {"agreement": s.agreement_id, "stage": s.stage, "when": s.when, **_evidence(s.evidence)}
             for s in analysis.stages
         ],
         "matches": [
-            {"agreement": m.agreement_id, "score": m.score, "main": m.main, "evidence": m.evidence.sentence,
-             "evidence_span": _span(m.evidence)}
+            {"agreement": m.agreement_id, "score": m.score, "main": m.main, **_evidence(m.evidence)}
             for m in analysis.matches
         ],
         "cluster": cluster_id,
@@ -123,11 +113,15 @@ def story_from_row(row: object, line_no: int) -> Story:
     if text is None or isinstance(text, (dict, list)):
         raise InputError(f'line {line_no}: missing "text"')
     title = row.get("title")
+    article = row.get("article")
+    if article is not None and not isinstance(article, str):
+        raise InputError(f'line {line_no}: "article" is not a string')
     # Input goes through the same text gate as feed items, so offsets index what a Story would hold.
     return Story(
         id=str(story_id),
         title=one_line(title) if title is not None else "",
         text=plain_text(text),
+        article=plain_text(article) if article else "",
         link=str(row["link"]) if isinstance(row.get("link"), str) else None,
         published=_published(row.get("published")),
     )

@@ -24,6 +24,8 @@ MAX_INTERVAL = 30 * 86400.0
 MAX_CONCURRENCY = 256
 MAX_TIMEOUT = 600.0
 MAX_BODY = 1024**3  # a feed over a gigabyte is not a feed
+FULL_TEXT_MODES = ("auto", "always", "never")
+MAX_ARTICLE_DELAY = 3600.0
 # Control characters (C0, DEL, C1) and bidi overrides have no place in a name, a tag or a path.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -38,6 +40,7 @@ class FeedConfig:
     url: str
     interval: float | None = None  # seconds; None: [poll] interval
     tags: tuple[str, ...] = ()
+    full_text: str | None = None  # auto | always | never; None: [poll] full_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,13 @@ class PollSettings:
     timeout: float = 20.0
     max_body: int = 16 * 1024 * 1024
     per_host: int = 3  # requests at once to one host: polite, and on one fast host also the cheapest
+    # The article behind a story's link: "auto" fetches it when the feed gives only a short text and the
+    # story looks like migration news, "always" for every story, "never" not at all (ANCHORS.md (e), (f)).
+    full_text: str = "auto"
+    article_delay: float = 1.0  # seconds between two article requests to one host
+    article_timeout: float = 20.0  # a whole article request, robots.txt and redirects included
+    article_max_body: int = 5 * 1024 * 1024  # a news page over 5 MB is not a news page
+    proxy: str | None = None  # None: HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY; "": none; else a URL
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,10 +154,35 @@ def check_feed_url(url: str, base: Path | None) -> str:
         return url
     if scheme and len(scheme) > 1:  # "c:" is a drive letter, not a scheme
         raise ValueError(f"{url!r}: only http, https and file URLs (or a path) are supported")
+    # A path must look like one: "not a url" or "example.org/rss" taken as a file name next to the config
+    # would fail only at poll time, far from the typo.
+    if not (url.startswith(("/", "./", "../", "~", ".\\", "..\\")) or (len(scheme) == 1 and url[1:2] == ":")):
+        raise ValueError(f"{url!r} is neither an http(s) URL nor a path (a local file: an absolute path, "
+                         "./feed.xml, ~/feed.xml or file:///…)")
     path = Path(url).expanduser()
     if not path.is_absolute() and base is not None:
         path = base / path
     return str(path)
+
+
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def check_proxy_url(url: str) -> str:
+    """A proxy URL: http(s):// or socks5(h)://, a host, and a port."""
+    url = url.strip()
+    if any(ord(c) < 32 or c == "\x7f" or c.isspace() for c in url):
+        raise ValueError("has spaces or control characters")
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in PROXY_SCHEMES:
+        raise ValueError(f"{_show(url)}: a proxy is an http://, https:// or socks5:// URL")
+    if not parts.hostname:
+        raise ValueError(f"{_show(url)} has no host")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise ValueError(f"{_show(url)} has a bad port") from None
+    return url
 
 
 _INTERVAL_RANGE = "must be between 1m and 30d (a bare number is seconds: write \"15m\")"
@@ -191,6 +226,14 @@ class _Reader:
         if not low <= seconds <= high:
             raise self.error(name, out_of_range)
         return seconds
+
+    def choice(self, data: Mapping[str, Any], where: str, key: str, choices: tuple[str, ...],
+               default: str | None) -> Any:
+        value = self.get(data, where, key, str, default)
+        if value is not None and value not in choices:
+            raise self.error(f"{where}.{key}" if where else key,
+                             f"must be one of {', '.join(repr(c) for c in choices)}, got {_show(value)}")
+        return value
 
     def strings(self, data: Mapping[str, Any], where: str, key: str) -> tuple[str, ...]:
         value = self.get(data, where, key, (list, str), [])
@@ -246,7 +289,8 @@ def settings_from_dict(data: Mapping[str, Any], path: Path) -> Settings:
     base = path.parent.resolve() if path else None
 
     poll_data = r.get(data, "", "poll", dict, {})
-    r.table(poll_data, "poll", {"interval", "concurrency", "timeout", "max_body", "per_host"})
+    r.table(poll_data, "poll", {"interval", "concurrency", "timeout", "max_body", "per_host", "full_text",
+                                "article_delay", "article_timeout", "article_max_body", "proxy"})
     poll = PollSettings()
     interval = r.duration(poll_data, "poll", "interval", poll.interval, MIN_INTERVAL, MAX_INTERVAL, _INTERVAL_RANGE)
     timeout = r.duration(poll_data, "poll", "timeout", poll.timeout, 1, MAX_TIMEOUT, "must be between 1s and 10m")
@@ -260,8 +304,32 @@ def settings_from_dict(data: Mapping[str, Any], path: Path) -> Settings:
         max_body = parse_size(r.get(poll_data, "poll", "max_body", (str, int), poll.max_body))
     except ValueError as exc:
         raise r.error("poll.max_body", str(exc)) from None
+    full_text = r.choice(poll_data, "poll", "full_text", FULL_TEXT_MODES, poll.full_text)
+    article_delay = r.get(poll_data, "poll", "article_delay", (int, float, str), poll.article_delay)
+    if isinstance(article_delay, str):
+        try:
+            article_delay = parse_duration(article_delay)
+        except ValueError as exc:
+            raise r.error("poll.article_delay", str(exc)) from None
+    if isinstance(article_delay, bool) or not 0 <= article_delay <= MAX_ARTICLE_DELAY:
+        raise r.error("poll.article_delay", f"must be between 0 and {MAX_ARTICLE_DELAY:g} seconds, "
+                      f"got {_show(article_delay)}")
+    article_timeout = r.duration(poll_data, "poll", "article_timeout", poll.article_timeout, 1, MAX_TIMEOUT,
+                                 "must be between 1s and 10m")
+    try:
+        article_max_body = parse_size(r.get(poll_data, "poll", "article_max_body", (str, int),
+                                            poll.article_max_body))
+    except ValueError as exc:
+        raise r.error("poll.article_max_body", str(exc)) from None
+    proxy = r.get(poll_data, "poll", "proxy", str, None)
+    if proxy:
+        try:
+            proxy = check_proxy_url(proxy)
+        except ValueError as exc:
+            raise r.error("poll.proxy", str(exc)) from None
     poll = PollSettings(interval=interval, concurrency=concurrency, timeout=timeout, max_body=max_body,
-                        per_host=per_host)
+                        per_host=per_host, full_text=full_text, article_delay=float(article_delay),
+                        article_timeout=article_timeout, article_max_body=article_max_body, proxy=proxy)
 
     store_data = r.get(data, "", "store", dict, {})
     r.table(store_data, "store", {"path"})
@@ -281,7 +349,7 @@ def settings_from_dict(data: Mapping[str, Any], path: Path) -> Settings:
         where = f"feeds[{i}]"
         if not isinstance(item, dict):
             raise r.error(where, "each [[feeds]] entry must be a table")
-        r.table(item, where, {"name", "url", "interval", "tags"})
+        r.table(item, where, {"name", "url", "interval", "tags", "full_text"})
         url_text = r.get(item, where, "url", str)
         if url_text is None:
             raise r.error(f"{where}.url", "missing (every feed needs a url)")
@@ -297,7 +365,8 @@ def settings_from_dict(data: Mapping[str, Any], path: Path) -> Settings:
         if "interval" in item:
             feed_interval = r.duration(item, where, "interval", None, MIN_INTERVAL, MAX_INTERVAL, _INTERVAL_RANGE)
         feeds.append(FeedConfig(name=name.strip(), url=url, interval=feed_interval,
-                                tags=r.strings(item, where, "tags")))
+                                tags=r.strings(item, where, "tags"),
+                                full_text=r.choice(item, where, "full_text", FULL_TEXT_MODES, None)))
 
     agreements: list[Agreement] = []
     for i, item in enumerate(r.get(data, "", "agreements", list, [])):
@@ -338,19 +407,19 @@ concurrency = 16      # feeds fetched at once
 per_host = 3          # requests at once to any one host
 timeout = "20s"       # a whole request, connect to last byte
 # max_body = "16MB"   # larger responses are cut off and recorded as errors
+# Most news feeds carry a headline and a sentence; the facts are in the article behind the link.
+full_text = "auto"    # auto: fetch the article when the feed text is short and the story looks like
+                      # migration news; "always"; "never" (each feed may set its own full_text)
+article_delay = 1     # seconds between two article requests to one site (robots.txt is honoured)
 
 [store]
 # path = "~/migwatch.db"   # default: the XDG data dir
 
 # Feeds: RSS or Atom, http(s), file:// or a local path. Add more, or `migwatch import-opml FILE`.
-[[feeds]]
-name = "UNHCR news"
-url = "https://www.unhcr.org/rss/news.xml"
-tags = ["un"]
-
+# (UNHCR publishes no public feed: its news pages answer 403 to feed readers.)
 [[feeds]]
 name = "The Guardian: Immigration and asylum"
-url = "https://www.theguardian.com/uk-news/immigration/rss"
+url = "https://www.theguardian.com/uk/immigration/rss"
 tags = ["uk"]
 
 [[feeds]]
@@ -360,17 +429,18 @@ interval = "30m"
 
 [[feeds]]
 name = "InfoMigrants"
-url = "https://www.infomigrants.net/en/rss"
+url = "https://www.infomigrants.net/en/rss/all.xml"
 tags = ["eu"]
 
 [[feeds]]
-name = "The New Humanitarian: Migration"
-url = "https://www.thenewhumanitarian.org/rss/migration.xml"
+name = "The New Humanitarian"
+url = "https://www.thenewhumanitarian.org/rss.xml"
 
 [[feeds]]
 name = "Human Rights Watch news"
 url = "https://www.hrw.org/rss/news"
 tags = ["ngo"]
+full_text = "never"   # HRW's feed carries the whole article
 
 [[feeds]]
 name = "Amnesty International news"

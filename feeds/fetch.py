@@ -11,13 +11,13 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from feeds.version import __version__ as VERSION
@@ -77,7 +77,10 @@ class Fetcher:
     304. Redirects are followed by `fetch_feed`, which must know whether every hop was permanent anyway.
     """
 
-    def __init__(self, concurrency: int, timeout: float) -> None:
+    def __init__(self, concurrency: int, timeout: float, proxy: str | None = None) -> None:
+        """`proxy`: None takes HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY from the environment, as
+        httpx does; "" uses none, whatever the environment says; a URL (http, https, socks5) is used for
+        every request but those NO_PROXY names."""
         hx = import_httpx()
 
         self._httpx = hx
@@ -86,18 +89,64 @@ class Fetcher:
         self._timeout = hx.Timeout(timeout, connect=min(timeout, 10.0)).as_dict()
         self._headers = [("User-Agent", USER_AGENT), ("Accept", ACCEPT), ("Accept-Encoding", "gzip, deflate")]
         self._transport: httpx.AsyncBaseTransport | None = None
+        import urllib.request
+
+        # Read once: the environment does not change under a running poller.
+        self._env_proxies = {} if proxy == "" else urllib.request.getproxies_environment()
+        self._proxy = proxy or None
+        self._proxied: dict[str, httpx.AsyncBaseTransport] = {}
+
+    def proxy_for(self, url: str) -> str | None:
+        """The proxy a request to `url` goes through, or None for a direct connection."""
+        if not self._proxy and not self._env_proxies:
+            return None
+        import urllib.request
+
+        parts = urlsplit(url)
+        proxy = self._proxy or self._env_proxies.get(parts.scheme.lower()) or self._env_proxies.get("all")
+        if not proxy:
+            return None
+        host = parts.hostname or ""
+        if host and "no" in self._env_proxies and urllib.request.proxy_bypass_environment(  # type: ignore[attr-defined]
+                host, self._env_proxies):
+            return None
+        return proxy
+
+    def _proxied_transport(self, proxy: str) -> httpx.AsyncBaseTransport:
+        """httpx's own transport for requests through a proxy: CONNECT tunnels for https, SOCKS through its
+        socks extra. The fast transport (`feeds.aionet`) speaks only direct connections."""
+        transport = self._proxied.get(proxy)
+        if transport is None:
+            hx = self._httpx
+            transport = hx.AsyncHTTPTransport(proxy=proxy, verify=hx.create_ssl_context(), limits=self._limits,
+                                              trust_env=False)
+            self._proxied[proxy] = transport
+        return transport
 
     @asynccontextmanager
-    async def get(self, url: str, headers: dict[str, str]) -> AsyncIterator[httpx.Response]:
-        """GET `url` and yield the response with its body unread; the connection goes back to the pool after."""
-        request = self._httpx.Request("GET", url, headers=[*self._headers, *headers.items()],
-                                      extensions={"timeout": self._timeout})
-        if self._transport is None:
-            from feeds.aionet import AsyncioTransport
+    async def get(self, url: str, headers: dict[str, str], *,
+                  allow_peer: Callable[[str], bool] | None = None) -> AsyncIterator[httpx.Response]:
+        """GET `url` and yield the response with its body unread; the connection goes back to the pool after.
+        `headers` add to (or, for Accept, replace) the feed reader's own; `allow_peer`: the addresses the
+        connection may reach (checked after DNS, before the request is sent; `feeds.articles`)."""
+        own = self._headers if "Accept" not in headers else [h for h in self._headers if h[0] != "Accept"]
+        extensions: dict[str, object] = {"timeout": self._timeout}
+        if allow_peer is not None:
+            extensions["allow_peer"] = allow_peer
+        request = self._httpx.Request("GET", url, headers=[*own, *headers.items()], extensions=extensions)
+        proxy = self.proxy_for(url)
+        if proxy is not None:
+            if allow_peer is not None:
+                await _check_resolved(request.url.host, allow_peer)
+            transport = self._proxied_transport(proxy)
+        else:
+            if self._transport is None:
+                from feeds.aionet import AsyncioTransport
 
-            # certifi's CAs, or SSL_CERT_FILE / SSL_CERT_DIR; made at the first https connection only
-            self._transport = AsyncioTransport(ssl_context=self._httpx.create_ssl_context, limits=self._limits)
-        response = await self._transport.handle_async_request(request)
+                # certifi's CAs, or SSL_CERT_FILE / SSL_CERT_DIR; made at the first https connection only
+                self._transport = AsyncioTransport(ssl_context=self._httpx.create_ssl_context, limits=self._limits)
+            transport = self._transport
+        response = await transport.handle_async_request(request)
         response.request = request
         try:
             yield response
@@ -108,10 +157,30 @@ class Fetcher:
         transport, self._transport = self._transport, None
         if transport is not None:
             await transport.aclose()
+        proxied, self._proxied = list(self._proxied.values()), {}
+        for each in proxied:
+            await each.aclose()
 
 
-def new_client(concurrency: int, timeout: float) -> Fetcher:
-    return Fetcher(concurrency, timeout)
+async def _check_resolved(host: str, allow_peer: Callable[[str], bool]) -> None:
+    """Through a proxy the address connected to is the proxy's: the host's own addresses, as resolved here,
+    must all be allowed instead."""
+    import socket
+
+    from feeds.aionet import PeerRefused
+
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return  # the proxy resolves it, or fails to; a name we cannot resolve reaches no address of ours
+    for info in infos:
+        address = str(info[4][0])
+        if not allow_peer(address):
+            raise PeerRefused(f"{host} is at {address}, which a link from a public feed may not reach")
+
+
+def new_client(concurrency: int, timeout: float, proxy: str | None = None) -> Fetcher:
+    return Fetcher(concurrency, timeout, proxy)
 
 
 def is_file_url(url: str) -> bool:
@@ -172,6 +241,8 @@ def _network_error(exc: Exception) -> tuple[str, str]:
     text = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
         return "timeout", f"timed out ({type(exc).__name__})"
+    if isinstance(exc, httpx.ProxyError):
+        return "network", f"the proxy refused: {text}"
     # httpx wraps the OS error ("All connection attempts failed"): the cause says what really happened.
     cause: BaseException | None = exc
     for _ in range(6):
@@ -220,7 +291,12 @@ async def fetch_feed(
 def _with_elapsed(result: FetchResult, elapsed: float) -> FetchResult:
     from dataclasses import replace
 
-    return replace(result, elapsed=elapsed)
+    from feeds.text import one_line
+
+    # An error message quotes the server (a reason phrase, a Location, an exception's text): it is outside
+    # text, stored and printed, so it passes the text gate like any feed string.
+    error = one_line(result.error, 300) if result.error is not None else None
+    return replace(result, elapsed=elapsed, error=error)
 
 
 async def _fetch_http(client: Fetcher, url: str, etag: str | None, last_modified: str | None,
@@ -274,15 +350,11 @@ async def _fetch_http(client: Fetcher, url: str, etag: str | None, last_modified
                         not response.headers.get("content-encoding"):
                     return FetchResult(url, current, status, error=f"body of {int(declared):,} bytes is over the "
                                        f"{max_body:,}-byte cap", error_kind="too-large", **common)  # type: ignore[arg-type]
-                chunks = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_body:
-                        return FetchResult(url, current, status, error=f"body over the {max_body:,}-byte cap",
-                                           error_kind="too-large", **common)  # type: ignore[arg-type]
-                    chunks.append(chunk)
-                body = b"".join(chunks)
+                try:
+                    body = await read_capped(response, max_body)
+                except BodyTooLarge:
+                    return FetchResult(url, current, status, error=f"body over the {max_body:,}-byte cap",
+                                       error_kind="too-large", **common)  # type: ignore[arg-type]
                 if not body.strip():
                     return FetchResult(url, current, status, error="empty body", error_kind="http",
                                        **common)  # type: ignore[arg-type]
@@ -291,6 +363,107 @@ async def _fetch_http(client: Fetcher, url: str, etag: str | None, last_modified
         except httpx.DecodingError as exc:
             return FetchResult(url, current, error=f"cannot decode the response ({exc})", error_kind="http")
     return FetchResult(url, current, error=f"more than {MAX_REDIRECTS} redirects", error_kind="redirect")
+
+
+class BodyTooLarge(Exception):
+    """A layer of the body, as decoded so far, is over the cap."""
+
+
+async def read_capped(response: httpx.Response, max_body: int) -> bytes:
+    """The whole body, decoded (ContentDecoder) as it arrives; BodyTooLarge as soon as any layer of it is
+    over `max_body` bytes."""
+    chunks = []
+    size = 0
+    layers = ContentDecoder(response.headers.get("content-encoding", ""), max_body)
+    async for raw in response.aiter_raw():
+        for chunk in layers.feed(raw):
+            size += len(chunk)
+            if size > max_body:
+                raise BodyTooLarge
+            chunks.append(chunk)
+    chunks.extend(layers.flush())
+    return b"".join(chunks)
+
+
+MAX_ENCODINGS = 3  # Content-Encoding layers; no server needs more than one
+DECODE_STEP = 64 * 1024  # bytes a layer produces per step: no step of a decompression bomb costs more
+
+
+class ContentDecoder:
+    """Content-Encoding undone layer by layer as the bytes arrive, the cap enforced at every layer.
+
+    httpx decodes each layer in one call without a bound, so `gzip, gzip` on 2 kB of zeros makes a
+    gigabyte before the cap is looked at. Here every layer is an incremental zlib decompressobj asked
+    for at most DECODE_STEP bytes at a time, and none may produce more than `max_body` in all.
+    Encodings httpx would not decode either (identity, unknown ones) are passed through, as httpx does.
+    """
+
+    def __init__(self, header: str, max_body: int) -> None:
+        import zlib
+
+        self._zlib = zlib
+        self.max_body = max_body
+        names = [n.strip().lower() for n in header.split(",") if n.strip()]
+        # Listed in the order they were applied: the last one is undone first.
+        self._kinds = [n for n in reversed(names) if n in ("gzip", "x-gzip", "deflate")]
+        if len(self._kinds) > MAX_ENCODINGS:
+            raise self._error(f"{len(self._kinds)} content encodings (at most {MAX_ENCODINGS})")
+        self._decoders = [self._new(kind) for kind in self._kinds]
+        self._first = [True] * len(self._kinds)
+        self._produced = [0] * len(self._kinds)
+
+    def _error(self, message: str) -> Exception:
+        import httpx
+
+        return httpx.DecodingError(message)
+
+    def _new(self, kind: str, raw_deflate: bool = False) -> Any:
+        zlib = self._zlib
+        if kind == "deflate":
+            return zlib.decompressobj(-zlib.MAX_WBITS if raw_deflate else zlib.MAX_WBITS)
+        return zlib.decompressobj(zlib.MAX_WBITS | 16)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """The fully decoded bytes `data` yields, in pieces of at most DECODE_STEP."""
+        return self._push(0, data)
+
+    def flush(self) -> Iterator[bytes]:
+        return self._push(0, b"", final=True)
+
+    def _push(self, i: int, data: bytes, final: bool = False) -> Iterator[bytes]:
+        if i == len(self._decoders):
+            if data:
+                yield data
+            return
+        zlib = self._zlib
+        pending = data
+        while True:
+            decoder = self._decoders[i]
+            try:
+                out = decoder.decompress(pending, DECODE_STEP)
+            except zlib.error as exc:
+                if self._first[i] and self._kinds[i] == "deflate":
+                    # "deflate" is often sent as raw deflate without the zlib header (httpx does the same)
+                    self._first[i] = False
+                    self._decoders[i] = self._new("deflate", raw_deflate=True)
+                    continue
+                raise self._error(str(exc)) from exc
+            self._first[i] = False
+            pending = decoder.unconsumed_tail
+            if decoder.eof and decoder.unused_data[:2] == b"\x1f\x8b" and self._kinds[i] != "deflate":
+                # another gzip member follows (concatenated gzip files are one gzip stream); anything else
+                # after the end is ignored, as httpx does
+                pending = decoder.unused_data
+                self._decoders[i] = self._new(self._kinds[i])
+            self._produced[i] += len(out)
+            if self._produced[i] > self.max_body:
+                raise BodyTooLarge
+            if out:
+                yield from self._push(i + 1, out)
+            if not pending and len(out) < DECODE_STEP:
+                break
+        if final:
+            yield from self._push(i + 1, b"", final=True)
 
 
 async def _drain(response: httpx.Response, limit: int = 64 * 1024) -> bool:

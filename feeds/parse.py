@@ -30,17 +30,62 @@ class ParsedFeed:
     stories: tuple[Story, ...]
     ttl_seconds: float | None = None  # RSS <ttl> (minutes in the feed)
     warning: str | None = None  # feedparser's bozo reason, when it still found entries
+    cut: int = 0  # items beyond MAX_ENTRIES that were dropped (the oldest)
+    items: int = 0  # items the feed held, before the cut
+
+
+def newest_first_cut(nodes: list[Any], date_of: Any) -> list[Any]:
+    """At most MAX_ENTRIES of a feed's items: the newest, whichever way the feed is ordered, kept in the
+    feed's own order. Items without a date rank after dated ones, by where they sit: a feed whose dated
+    items run oldest first has its newest at the end."""
+    if len(nodes) <= MAX_ENTRIES:
+        return nodes
+    dates = [date_of(n) for n in nodes]
+    dated = [(d, i) for i, d in enumerate(dates) if d is not None]
+    ascending = len(dated) >= 2 and dated[0][0] < dated[-1][0]
+    far = datetime.max.replace(tzinfo=UTC)
+
+    def rank(i: int) -> tuple[int, datetime, int]:
+        d = dates[i]
+        position = i if ascending else -i
+        return (1, d, position) if d is not None else (0, far, position)
+
+    keep = sorted(sorted(range(len(nodes)), key=rank, reverse=True)[:MAX_ENTRIES])
+    return [nodes[i] for i in keep]
 
 
 def _published(entry: Any) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
+    for key in ("published", "updated", "created"):
+        value = entry.get(key + "_parsed")
         if value:
             try:
                 return datetime.fromtimestamp(calendar.timegm(value), UTC)
             except (OverflowError, ValueError, TypeError, OSError):
-                continue
+                pass
+        # feedparser leaves a date it cannot read empty, a timezone-less RFC 822 date among them
+        when = lenient_date(entry.get(key))
+        if when is not None:
+            return when
     return None
+
+
+def lenient_date(text: object) -> datetime | None:
+    """A feed's date in any form we or feedparser can read (no timezone: UTC), else None. One bad date
+    costs only its own item's date, never the feed's fast path or another item's date."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    for parse in (_rfc822, _iso8601):
+        try:
+            return parse(text)
+        except (_Unsure, ValueError, OverflowError):
+            continue
+    from feedparser.datetimes import _parse_date
+
+    try:
+        value = _parse_date(text)
+        return datetime.fromtimestamp(calendar.timegm(value), UTC) if value else None
+    except (OverflowError, ValueError, TypeError, OSError):
+        return None
 
 
 def _entry_text(entry: Any) -> str:
@@ -131,7 +176,9 @@ def _feedparser_parse(body: bytes, url: str, content_type: str | None, feed_url:
     feed = parsed.get("feed") or {}
     stories: list[Story] = []
     seen: set[str] = set()
-    for entry in entries[:MAX_ENTRIES]:
+    total = len(entries)
+    entries = newest_first_cut(list(entries), _published)
+    for entry in entries:
         title = one_line(entry.get("title"), 500)
         text = plain_text(_entry_text(entry))
         link = one_line(entry.get("link"), 2000) or None
@@ -153,7 +200,7 @@ def _feedparser_parse(body: bytes, url: str, content_type: str | None, feed_url:
     if parsed.get("bozo") and parsed.get("bozo_exception") is not None:
         warning = one_line(parsed.get("bozo_exception"), 200)
     return ParsedFeed(title=one_line(feed.get("title"), 300), stories=tuple(stories), ttl_seconds=ttl,
-                      warning=warning)
+                      warning=warning, cut=total - len(entries), items=total)
 
 
 # ------------------------------------------------------------------------------------ the fast path
@@ -255,9 +302,10 @@ def _fast_rss(root: Any, url: str, feed_url: str) -> ParsedFeed:
         raise _Unsure
     stories: list[Story] = []
     seen: set[str] = set()
-    for item in channel.iterfind("item"):
-        if len(stories) >= MAX_ENTRIES:
-            break
+    items = channel.findall("item")
+    kept = newest_first_cut(items, lambda item: lenient_date(item.findtext("pubDate"))
+                            or lenient_date(item.findtext(_DC_DATE)))
+    for item in kept:
         for child in item:
             # Markup inside an element (XHTML in a description) is feedparser's to interpret.
             if len(child) and child.tag in ("title", "description", _CONTENT_ENCODED):
@@ -278,7 +326,7 @@ def _fast_rss(root: Any, url: str, feed_url: str) -> ParsedFeed:
         _check_complete(title, text, item, _RSS_KNOWN)
         if not title and not text:
             continue
-        published = _rfc822(item.findtext("pubDate")) or _iso8601(item.findtext(_DC_DATE))
+        published = lenient_date(item.findtext("pubDate")) or lenient_date(item.findtext(_DC_DATE))
         sid = story_id(url, guid or None, link, title, text)
         if sid in seen:
             continue
@@ -288,7 +336,8 @@ def _fast_rss(root: Any, url: str, feed_url: str) -> ParsedFeed:
                              author=one_line(author, 200), feed_url=feed_url))
     ttl_text = (channel.findtext("ttl") or "").strip()
     ttl = float(ttl_text) * 60 if ttl_text.isdigit() else None
-    return ParsedFeed(title=one_line(channel.findtext("title"), 300), stories=tuple(stories), ttl_seconds=ttl)
+    return ParsedFeed(title=one_line(channel.findtext("title"), 300), stories=tuple(stories), ttl_seconds=ttl,
+                      cut=len(items) - len(kept), items=len(items))
 
 
 def _atom_text(el: Any) -> str:
@@ -303,9 +352,10 @@ def _atom_text(el: Any) -> str:
 def _fast_atom(root: Any, url: str, feed_url: str) -> ParsedFeed:
     stories: list[Story] = []
     seen: set[str] = set()
-    for entry in root.iterfind(_ATOM + "entry"):
-        if len(stories) >= MAX_ENTRIES:
-            break
+    entries = root.findall(_ATOM + "entry")
+    kept = newest_first_cut(entries, lambda entry: lenient_date(entry.findtext(_ATOM + "published"))
+                            or lenient_date(entry.findtext(_ATOM + "updated")))
+    for entry in kept:
         title = one_line(_atom_text(entry.find(_ATOM + "title")), 500)
         summary = _atom_text(entry.find(_ATOM + "summary"))
         content = _atom_text(entry.find(_ATOM + "content"))
@@ -320,7 +370,7 @@ def _fast_atom(root: Any, url: str, feed_url: str) -> ParsedFeed:
         _check_complete(title, text, entry, _ATOM_KNOWN)
         if not title and not text:
             continue
-        published = _iso8601(entry.findtext(_ATOM + "published")) or _iso8601(entry.findtext(_ATOM + "updated"))
+        published = lenient_date(entry.findtext(_ATOM + "published")) or lenient_date(entry.findtext(_ATOM + "updated"))
         guid = (entry.findtext(_ATOM + "id") or "").strip()
         sid = story_id(url, guid or None, link, title, text)
         if sid in seen:
@@ -329,4 +379,5 @@ def _fast_atom(root: Any, url: str, feed_url: str) -> ParsedFeed:
         author = entry.findtext(f"{_ATOM}author/{_ATOM}name") or ""
         stories.append(Story(id=sid, title=title, text=text, link=one_line(link, 2000) or None,
                              published=published, author=one_line(author, 200), feed_url=feed_url))
-    return ParsedFeed(title=one_line(_atom_text(root.find(_ATOM + "title")), 300), stories=tuple(stories))
+    return ParsedFeed(title=one_line(_atom_text(root.find(_ATOM + "title")), 300), stories=tuple(stories),
+                      cut=len(entries) - len(kept), items=len(entries))

@@ -11,6 +11,7 @@ import asyncio
 import os
 import random
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -20,9 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from feeds.articles import AddressPolicy, ArticleFetcher, ArticleJob, FetchedPage, host_of
 from feeds.config import Settings
 from feeds.models import Analysis, FeedState, Story
-from feeds.text import plural
+from feeds.parse import MAX_ENTRIES
+from feeds.text import one_line, plural
 
 if TYPE_CHECKING:
     from feeds.fetch import Fetcher, FetchResult
@@ -48,6 +51,7 @@ class FeedOutcome:
     result: str  # ok | not-modified | error | gone | throttled | skipped
     new: int = 0
     error: str | None = None
+    cut: int = 0  # items dropped by the per-feed cap (the oldest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +71,13 @@ class RoundResult:
         if self.next_poll_at is not None:
             next_text = f"; next poll {self.next_poll_at.astimezone().strftime('%H:%M:%S')}"
         skipped = f", {self.skipped} skipped" if self.skipped else ""
+        cut_feeds = [o for o in self.outcomes if o.cut]
+        cut = ""
+        if cut_feeds:
+            cut = (f", {plural(sum(o.cut for o in cut_feeds), 'oldest item')} cut from "
+                   f"{plural(len(cut_feeds), 'feed')} over the {MAX_ENTRIES:,}-item cap")
         return (f"polled {plural(self.polled, 'feed')}: {plural(self.new, 'new story', 'new stories')}, "
-                f"{self.not_modified} not modified (304), {plural(self.errors, 'error')}{skipped} "
+                f"{self.not_modified} not modified (304), {plural(self.errors, 'error')}{skipped}{cut} "
                 f"in {self.seconds:.1f}s{next_text}")
 
 
@@ -140,9 +149,28 @@ def schedule_failure(interval: float, failures: int) -> tuple[float, str]:
     return delay, f"backoff ×{factor} after {plural(failures, 'failure')}"
 
 
+@dataclass
+class ArticleTally:
+    """What happened to the articles asked for since the poller started (or since `reset`)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    review: int = 0  # accepted stories whose facts the article changed
+
+    def add(self, status: str) -> None:
+        self.counts[status] = self.counts.get(status, 0) + 1
+
+    def summary(self) -> str:
+        if not self.counts:
+            return ""
+        order = ("ok", "blocked", "robots", "too-short", "not-html", "failed")
+        parts = [f"{self.counts[k]} {'fetched' if k == 'ok' else k}" for k in order if self.counts.get(k)]
+        review = f", {self.review} to review" if self.review else ""
+        return f"articles: {', '.join(parts)}{review}"
+
+
 class Poller:
     def __init__(self, settings: Settings, db_path: Path, catalogue: Any = None, *, workers: int | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, address_policy: AddressPolicy | None = None) -> None:
         self.settings = settings
         self.db_path = Path(db_path)
         self.catalogue = catalogue
@@ -160,6 +188,21 @@ class Poller:
         # in a crash only means those feeds are polled again.
         self._pending: list[tuple[FeedState, str | None]] = []
         self._clusterer: Any = None
+        self._full_text: dict[str, str] = {}
+        # Articles: a queue and one task per host (requests to a host go one at a time, `feeds.articles`),
+        # at most `concurrency` hosts at work at once. Nothing in a round waits for them.
+        self.address_policy = address_policy or AddressPolicy()
+        self._articles: ArticleFetcher | None = None
+        self._article_queues: dict[str, deque[tuple[ArticleJob, Story, asyncio.Future[str] | None]]] = {}
+        self._article_tasks: dict[str, asyncio.Task[None]] = {}
+        self._article_slots: asyncio.Semaphore | None = None
+        self._requeued = False
+        # Articles wait while a round fetches and parses feeds: the round's stories reach the inbox first,
+        # and the worker pool is not shared between the two (a user's own request does not wait).
+        self._feeds_idle = asyncio.Event()
+        self._feeds_idle.set()
+        self.articles = ArticleTally()
+        self.on_article: Callable[[str, str], None] | None = None  # (story id, status), on the poller's loop
 
     # -------------------------------------------------------------------- resources
 
@@ -203,10 +246,18 @@ class Poller:
         if self._client is None:
             from feeds.fetch import new_client
 
-            self._client = new_client(self.settings.poll.concurrency, self.settings.poll.timeout)
+            self._client = new_client(self.settings.poll.concurrency, self.settings.poll.timeout,
+                                      self.settings.poll.proxy)
         return self._client
 
     async def aclose(self) -> None:
+        # Articles not fetched yet stay 'pending' in the database: the next poll fetches them.
+        tasks, self._article_tasks = list(self._article_tasks.values()), {}
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._article_queues.clear()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -238,6 +289,7 @@ class Poller:
         for f, url in zip(self.settings.feeds, urls, strict=True):
             self._intervals[url] = f.interval or self.settings.poll.interval
             self._names[url] = f.name
+            self._full_text[url] = f.full_text or self.settings.poll.full_text
         return store.feed_states(urls)
 
     async def feed_states(self) -> list[FeedState]:
@@ -285,11 +337,19 @@ class Poller:
 
         if progress is not None:
             progress(RoundProgress(0, total, 0, 0))
+        self._feeds_idle.clear()
         self._pending = []
         self._clusterer = None  # seeded afresh each round: another process may have stored stories meanwhile
+        if not self._requeued:
+            # Articles a stopped poll left pending (killed, quit mid-round) are fetched now.
+            self._requeued = True
+            for story, feed_url in await self._run_db(self._db().pending_articles):
+                if story.link and self._full_text.get(feed_url or "", self.settings.poll.full_text) != "never":
+                    self._enqueue(ArticleJob(story.id, story.link, feed_url), story)
         try:
             await asyncio.gather(*(one(st) for st in due))
         finally:
+            self._feeds_idle.set()
             pending, self._pending = self._pending, []
             await self._run_db(self._db().save_feed_states, pending)
             await self._run_db(self._db().index_pending)
@@ -323,7 +383,7 @@ class Poller:
         except Exception as exc:  # noqa: BLE001 - one feed's failure must never stop the round
             failures = st.failures + 1
             delay, why = schedule_failure(interval, failures)
-            message = f"internal error: {type(exc).__name__}: {str(exc)[:200]}"
+            message = one_line(f"internal error: {type(exc).__name__}: {exc}", 300)
             state = replace(st, last_result="error", last_error=message, failures=failures, last_polled_at=now,
                             next_poll_at=now + timedelta(seconds=delay), next_poll_why=why)
             self._pending.append((state, None))
@@ -369,23 +429,26 @@ class Poller:
         from feeds import workers
 
         seen: frozenset[str] = await self._run_db(self._db().story_ids_of_feed, url)
-        job = partial(workers.parse_and_analyze, fetched.body, fetched.final_url, url, fetched.content_type, seen)
+        mode = self._full_text.get(st.url, self.settings.poll.full_text)
+        job = partial(workers.parse_and_analyze, fetched.body, fetched.final_url, url, fetched.content_type, seen,
+                      mode)
         from concurrent.futures.process import BrokenProcessPool
 
         self._inflight += 1
         try:
             try:
-                parsed, analyses = await loop.run_in_executor(self._executor(), job)
+                parsed, analyses, wanted = await loop.run_in_executor(self._executor(), job)
             except BrokenProcessPool:
                 # A worker died (killed, out of memory): start a new pool and give this feed one more try.
                 self._reset_pool()
-                parsed, analyses = await loop.run_in_executor(self._executor(), job)
+                parsed, analyses, wanted = await loop.run_in_executor(self._executor(), job)
         finally:
             self._inflight -= 1
         if isinstance(parsed, str):
             failures = st.failures + 1
             delay, why = schedule_failure(interval, failures)
             # The old validators stay: this body was not stored, so the next poll must fetch it again.
+            parsed = one_line(parsed, 300)  # a parser's exception text may quote the feed's bytes
             state = replace(base, last_result="error", last_error=parsed, failures=failures,
                             next_poll_at=now + timedelta(seconds=delay), next_poll_why=why)
             self._pending.append((state, moved_from))
@@ -394,16 +457,124 @@ class Poller:
         stories = parsed.stories
         items = [(s, a or Analysis(s.id)) for s, a in zip(stories, analyses, strict=True)]
         delay, why = schedule_success(interval, fetched.max_age, parsed.ttl_seconds)
+        note = parsed.warning if not stories else None
+        if parsed.cut:
+            # Not an error (the feed was read), but the feed's health must say what was left out.
+            note = f"kept the newest {MAX_ENTRIES:,} of {parsed.items:,} items: {parsed.cut:,} older ones were cut"
         state = replace(base, etag=fetched.etag, last_modified=fetched.last_modified, last_result="ok",
-                        last_error=parsed.warning if not stories else None, failures=0,
+                        last_error=note, failures=0,
                         next_poll_at=now + timedelta(seconds=delay * (1 + jitter)), next_poll_why=why)
-        fresh_ids: set[str] = await self._run_db(self._save, state, items, moved_from)
+        fresh_ids: set[str] = await self._run_db(self._save, state, items, moved_from, wanted)
         for s, a in items:
             if s.id in fresh_ids and a.agreements:
                 new_matched.append((s.id, s.title, tuple(a.agreements)))
-        return FeedOutcome(url, name, "ok", new=len(fresh_ids))
+            if s.id in fresh_ids and s.id in wanted and s.link:
+                self._enqueue(ArticleJob(s.id, s.link, url), s)
+        return FeedOutcome(url, name, "ok", new=len(fresh_ids), cut=parsed.cut)
 
-    def _save(self, state: FeedState, items: list[tuple[Story, Analysis]], moved_from: str | None) -> set[str]:
+    # -------------------------------------------------------------------- articles
+
+    def _article_fetcher(self) -> ArticleFetcher:
+        if self._articles is None:
+            poll = self.settings.poll
+            self._articles = ArticleFetcher(self._get_client(), delay=poll.article_delay,
+                                            timeout=poll.article_timeout, max_body=poll.article_max_body,
+                                            policy=self.address_policy)
+            self._article_slots = asyncio.Semaphore(poll.concurrency)
+        return self._articles
+
+    def _enqueue(self, job: ArticleJob, story: Story, done: asyncio.Future[str] | None = None,
+                 first: bool = False) -> None:
+        host = host_of(job.url)
+        queue = self._article_queues.setdefault(host, deque())
+        if first:
+            queue.appendleft((job, story, done))
+        else:
+            queue.append((job, story, done))
+        if host not in self._article_tasks:
+            self._article_tasks[host] = asyncio.get_running_loop().create_task(
+                self._host_articles(host), name=f"migwatch-articles-{host}")
+
+    @property
+    def articles_pending(self) -> int:
+        return sum(map(len, self._article_queues.values()))
+
+    async def finish_articles(self) -> None:
+        """Wait until every article asked for so far is fetched (or has failed): `poll --once` before it exits."""
+        while self._article_tasks:
+            await asyncio.gather(*list(self._article_tasks.values()), return_exceptions=True)
+
+    async def fetch_article(self, story_id: str) -> str:
+        """Fetch one story's article now, on the user's request (even if it was fetched before); returns its
+        new status. robots.txt and a site's Retry-After still hold."""
+        found = await self._run_db(self._db().story_for_article, story_id)
+        if found is None:
+            return "failed"
+        story, feed_url = found
+        if not story.link:
+            return "failed"
+        await self._run_db(self._db().mark_article_pending, story_id)
+        done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._enqueue(ArticleJob(story.id, story.link, feed_url, on_request=True), story, done, first=True)
+        return await done
+
+    async def _host_articles(self, host: str) -> None:
+        """One host's articles, one after another (the fetcher spaces them out)."""
+        queue = self._article_queues[host]
+        fetcher = self._article_fetcher()
+        assert self._article_slots is not None
+        try:
+            while queue:
+                if not queue[0][0].on_request:
+                    await self._feeds_idle.wait()
+                if not queue:
+                    break
+                job, story, done = queue.popleft()
+                async with self._article_slots:
+                    try:
+                        status = await self._one_article(fetcher, job, story)
+                    except Exception as exc:  # noqa: BLE001 - one article's failure never stops the others
+                        status = "failed"
+                        await self._run_db(partial(self._db().save_article, job.story_id, "failed", host=host,
+                                                   error=one_line(f"internal error: {type(exc).__name__}: {exc}")))
+                self.articles.add(status)
+                if done is not None and not done.done():
+                    done.set_result(status)
+                if self.on_article is not None:
+                    self.on_article(job.story_id, status)
+        finally:
+            self._article_tasks.pop(host, None)
+            if not queue:
+                self._article_queues.pop(host, None)
+
+    async def _one_article(self, fetcher: ArticleFetcher, job: ArticleJob, story: Story) -> str:
+        from feeds import workers
+
+        page: FetchedPage = await fetcher.fetch(job)
+        status, text, error, analysis = page.status, "", page.error, None
+        if page.status == "fetched" and page.body is not None:
+            loop = asyncio.get_running_loop()
+            work = partial(workers.article_and_analyze, page.body, page.final_url, story)
+            from concurrent.futures.process import BrokenProcessPool
+
+            self._inflight += 1
+            try:
+                try:
+                    status, text, error, analysis = await loop.run_in_executor(self._executor(), work)
+                except BrokenProcessPool:
+                    self._reset_pool()
+                    status, text, error, analysis = await loop.run_in_executor(self._executor(), work)
+            finally:
+                self._inflight -= 1
+        review = await self._run_db(partial(
+            self._db().save_article, job.story_id, status, text=text, http_status=page.http_status,
+            error=one_line(error) if error else None, host=page.host, fetched=page.fetched_at, analysis=analysis))
+        if review:
+            self.articles.review += 1
+        return status
+
+    def _save(self, state: FeedState, items: list[tuple[Story, Analysis]], moved_from: str | None,
+              wanted: frozenset[str] = frozenset()) -> set[str]:
         """Writer thread: one transaction for the feed, in which its new stories are clustered against recent
         ones. Returns the ids that were new."""
         store = self._db()
@@ -414,7 +585,10 @@ class Poller:
             return {story.id: self._clusterer_for(store).assign(story.id, analysis.fingerprint, story.published)
                     for story, analysis in fresh if analysis.fingerprint and analysis.matches}
 
-        store.save_feed_result(state, items, clusters, moved_from)
+        def article_status(story: Story) -> str:
+            return "pending" if story.id in wanted else "skipped"
+
+        store.save_feed_result(state, items, clusters, moved_from, article_status)
         return fresh_ids
 
     def _clusterer_for(self, store: Store) -> Any:

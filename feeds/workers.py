@@ -8,9 +8,11 @@ memory instead of building them itself.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
-from feeds.models import Agreement, Analysis
+from feeds.articles import wants_article
+from feeds.models import Agreement, Analysis, Story
 
 _ANALYZER: Any = None
 
@@ -69,10 +71,43 @@ def parse(body: bytes, url: str, content_type: str | None, feed_url: str | None 
 
 
 def parse_and_analyze(body: bytes, url: str, feed_url: str, content_type: str | None,
-                      skip: frozenset[str]) -> tuple[Any, list[Analysis | None]]:
+                      skip: frozenset[str], full_text: str = "never"
+                      ) -> tuple[Any, list[Analysis | None], frozenset[str]]:
     """One trip to the worker per feed: parse, then analyse every story not in `skip` (the ids this feed
-    already stored). Returns the ParsedFeed (or the error line) and an analysis per story (None: skipped)."""
+    already stored). Returns the ParsedFeed (or the error line), an analysis per story (None: skipped) and
+    the ids of the new stories whose article is worth fetching under the feed's `full_text` mode."""
     parsed = parse(body, url, content_type, feed_url)
     if isinstance(parsed, str):
-        return parsed, []
-    return parsed, [None if s.id in skip else _ANALYZER.analyze(s) for s in parsed.stories]
+        return parsed, [], frozenset()
+    analyses: list[Analysis | None] = []
+    wanted: set[str] = set()
+    for story in parsed.stories:
+        if story.id in skip:
+            analyses.append(None)
+            continue
+        analyses.append(_ANALYZER.analyze(story))
+        if story.link and wants_article(full_text, story.title, story.text, looks_relevant):
+            wanted.add(story.id)
+    return parsed, analyses, frozenset(wanted)
+
+
+def looks_relevant(title: str, summary: str) -> bool:
+    """The broad prefilter for fetching an article: a headline and a sentence that could concern a tracked
+    agreement or migration at all."""
+    from feeds.understand import worth_article
+
+    return bool(worth_article(title, summary, _ANALYZER.catalogue))
+
+
+def article_and_analyze(body: bytes, url: str | None, story: Story) -> tuple[str, str, str | None, Analysis | None]:
+    """The article's main text (trafilatura) and the story analysed again with it: (status, text, why, analysis).
+    The analysis is None unless the page gave an article."""
+    from feeds.articles import extract_main_text
+
+    try:
+        status, text, why = extract_main_text(body, url, story.title, story.text)
+    except Exception as exc:  # noqa: BLE001 - a page that breaks the extractor is that article's failure
+        return "failed", "", f"cannot read the page ({type(exc).__name__})", None
+    if status != "ok":
+        return status, "", why, None
+    return status, text, None, _ANALYZER.analyze(replace(story, article=text))

@@ -2,6 +2,7 @@
 
 from store.rows import (
     TRIAGE_STATES,
+    ArticleHostRow,
     Counts,
     Dossier,
     DossierItem,
@@ -19,6 +20,7 @@ from store.store import Store, StoreError
 __all__ = [
     "SCHEMA_VERSION",
     "TRIAGE_STATES",
+    "ArticleHostRow",
     "Counts",
     "Dossier",
     "DossierItem",

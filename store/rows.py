@@ -50,6 +50,7 @@ class FactRow:
     evidence: str = ""
     ev_start: int | None = None
     ev_end: int | None = None
+    ev_source: str = "feed"  # which text ev_start/ev_end index: headline (title), feed (text) or article
     # The user's part (store/corrections.py): "" (as extracted), edited, confirmed, added or rejected.
     user: str = ""
     correction_id: int | None = None
@@ -69,6 +70,7 @@ class MatchRow:
     evidence: str
     ev_start: int | None
     ev_end: int | None
+    ev_source: str = "feed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,24 @@ class StoryDetail:
     unread: bool
     cluster_id: str | None
     cluster_sources: tuple[str, ...]  # feed names of every story in the cluster
+    article: str = ""  # the main text of the page behind the link, when it was fetched
+    article_status: str = "skipped"  # feeds.models.ARTICLE_STATUSES
+    article_http_status: int | None = None
+    article_error: str | None = None  # why there is no article, in the user's words
+    article_fetched: datetime | None = None
+    needs_review: bool = False  # the article changed the facts of this accepted story: they wait for review
+    review_facts: tuple[FactRow, ...] = ()  # the facts the article gives, until the user accepts them
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleHostRow:
+    """Article fetches that went wrong on one host, by outcome (the feed health screen)."""
+
+    host: str
+    status: str
+    count: int
+    last_error: str | None
+    last_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,7 +103,49 @@ def _v3(db: sqlite_utils.Database) -> None:
                [int(mark)])
 
 
+_FACT_SCHEMA = {
+    "id": int, "story_id": str, "kind": str, "agreement_id": str,
+    "stage": str, "happened": str,
+    "amount": float, "currency": str, "payer": str, "payee": str, "status": str, "amount_kind": str,
+    "speaker": str, "concern": str, "denied_by": str, "denial": str,
+    "claim": str, "known": str,
+    "evidence": str, "ev_start": int, "ev_end": int, "ev_source": str,
+}
+
+
 def _v4(db: sqlite_utils.Database) -> None:
+    """The article behind a story's link, and which text each fact's evidence is in.
+
+    stories.article*: the main text of the page and what happened when it was fetched (status: ok, blocked,
+    robots, too-short, not-html, failed, skipped, pending; NULL for stories stored before articles were
+    read, shown as skipped). needs_review: the article changed the facts of a story the user had accepted;
+    the new facts wait in review_facts until the user accepts them. facts/matches.ev_source: which text
+    ev_start/ev_end index (headline: the title, feed: the feed's text, article: the article).
+    The full-text index gains the article column, rebuilt here from the stories already indexed."""
+    stories = db.table("stories")
+    for column, kind in (("article", str), ("article_status", str), ("article_http", int),
+                         ("article_chars", int), ("article_fetched", str), ("article_error", str),
+                         ("article_host", str)):
+        stories.add_column(column, kind)
+    stories.add_column("needs_review", int, not_null_default=0)
+    db.execute("CREATE INDEX idx_stories_article_pending ON stories (article_status) "
+               "WHERE article_status = 'pending'")
+    db.execute("CREATE INDEX idx_stories_article_host ON stories (article_host, article_status) "
+               "WHERE article_host IS NOT NULL")
+    db.table("facts").add_column("ev_source", str, not_null_default="feed")
+    db.table("matches").add_column("ev_source", str, not_null_default="feed")
+    db.execute("UPDATE matches SET ev_source = 'headline' WHERE ev_start = -1")
+    db.table("review_facts").create(_FACT_SCHEMA, pk="id")
+    db.table("review_facts").create_index(["story_id"])
+    mark = db.execute("SELECT value FROM meta WHERE key = 'fts_rowid'").fetchone()[0]
+    db.execute("DROP TABLE IF EXISTS stories_fts")
+    db.execute("CREATE VIRTUAL TABLE stories_fts USING fts5(title, text, article, content=stories, "
+               "tokenize='unicode61 remove_diacritics 2', detail=column)")
+    db.execute("INSERT INTO stories_fts (rowid, title, text, article) SELECT rowid, title, text, article "
+               "FROM stories WHERE rowid <= ?", [int(mark)])
+
+
+def _v5(db: sqlite_utils.Database) -> None:
     """The user's corrections, apart from the extractor's facts (store/corrections.py): a fact is named by
     story, kind, agreement and a natural key, never by facts.id, which re-analysis rewrites."""
     db.execute(
@@ -114,7 +156,7 @@ def _v4(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_corrections_agreement ON corrections (agreement_id)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]  # sqlite-utils is imported only to migrate
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]  # sqlite-utils is imported only to migrate
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -22,6 +22,7 @@ from store.corrections import CorrectionsMixin
 from store.dossier import DossierMixin
 from store.rows import (
     TRIAGE_STATES,
+    ArticleHostRow,
     Counts,
     FactRow,
     InboxRow,
@@ -260,12 +261,15 @@ class Store(CorrectionsMixin, DossierMixin):
         items: Sequence[tuple[Story, Analysis]],
         cluster_ids: dict[str, str] | Callable[[list[tuple[Story, Analysis]]], dict[str, str]] | None = None,
         moved_from: str | None = None,
+        article_status: Callable[[Story], str] | None = None,
     ) -> int:
         """Store a feed's stories (new ones with their analysis) and its new state in one transaction.
 
         Returns how many stories were new. A story already stored (same id, from this or another feed)
         only gains this feed in story_feeds. `cluster_ids`: story id → cluster id, or a function that
-        gives them for the stories found new, called inside the transaction.
+        gives them for the stories found new, called inside the transaction. `article_status`: what is to
+        happen to a new story's article ("pending": to be fetched; "skipped"), stored with the story so a
+        crash before the article arrives leaves it pending, to be fetched by the next poll.
         """
         now = _iso(now_utc())
         new = 0
@@ -276,7 +280,7 @@ class Store(CorrectionsMixin, DossierMixin):
                 new = len(fresh)
                 clusters = cluster_ids(fresh) if callable(cluster_ids) else cluster_ids
                 if fresh:
-                    self._insert_stories(conn, fresh, clusters or {}, now)
+                    self._insert_stories(conn, fresh, clusters or {}, now, article_status)
                 conn.executemany(
                     "INSERT OR IGNORE INTO story_feeds (story_id, feed_url, seen_at) VALUES (?, ?, ?)",
                     [(s.id, state.url, now) for s, _ in items])
@@ -284,12 +288,16 @@ class Store(CorrectionsMixin, DossierMixin):
         return new
 
     def _insert_stories(self, conn: sqlite3.Connection, fresh: Sequence[tuple[Story, Analysis]],
-                        cluster_ids: dict[str, str], now: str | None) -> None:
+                        cluster_ids: dict[str, str], now: str | None,
+                        article_status: Callable[[Story], str] | None = None) -> None:
         # Every story of a cluster carries the cluster's newest sort_time (cluster_time, the inbox order).
         # A story joining a stored cluster raises it only when it is newer, so only then are the older
         # members rewritten, and only those behind it.
         published = {s.id: _iso(s.published) for s, _ in fresh}
-        sort_times = {story_id: when or now for story_id, when in published.items()}
+        # A date in the future (2099, 9999) would keep a story on top of the inbox for good: it sorts by
+        # when it was first seen instead, and keeps its stated date for display.
+        sort_times = {story_id: min(when, now) if when and now else when or now
+                      for story_id, when in published.items()}
         cluster_of = {s.id: cluster_ids.get(s.id, s.id) for s, _ in fresh}
         cluster_time: dict[str, str | None] = {}
         for story_id, cluster in cluster_of.items():
@@ -313,31 +321,24 @@ class Store(CorrectionsMixin, DossierMixin):
         for s, a in fresh:
             rows.append((s.id, s.title, s.text, s.link, s.author, published[s.id], now, cluster_of[s.id],
                          a.fingerprint or None, int(any(m.main for m in a.matches)), sort_times[s.id],
-                         cluster_time[cluster_of[s.id]]))
+                         cluster_time[cluster_of[s.id]], article_status(s) if article_status else "skipped",
+                         s.article or None, len(s.article) if s.article else None))
         if raised:
             conn.executemany("UPDATE stories SET cluster_time = ?1 "
                              "WHERE cluster_id = ?2 AND (cluster_time IS NULL OR cluster_time < ?1)", raised)
         conn.executemany(
             "INSERT INTO stories (id, title, text, link, author, published, first_seen, cluster_id, fingerprint, "
-            "matched, sort_time, cluster_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            "matched, sort_time, cluster_time, article_status, article, article_chars) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         conn.executemany("INSERT OR IGNORE INTO triage (story_id, state, starred, unread, updated_at) "
                          "VALUES (?, 'new', 0, 1, ?)", [(s.id, now) for s, _ in fresh])
         match_rows = []
         fact_rows = []
         for s, a in fresh:
-            for m in a.matches:
-                match_rows.append((s.id, m.agreement_id, m.score, int(m.main), "auto", m.evidence.sentence,
-                                   m.evidence.start, m.evidence.end))
+            match_rows.extend(_match_rows(s.id, a))
             fact_rows.extend(_fact_rows(s.id, a))
-        if match_rows:
-            conn.executemany(
-                "INSERT OR REPLACE INTO matches (story_id, agreement_id, score, main, source, evidence, ev_start, "
-                "ev_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", match_rows)
-        if fact_rows:
-            conn.executemany(
-                "INSERT INTO facts (story_id, kind, agreement_id, stage, happened, amount, currency, payer, payee, "
-                "status, amount_kind, speaker, concern, denied_by, denial, claim, known, evidence, ev_start, ev_end) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", fact_rows)
+        _write_matches(conn, match_rows)
+        _write_facts(conn, "facts", fact_rows)
 
     def index_pending(self) -> int:
         """Add stories stored since the last call to the full-text index, in one transaction."""
@@ -346,10 +347,127 @@ class Store(CorrectionsMixin, DossierMixin):
             top = conn.execute("SELECT coalesce(max(rowid), 0) FROM stories").fetchone()[0]
             if top <= mark:
                 return 0
-            conn.execute("INSERT INTO stories_fts (rowid, title, text) SELECT rowid, title, text FROM stories "
-                         "WHERE rowid > ? AND rowid <= ?", (mark, top))
+            conn.execute("INSERT INTO stories_fts (rowid, title, text, article) SELECT rowid, title, text, article "
+                         "FROM stories WHERE rowid > ? AND rowid <= ?", (mark, top))
             conn.execute("UPDATE meta SET value = ? WHERE key = 'fts_rowid'", (str(top),))
         return int(top - mark)
+
+    # ------------------------------------------------------------------------------------ articles
+
+    def save_article(self, story_id: str, status: str, *, text: str = "", http_status: int | None = None,
+                     error: str | None = None, host: str | None = None, fetched: datetime | None = None,
+                     analysis: Analysis | None = None) -> bool:
+        """Record what happened to a story's article and, with `analysis` (of headline, feed text and
+        article), replace the story's facts and automatic matches in the same transaction.
+
+        A story the user accepted keeps the facts they accepted: when the article changes them, the new
+        facts wait in review_facts and the story is marked needs_review (accepting it again takes them).
+        Returns True when the story was marked for review. The full-text index is brought up to date."""
+        with self.transaction() as conn:
+            r = conn.execute("SELECT s.rowid, s.title, s.text, s.article, t.state FROM stories s "
+                             "JOIN triage t ON t.story_id = s.id WHERE s.id = ?", (story_id,)).fetchone()
+            if r is None:
+                return False
+            rowid, title, body, old_article, state = r
+            article = text if status == "ok" else (old_article or "")
+            conn.execute("UPDATE stories SET article_status = ?, article_http = ?, article_error = ?, article_host = ?, "
+                         "article_fetched = ?, article = ?, article_chars = ? WHERE id = ?",
+                         (status, http_status, error, host, _iso(fetched or now_utc()), article or None,
+                          len(article) if article else None, story_id))
+            if article != (old_article or ""):
+                mark = int(conn.execute("SELECT value FROM meta WHERE key = 'fts_rowid'").fetchone()[0])
+                if rowid <= mark:  # indexed already: an external-content FTS row is replaced by delete + insert
+                    conn.execute("INSERT INTO stories_fts (stories_fts, rowid, title, text, article) "
+                                 "VALUES ('delete', ?, ?, ?, ?)", (rowid, title, body, old_article))
+                    conn.execute("INSERT INTO stories_fts (rowid, title, text, article) VALUES (?, ?, ?, ?)",
+                                 (rowid, title, body, article))
+            if analysis is None:
+                return False
+            return self._reanalysed(conn, story_id, analysis, state == "accepted")
+
+    def _reanalysed(self, conn: sqlite3.Connection, story_id: str, a: Analysis, accepted: bool) -> bool:
+        new_facts = _fact_rows(story_id, a)
+        if accepted:
+            old = [(story_id, *row) for row in conn.execute(
+                "SELECT kind, agreement_id, stage, happened, amount, currency, payer, payee, status, amount_kind, "
+                "speaker, concern, denied_by, denial, claim, known FROM facts WHERE story_id = ?", (story_id,))]
+            if sorted(map(_fact_key, old), key=repr) != sorted(map(_fact_key, new_facts), key=repr):
+                conn.execute("DELETE FROM review_facts WHERE story_id = ?", (story_id,))
+                _write_facts(conn, "review_facts", new_facts)
+                conn.execute("UPDATE stories SET needs_review = 1 WHERE id = ?", (story_id,))
+                # New agreements the article names are added; none the user accepted is taken away.
+                _write_matches(conn, [m for m in _match_rows(story_id, a)])
+                self._refresh_matched(conn, story_id, a)
+                return True
+        conn.execute("DELETE FROM facts WHERE story_id = ?", (story_id,))
+        _write_facts(conn, "facts", new_facts)
+        if not accepted:
+            conn.execute("DELETE FROM matches WHERE story_id = ? AND source = 'auto'", (story_id,))
+        _write_matches(conn, _match_rows(story_id, a))
+        self._refresh_matched(conn, story_id, a)
+        return False
+
+    @staticmethod
+    def _refresh_matched(conn: sqlite3.Connection, story_id: str, a: Analysis) -> None:
+        conn.execute("UPDATE stories SET matched = EXISTS(SELECT 1 FROM matches m WHERE m.story_id = stories.id "
+                     "AND m.main = 1), fingerprint = coalesce(?, fingerprint) WHERE id = ?",
+                     (a.fingerprint or None, story_id))
+
+    def accept_review(self, conn: sqlite3.Connection, story_id: str) -> bool:
+        """Inside a transaction: the facts waiting for review replace the story's facts. True if there were any."""
+        if not conn.execute("SELECT needs_review FROM stories WHERE id = ?", (story_id,)).fetchone()[0]:
+            return False
+        conn.execute("DELETE FROM facts WHERE story_id = ?", (story_id,))
+        conn.execute(f"INSERT INTO facts ({self._FACT_COLS.replace('id, story_id', 'story_id', 1)}) "
+                     f"SELECT {self._FACT_COLS.replace('id, story_id', 'story_id', 1)} FROM review_facts "
+                     "WHERE story_id = ? ORDER BY id", (story_id,))
+        conn.execute("DELETE FROM review_facts WHERE story_id = ?", (story_id,))
+        conn.execute("UPDATE stories SET needs_review = 0 WHERE id = ?", (story_id,))
+        return True
+
+    def pending_articles(self, limit: int = 5000) -> list[tuple[Story, str | None]]:
+        """Stories whose article is still to be fetched (a poll that stopped before it was), with a feed
+        each came from, oldest first."""
+        rows = self.conn.execute(
+            "SELECT s.id, s.title, s.text, s.link, s.published, "
+            "(SELECT feed_url FROM story_feeds sf WHERE sf.story_id = s.id ORDER BY seen_at LIMIT 1) "
+            "FROM stories s WHERE s.article_status = 'pending' ORDER BY s.rowid LIMIT ?", (limit,)).fetchall()
+        return [(Story(id=r[0], title=r[1] or "", text=r[2] or "", link=r[3], published=_dt(r[4]), feed_url=r[5]),
+                 r[5]) for r in rows]
+
+    def story_for_article(self, story_id: str) -> tuple[Story, str | None] | None:
+        r = self.conn.execute(
+            "SELECT s.id, s.title, s.text, s.link, s.published, "
+            "(SELECT feed_url FROM story_feeds sf WHERE sf.story_id = s.id ORDER BY seen_at LIMIT 1) "
+            "FROM stories s WHERE s.id = ?", (story_id,)).fetchone()
+        if r is None:
+            return None
+        return Story(id=r[0], title=r[1] or "", text=r[2] or "", link=r[3], published=_dt(r[4]), feed_url=r[5]), r[5]
+
+    def mark_article_pending(self, story_id: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE stories SET article_status = 'pending', article_error = NULL WHERE id = ?",
+                         (story_id,))
+
+    def article_counts(self) -> dict[str, int]:
+        """Stories by what happened to their article (stories stored before articles were read: skipped)."""
+        return {str(k): int(n) for k, n in self.conn.execute(
+            "SELECT coalesce(article_status, 'skipped'), count(*) FROM stories GROUP BY 1")}
+
+    def article_failures_by_host(self) -> list[ArticleHostRow]:
+        """Per host and outcome, the article fetches that gave no article, worst first."""
+        rows = self.conn.execute(
+            "SELECT article_host, article_status, count(*), max(article_fetched) FROM stories "
+            "WHERE article_host IS NOT NULL AND article_status NOT IN ('ok', 'pending', 'skipped') "
+            "GROUP BY article_host, article_status ORDER BY count(*) DESC, article_host").fetchall()
+        out = []
+        for host, status, count, last_at in rows:
+            last = self.conn.execute(
+                "SELECT article_error FROM stories WHERE article_host = ? AND article_status = ? "
+                "ORDER BY article_fetched DESC LIMIT 1", (host, status)).fetchone()
+            out.append(ArticleHostRow(host=host, status=status, count=int(count), last_error=last[0] if last else None,
+                                      last_at=_dt(last_at)))
+        return out
 
     def story_ids_of_feed(self, feed_url: str) -> frozenset[str]:
         return frozenset(r[0] for r in self.conn.execute("SELECT story_id FROM story_feeds WHERE feed_url = ?",
@@ -483,18 +601,21 @@ class Store(CorrectionsMixin, DossierMixin):
     def story(self, story_id: str) -> StoryDetail | None:
         r = self.conn.execute(
             "SELECT s.id, s.title, s.text, s.link, s.author, s.published, s.first_seen, s.cluster_id, "
-            "t.state, t.starred, t.unread FROM stories s JOIN triage t ON t.story_id = s.id WHERE s.id = ?",
-            (story_id,)).fetchone()
+            "t.state, t.starred, t.unread, s.article, s.article_status, s.article_http, s.article_error, "
+            "s.article_fetched, s.needs_review "
+            "FROM stories s JOIN triage t ON t.story_id = s.id WHERE s.id = ?", (story_id,)).fetchone()
         if r is None:
             return None
         feeds = tuple(x[0] for x in self.conn.execute(
             "SELECT coalesce(nullif(f.name, ''), f.url) FROM story_feeds sf JOIN feeds f ON f.url = sf.feed_url "
             "WHERE sf.story_id = ? ORDER BY sf.seen_at", (story_id,)))
         matches = tuple(MatchRow(agreement_id=m[0], score=m[1], main=bool(m[2]), source=m[3], evidence=m[4] or "",
-                                 ev_start=m[5], ev_end=m[6]) for m in self.conn.execute(
-            "SELECT agreement_id, score, main, source, evidence, ev_start, ev_end FROM matches WHERE story_id = ? "
-            "ORDER BY main DESC, score DESC", (story_id,)))
+                                 ev_start=m[5], ev_end=m[6], ev_source=m[7] or "feed") for m in self.conn.execute(
+            "SELECT agreement_id, score, main, source, evidence, ev_start, ev_end, ev_source FROM matches "
+            "WHERE story_id = ? ORDER BY main DESC, score DESC", (story_id,)))
         facts = tuple(self.overlay_facts(list(self._facts("WHERE story_id = ? ORDER BY id", (story_id,)))))
+        review = tuple(self._facts("WHERE story_id = ? ORDER BY id", (story_id,), table="review_facts")) \
+            if r[16] else ()
         sources: tuple[str, ...] = ()
         if r[7]:
             sources = tuple(x[0] for x in self.conn.execute(
@@ -503,17 +624,20 @@ class Store(CorrectionsMixin, DossierMixin):
         return StoryDetail(id=r[0], title=r[1] or "", text=r[2] or "", link=r[3], author=r[4] or "",
                            published=_dt(r[5]), first_seen=_dt(r[6]), feeds=feeds, matches=matches, facts=facts,
                            state=r[8], starred=bool(r[9]), unread=bool(r[10]), cluster_id=r[7],
-                           cluster_sources=sources)
+                           cluster_sources=sources, article=r[11] or "", article_status=r[12] or "skipped",
+                           article_http_status=r[13], article_error=r[14], article_fetched=_dt(r[15]),
+                           needs_review=bool(r[16]), review_facts=review)
 
     def cluster_members(self, cluster_id: str) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM stories WHERE cluster_id = ? ORDER BY published",
                                                 (cluster_id,))]
 
     _FACT_COLS = ("id, story_id, kind, agreement_id, stage, happened, amount, currency, payer, payee, status, "
-                  "amount_kind, speaker, concern, denied_by, denial, claim, known, evidence, ev_start, ev_end")
+                  "amount_kind, speaker, concern, denied_by, denial, claim, known, evidence, ev_start, ev_end, "
+                  "ev_source")
 
-    def _facts(self, where: str, params: Sequence[object]) -> Iterator[FactRow]:
-        for r in self.conn.execute(f"SELECT {self._FACT_COLS} FROM facts {where}", params):
+    def _facts(self, where: str, params: Sequence[object], table: str = "facts") -> Iterator[FactRow]:
+        for r in self.conn.execute(f"SELECT {self._FACT_COLS} FROM {table} {where}", params):
             yield FactRow(*r)
 
     # A fact stays in the ledger while any report of its event (its story's cluster) is not dismissed:
@@ -613,18 +737,47 @@ class Store(CorrectionsMixin, DossierMixin):
             out = self.correct_negotiations(out)
         return out
 
+    def _story_facts(self) -> dict[str, dict[str, object]]:
+        """Every story's facts in `migwatch analyze`'s shape: stage {agreement: stage} (the last the story
+        gives, in text order), payments, rights_warnings, each with its evidence and the text it is in."""
+        out: dict[str, dict[str, object]] = {}
+        for f in self._facts("ORDER BY story_id, id", ()):
+            facts = out.setdefault(f.story_id, {"stage": {}, "payments": [], "rights_warnings": []})
+            if f.kind == "stage" and f.agreement_id and f.stage:
+                facts["stage"][f.agreement_id] = f.stage  # type: ignore[index]
+            elif f.kind == "payment":
+                facts["payments"].append({  # type: ignore[attr-defined]
+                    "amount": f.amount, "currency": f.currency, "payer": f.payer, "payee": f.payee,
+                    "status": f.status, "kind": f.amount_kind, "agreement": f.agreement_id, "evidence": f.evidence,
+                    "evidence_source": f.ev_source})
+            elif f.kind == "warning":
+                row: dict[str, object] = {"by": f.speaker, "concern": f.concern, "agreement": f.agreement_id}
+                if f.denied_by:
+                    row["denied_by"] = f.denied_by
+                row.update(evidence=f.evidence, evidence_source=f.ev_source)
+                facts["rights_warnings"].append(row)  # type: ignore[attr-defined]
+        return out
+
     def export_stories(self) -> Iterator[dict[str, object]]:
+        facts = self._story_facts()
         cur = self.conn.execute(
             "SELECT s.id, s.title, s.link, s.published, s.first_seen, s.cluster_id, t.state, t.starred, t.unread, "
             "(SELECT json_group_array(coalesce(nullif(f.name, ''), f.url)) FROM story_feeds sf JOIN feeds f "
             " ON f.url = sf.feed_url WHERE sf.story_id = s.id), "
             "(SELECT json_group_array(agreement_id) FROM matches m WHERE m.story_id = s.id AND m.main = 1), "
-            "(SELECT json_group_array(agreement_id) FROM matches m WHERE m.story_id = s.id AND m.main = 0) "
+            "(SELECT json_group_array(agreement_id) FROM matches m WHERE m.story_id = s.id AND m.main = 0), "
+            "s.article_status, s.article_http, s.article_chars, s.article_fetched, s.article_error, s.needs_review "
             "FROM stories s JOIN triage t ON t.story_id = s.id ORDER BY coalesce(s.published, s.first_seen) DESC, s.id")
+        empty: dict[str, object] = {"stage": {}, "payments": [], "rights_warnings": []}
         for r in cur:
+            article: dict[str, object] = {"status": r[12] or "skipped"}
+            for key, value in (("http_status", r[13]), ("chars", r[14]), ("fetched", r[15]), ("error", r[16])):
+                if value is not None:
+                    article[key] = value
             yield {"id": r[0], "title": r[1], "link": r[2], "published": r[3], "first_seen": r[4],
                    "cluster": r[5], "feeds": json.loads(r[9] or "[]"), "agreements": json.loads(r[10] or "[]"),
-                   "mentions": json.loads(r[11] or "[]"),
+                   "mentions": json.loads(r[11] or "[]"), **facts.get(r[0], empty), "article": article,
+                   "needs_review": bool(r[17]),
                    "triage": {"state": r[6], "starred": bool(r[7]), "unread": bool(r[8])}}
 
     # ------------------------------------------------------------------------------------ triage
@@ -649,6 +802,8 @@ class Store(CorrectionsMixin, DossierMixin):
             before = {"state": r[0], "starred": bool(r[1]), "unread": bool(r[2])}
             after = {**before, **changes}
             self._set_triage(conn, story_id, after)
+            if changes.get("state") == "accepted":
+                self.accept_review(conn, story_id)
             conn.execute("INSERT INTO triage_log (story_id, action, before, after, at) VALUES (?, ?, ?, ?, ?)",
                          (story_id, action, json.dumps(before), json.dumps(after), _iso(now_utc())))
         return TriageChange(story_id, action, before, after)
@@ -700,6 +855,34 @@ class Store(CorrectionsMixin, DossierMixin):
             "SELECT at, story_id, action, undone FROM triage_log ORDER BY id DESC LIMIT ?", (limit,))]
 
 
+_FACT_INSERT = ("(story_id, kind, agreement_id, stage, happened, amount, currency, payer, payee, status, amount_kind, "
+                "speaker, concern, denied_by, denial, claim, known, evidence, ev_start, ev_end, ev_source) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _write_facts(conn: sqlite3.Connection, table: str, rows: list[tuple[object, ...]]) -> None:
+    if rows:
+        conn.executemany(f"INSERT INTO {table} {_FACT_INSERT}", rows)
+
+
+def _match_rows(story_id: str, a: Analysis) -> list[tuple[object, ...]]:
+    return [(story_id, m.agreement_id, m.score, int(m.main), "auto", m.evidence.sentence, m.evidence.start,
+             m.evidence.end, m.evidence.source) for m in a.matches]
+
+
+def _write_matches(conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
+    if rows:
+        conn.executemany(
+            "INSERT OR REPLACE INTO matches (story_id, agreement_id, score, main, source, evidence, ev_start, "
+            "ev_end, ev_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _fact_key(row: Sequence[object]) -> tuple[object, ...]:
+    """What a fact says, without its evidence: (kind, agreement, then the kind's own columns). Rows are as
+    _fact_rows makes them, or as read back with the same column order after the story id."""
+    return tuple(row[1:17])
+
+
 def _fact_rows(story_id: str, a: Analysis) -> list[tuple[object, ...]]:
     rows: list[tuple[object, ...]] = []
     if not (a.stages or a.payments or a.warnings or a.conflicts):
@@ -709,7 +892,7 @@ def _fact_rows(story_id: str, a: Analysis) -> list[tuple[object, ...]]:
         cols = ("stage", "happened", "amount", "currency", "payer", "payee", "status", "amount_kind", "speaker",
                 "concern", "denied_by", "denial", "claim", "known")
         return (story_id, kind, agreement_id, *(kw.get(c) for c in cols),
-                ev.sentence, ev.start, ev.end)  # type: ignore[attr-defined]
+                ev.sentence, ev.start, ev.end, ev.source)  # type: ignore[attr-defined]
 
     for st in a.stages:
         rows.append(row("stage", st.agreement_id, st.evidence, stage=st.stage, happened=st.when))

@@ -34,6 +34,7 @@ class Request:
     path: str
     headers: dict[str, str]
     client_port: int = 0  # which of the client's connections carried it
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -44,11 +45,13 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class FeedServer:
-    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
-        """`tls`: a server-side context, to serve https (the test issues its certificate)."""
+    def __init__(self, tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> None:
+        """`tls`: a server-side context, to serve https (the test issues its certificate); `host`: another
+        loopback address (127.0.0.2 …), for tests that need two hosts."""
         self.routes: dict[str, Route] = {}
         self.requests: list[Request] = []
-        self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
+        self.host = host
+        self._server = _QuietServer((host, 0), self._handler_class())
         self.scheme = "https" if tls is not None else "http"
         if tls is not None:
             self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
@@ -60,7 +63,7 @@ class FeedServer:
         return int(self._server.server_address[1])
 
     def url(self, path: str) -> str:
-        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://{self.host}:{self.port}{path}"
 
     def start(self) -> FeedServer:
         self._thread.start()

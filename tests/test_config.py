@@ -80,7 +80,7 @@ timeout = "20s"
 path = "data/m.db"
 [[feeds]]
 name = "Local"
-url = "feeds/local.xml"
+url = "./feeds/local.xml"
 tags = ["a", "b"]
 interval = "2h"
 [[agreements]]

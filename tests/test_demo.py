@@ -231,6 +231,48 @@ def test_head_story_pages_and_unknown_paths(server: DemoServer, client: httpx.Cl
     assert client.get(f"{server.base_url}/").status_code == 200
 
 
+def test_a_summary_only_feed_sends_a_sentence_and_the_page_holds_the_story(server: DemoServer,
+                                                                         client: httpx.Client):
+    server.release_all()
+    entries = feedparser.parse(client.get(server.feed_url("wire")).content).entries
+    assert entries and all(len(e.summary) < 400 for e in entries)
+    open_story = next(e for e in entries if "Mauritania" in e.title)
+    page = client.get(open_story.link)
+    assert page.status_code == 200
+    assert "€210 million" in page.text or "&euro;210 million" in page.text
+    for clutter in ("cookie-banner", "Most read", "Comments"):
+        assert clutter in page.text  # what the article reader must leave out
+    assert client.get(f"{server.base_url}/robots.txt").text.startswith("User-agent: *")
+    # One outlet is paywalled: its link is on a host of its own, and the page answers 403.
+    walled = next(e for e in entries if "Eswatini" in e.title)
+    assert walled.link.startswith("http://localhost:")
+    assert client.get(walled.link).status_code == 403
+
+
+def test_the_demo_reads_the_articles_behind_short_items(server: DemoServer, tmp_path):
+    import asyncio
+
+    from feeds.pipeline import Poller
+    from store import Store
+
+    server.release_all()
+
+    async def round_with_articles() -> None:
+        poller = Poller(demo_settings(server), tmp_path / "d.db", workers=0)
+        try:
+            await poller.poll_round(force=True)
+            await poller.finish_articles()
+        finally:
+            await poller.aclose()
+
+    asyncio.run(round_with_articles())
+    with Store(tmp_path / "d.db") as store:
+        status = dict(store.conn.execute("SELECT title, article_status FROM stories"))
+        assert status["EU and Mauritania sign migration partnership worth €210m"] == "ok"
+        assert status["Five men deported from US land in Eswatini"] == "blocked"
+        assert store.article_counts().get("ok", 0) >= 6
+
+
 def test_server_stops_cleanly(clock: FakeClock):
     srv = DemoServer(clock=clock).start()
     host, port = srv.host, srv.port

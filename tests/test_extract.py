@@ -245,8 +245,11 @@ class TestWarnings:
         assert w.by == "Amnesty International" and "danger to life" in w.concern
 
     def test_court_needs_a_substantive_concern(self, analyzer: Analyzer) -> None:
+        # a ruling retold in passing is the stage's business; the court as the story's subject is a warner
+        retold = "The UK's Rwanda deportation plan, deemed unlawful by the Supreme Court, was later scrapped."
+        assert run(analyzer, retold).warnings == ()
         plain = "The Supreme Court ruled the UK's Rwanda deportation plan unlawful."
-        assert run(analyzer, plain).warnings == ()
+        assert [w.by for w in run(analyzer, plain).warnings] == ["Supreme Court"]
         reasoned = ("The Supreme Court ruled the UK's plan to deport asylum seekers to Rwanda unlawful because "
                     "of a real risk of refoulement.")
         (w,) = run(analyzer, reasoned).warnings

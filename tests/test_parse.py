@@ -115,8 +115,10 @@ def test_fast_path_declines_what_it_cannot_read() -> None:
     assert _fast_parse(b'<?xml version="1.0"?><!DOCTYPE rss><rss version="2.0"><channel/></rss>', "u") is None
     assert _fast_parse(b'<rss version="2.0"><channel><item><title>&nbsp;x</title></item></channel></rss>', "u") is None
     assert _fast_parse(b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>', "u") is None
-    assert _fast_parse(b'<rss version="2.0"><channel><item><title>x</title><pubDate>someday</pubDate>'
-                       b'</item></channel></rss>', "u") is None
+    # A date nobody can read is that item's loss only (issue 15.4): the fast path keeps the feed.
+    parsed = _fast_parse(b'<rss version="2.0"><channel><item><title>x</title><pubDate>someday</pubDate>'
+                         b'</item></channel></rss>', "u")
+    assert parsed is not None and parsed.stories[0].published is None
 
 
 def test_source_line_breaks_inside_html_paragraphs_are_spaces() -> None:

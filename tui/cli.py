@@ -269,6 +269,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
 
     from feeds.agreements import load_catalogue
     from feeds.pipeline import Poller
+    from feeds.text import one_line, plural
 
     settings = _load_settings(args)
     db_path = _db_path(args, settings)
@@ -286,8 +287,18 @@ def cmd_poll(args: argparse.Namespace) -> int:
                     print(f"migwatch poll: {result.summary()}", flush=True)
                 for outcome in result.outcomes:
                     if outcome.error and not args.quiet:
-                        print(f"  {outcome.name}: {outcome.error}", file=sys.stderr, flush=True)
+                        # Both come from outside (a server's reason phrase, a feed's name): through the gate.
+                        print(f"  {one_line(outcome.name, 60)}: {one_line(outcome.error, 300)}", file=sys.stderr,
+                              flush=True)
                 if args.once:
+                    # cron wants the whole ledger: the round's articles are fetched before it exits.
+                    pending = poller.articles_pending
+                    if pending and not args.quiet:
+                        print(f"migwatch poll: fetching {plural(pending, 'article')} (one at a time per site)",
+                              flush=True)
+                    await poller.finish_articles()
+                    if poller.articles.summary() and not args.quiet:
+                        print(f"migwatch poll: {poller.articles.summary()}", flush=True)
                     # cron mails on a non-zero exit: say so when not a single feed could be read.
                     all_failed = result.polled > 0 and result.errors == result.polled
                     return 1 if all_failed else 0
@@ -441,7 +452,12 @@ def cmd_export(args: argparse.Namespace) -> int:
                                  "(the ids are in the Negotiations pane and `migwatch export negotiations`)")
             text = brief
         else:
-            text = render(args.kind, export_rows(store, args.kind), args.format)
+            catalogue = None
+            if args.kind == "stories":
+                from feeds.agreements import load_catalogue
+
+                catalogue = load_catalogue(settings.agreements if settings else ())
+            text = render(args.kind, export_rows(store, args.kind, catalogue), args.format)
     finally:
         store.close()
     if args.output:
@@ -467,6 +483,8 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             store.sync_feeds((f.url, f.name, f.tags) for f in settings.feeds)
             configured = store.resolve_feed_urls([f.url for f in settings.feeds])
         states = store.feed_states(configured)
+        articles = store.article_counts()
+        by_host = store.article_failures_by_host()
     finally:
         store.close()
     if not states:
@@ -475,7 +493,25 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     for st in states:
         print(feed_health_line(st, now))
+    for line in article_health_lines(articles, by_host):
+        print(line)
     return 0
+
+
+def article_health_lines(counts: dict[str, int], by_host: Sequence[object]) -> list[str]:
+    """What happened to the articles: counts by status, then the sites that gave none, worst first."""
+    from feeds.text import one_line
+
+    asked = {k: v for k, v in counts.items() if k != "skipped"}
+    if not asked:
+        return []
+    order = ("ok", "pending", "blocked", "robots", "too-short", "not-html", "failed")
+    parts = [f"{asked[k]:,} {'fetched' if k == 'ok' else k}" for k in order if asked.get(k)]
+    lines = [f"articles: {', '.join(parts)}"]
+    for row in by_host:
+        last = f" — last: {one_line(row.last_error, 160)}" if row.last_error else ""  # type: ignore[attr-defined]
+        lines.append(f"    {one_line(row.host, 80)}: {row.count:,} {row.status}{last}")  # type: ignore[attr-defined]
+    return lines
 
 
 def feed_health_line(st, now) -> str:  # type: ignore[no-untyped-def]
@@ -485,7 +521,9 @@ def feed_health_line(st, now) -> str:  # type: ignore[no-untyped-def]
 
     result = st.last_result or "never polled"
     if st.last_error:
-        result += f"{'' if result == 'error' else '; error'}: {one_line(st.last_error, 200)}"
+        # after a good fetch it is a note (items cut by the cap, a parser warning), not an error
+        label = "" if result == "error" else "; note" if result == "ok" else "; error"
+        result += f"{label}: {one_line(st.last_error, 200)}"
     if st.last_status and st.last_result not in ("", "ok") and f"HTTP {st.last_status}" not in (st.last_error or "") \
             and not is_file_url(st.url):  # a local file has no HTTP status to show
         result += f" (HTTP {st.last_status})"

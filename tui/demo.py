@@ -56,6 +56,7 @@ class DemoFeed:
     format: str  # "rss" or "atom"
     title: str  # the channel / feed title inside the XML
     description: str
+    summary_only: bool = False  # items carry a one-sentence summary; the story is on the article page
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ class DemoStory:
     author: str
     html: str  # the description, HTML
     expect: Mapping[str, Any] = field(default_factory=dict)  # what an analyst takes from it (see the data file)
+    article: str = "page"  # "page": the article page is served; "403": it answers as a paywall does
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,7 @@ def _load(path: Path) -> DemoData:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     feeds = tuple(
         DemoFeed(slug=f["slug"], name=f["name"], format=f["format"], title=f["title"],
-                 description=f["description"])
+                 description=f["description"], summary_only=bool(f.get("summary_only", False)))
         for f in raw["feeds"]
     )
     slugs = {f.slug for f in feeds}
@@ -128,7 +130,9 @@ def _load(path: Path) -> DemoData:
         seen.add(s["id"])
         stories.append(DemoStory(id=s["id"], feed=s["feed"], published=published.astimezone(UTC),
                                  title=s["title"], author=s.get("author", ""), html=_unwrap(s["html"]),
-                                 expect=_freeze(s.get("expect", {}))))
+                                 expect=_freeze(s.get("expect", {})), article=str(s.get("article", "page"))))
+        if stories[-1].article not in ("page", "403"):
+            raise ValueError(f"{path}: story {s['id']!r}: article must be \"page\" or \"403\"")
     for f in feeds:
         if f.format not in _FORMATS:
             raise ValueError(f"{path}: feed {f.slug!r}: format must be rss or atom")
@@ -168,11 +172,12 @@ def _render_rss(feed: DemoFeed, stories: list[DemoStory], base_url: str, updated
     # The rights monitor's CMS wraps descriptions in CDATA; the others escape them: readers see both.
     use_cdata = feed.slug == "rights"
     for s in stories:
-        description = _cdata(s.html) if use_cdata else xml_text(s.html)
+        text = feed_text(feed, s)
+        description = _cdata(text) if use_cdata else xml_text(text)
         out += [
             "<item>",
             f"<title>{xml_text(s.title)}</title>",
-            f"<link>{xml_text(f'{base_url}/story/{s.id}')}</link>",
+            f"<link>{xml_text(story_url(base_url, s))}</link>",
             f'<guid isPermaLink="false">{xml_text(f"migwatch-demo:{s.id}")}</guid>',
             f"<pubDate>{format_datetime(s.published)}</pubDate>",
             f"<dc:creator>{xml_text(s.author)}</dc:creator>" if s.author else "",
@@ -199,12 +204,13 @@ def _render_atom(feed: DemoFeed, stories: list[DemoStory], base_url: str, update
         out += [
             "<entry>",
             f'<title type="text">{xml_text(s.title)}</title>',
-            f'<link rel="alternate" type="text/html" href="{xml_text(f"{base_url}/story/{s.id}")}"/>',
+            f'<link rel="alternate" type="text/html" href="{xml_text(story_url(base_url, s))}"/>',
             f"<id>urn:migwatch-demo:{xml_text(s.id)}</id>",
             f"<published>{s.published.isoformat()}</published>",
             f"<updated>{s.published.isoformat()}</updated>",
             f"<author><name>{xml_text(s.author or feed.name)}</name></author>",
-            f'<content type="html">{xml_text(s.html)}</content>',
+            f'<{"summary" if feed.summary_only else "content"} type="html">{xml_text(feed_text(feed, s))}'
+            f'</{"summary" if feed.summary_only else "content"}>',
             "</entry>",
         ]
     out += ["</feed>", ""]
@@ -219,14 +225,53 @@ def render_feed(feed: DemoFeed, stories: list[DemoStory], base_url: str) -> str:
     return render(feed, stories, base_url.rstrip("/"), updated)
 
 
-def _story_page(story: DemoStory, feed: DemoFeed) -> str:
+def story_url(base_url: str, story: DemoStory) -> str:
+    """A story's article page. A paywalled story (article = "403") is linked under the name "localhost": the
+    same loopback server, a host of its own to the article fetcher, which leaves a host alone after a 403,
+    as a paywalled outlet beside the open ones."""
+    if story.article == "403":
+        base_url = base_url.replace("://127.0.0.1:", "://localhost:", 1)
+    return f"{base_url}/story/{story.id}"
+
+
+_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL | re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def feed_text(feed: DemoFeed, story: DemoStory) -> str:
+    """What the feed item carries: the whole story, or (a summary-only feed, as most news feeds are) its
+    first sentence, and the rest only on the article page."""
+    if not feed.summary_only:
+        return story.html
+    m = _FIRST_PARAGRAPH.search(story.html)
+    first = re.sub(r"\s+", " ", m.group(1) if m else story.html).strip()
+    return _SENTENCE_END.split(first, maxsplit=1)[0]
+
+
+def _story_page(story: DemoStory, feed: DemoFeed, others: list[DemoStory]) -> str:
+    """An article page as news sites serve them: the story amid a cookie banner, navigation, a "most read"
+    list, a newsletter box and reader comments, which the article reader must leave out."""
     title = html.escape(story.title)
+    most_read = "".join(f'<li><a href="/story/{html.escape(o.id)}">{html.escape(o.title)}</a></li>'
+                        for o in others[:5])
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{title}</title></head><body>\n"
-        f"<p><small>{html.escape(feed.name)} · {story.published:%d %B %Y} · "
-        "a demo story bundled with migwatch, illustrative only</small></p>\n"
-        f"<h1>{title}</h1>\n{story.html}\n</body></html>\n"
+        f"<title>{title} | {html.escape(feed.name)}</title></head><body>\n"
+        '<div class="cookie-banner">This site uses cookies to measure its audience. <button>Accept</button> '
+        "<button>Refuse</button></div>\n"
+        f'<header><a href="/" class="logo">{html.escape(feed.name)}</a><nav><a href="/">Home</a> '
+        '<a href="/world">World</a> <a href="/courts">Courts</a> <a href="/donate">Donate €5</a></nav></header>\n'
+        f"<main><article><h1>{title}</h1>\n"
+        f'<p class="byline">{html.escape(story.author or feed.name)} · {story.published:%d %B %Y} · '
+        "a demo story bundled with migwatch, illustrative only</p>\n"
+        f"{story.html}\n</article>\n"
+        f'<aside class="most-read"><h2>Most read</h2><ol>{most_read}</ol></aside>\n'
+        '<section class="newsletter"><h2>The weekly brief</h2><p>Our migration desk, in your inbox every '
+        "Friday. Sign up free.</p></section>\n"
+        '<section class="comments"><h2>Comments (2)</h2><div class="comment"><b>reader</b> This will cost us '
+        '£5bn before it is over.</div><div class="comment"><b>another</b> Amnesty warned about exactly this.'
+        "</div></section></main>\n"
+        "<footer>© Demo outlets. <a href=\"/terms\">Terms</a></footer></body></html>\n"
     )
 
 
@@ -239,6 +284,7 @@ class _Response:
     content_type: str
     etag: str | None = None
     last_modified: float | None = None  # Unix seconds, whole
+    status: HTTPStatus = HTTPStatus.OK
 
 
 class _Server(ThreadingHTTPServer):
@@ -286,7 +332,7 @@ class _Handler(BaseHTTPRequestHandler):
         if _accepts_gzip(self.headers.get("Accept-Encoding", "")):
             body = gzip.compress(body, mtime=0)
             headers["Content-Encoding"] = "gzip"
-        self._send(HTTPStatus.OK, body, response.content_type, headers, head)
+        self._send(response.status, body, response.content_type, headers, head)
 
     def _not_modified(self, response: _Response) -> bool:
         inm = self.headers.get("If-None-Match")
@@ -446,11 +492,18 @@ class DemoServer:
             return self._feed_response(m.group(1), m.group(2))
         m = re.fullmatch(r"/story/([a-z0-9-]+)", path)
         if m:
-            story = next((s for s in self.released() if s.id == m.group(1)), None)
+            released = self.released()
+            story = next((s for s in released if s.id == m.group(1)), None)
             if story is None:
                 return None
-            page = _story_page(story, self.data.feed(story.feed)).encode()
+            if story.article == "403":
+                return _Response(b"<!doctype html><title>Subscribers only</title><p>Subscribe to continue reading."
+                                 b"</p>\n", "text/html; charset=utf-8", status=HTTPStatus.FORBIDDEN)
+            others = [s for s in reversed(released) if s is not story]
+            page = _story_page(story, self.data.feed(story.feed), others).encode()
             return _Response(page, "text/html; charset=utf-8")
+        if path == "/robots.txt":
+            return _Response(b"User-agent: *\nAllow: /\n", "text/plain; charset=utf-8")
         if path in ("", "/"):
             items = "".join(f'<li><a href="{html.escape(url)}">{html.escape(name)}</a></li>'
                             for name, url in self.feed_urls)
@@ -508,7 +561,8 @@ def demo_settings(server: DemoServer, interval_seconds: float = 5.0) -> Settings
         raise ValueError("interval_seconds must be positive")
     return Settings(
         path=None,
-        poll=PollSettings(interval=float(interval_seconds), concurrency=4, timeout=5.0),
+        poll=PollSettings(interval=float(interval_seconds), concurrency=4, timeout=5.0, full_text="auto",
+                          article_delay=0.5, proxy=""),  # loopback: never through the user's proxy
         feeds=tuple(FeedConfig(name=name, url=url, tags=("demo",)) for name, url in server.feed_urls),
     )
 

@@ -37,15 +37,15 @@ def _common(row: LedgerRow) -> dict[str, Any]:
     return {
         "story_id": row.fact.story_id, "story_title": row.story_title, "link": row.story_link,
         "published": row.published.isoformat() if row.published else None, "source": row.source,
-        "confirmed": row.confirmed, "evidence": row.fact.evidence,
+        "confirmed": row.confirmed, "evidence": row.fact.evidence, "evidence_source": row.fact.ev_source,
         "evidence_span": [row.fact.ev_start, row.fact.ev_end] if row.fact.ev_start is not None else None,
         "correction": user_part(row.fact),
     }
 
 
-def export_rows(store: Store, kind: str) -> list[dict[str, Any]]:
+def export_rows(store: Store, kind: str, catalogue: Any = None) -> list[dict[str, Any]]:
     if kind == "stories":
-        return list(store.export_stories())
+        return [_with_timeline_stage(row, catalogue) for row in store.export_stories()]
     if kind == "negotiations":
         titles = store.agreement_titles()
         out = []
@@ -69,6 +69,32 @@ def export_rows(store: Store, kind: str) -> list[dict[str, Any]]:
     raise ValueError(kind)
 
 
+def _with_timeline_stage(row: dict[str, Any], catalogue: Any) -> dict[str, Any]:
+    """As `migwatch analyze` does: an agreement the story is about without saying where it stands takes the
+    stage the catalogue's timeline gives as of the story's date (listed again under stage_from_timeline)."""
+    if catalogue is None:
+        return row
+    from datetime import datetime
+
+    from feeds.extract import timeline_stage
+
+    published = row.get("published") or row.get("first_seen")
+    try:
+        when = datetime.fromisoformat(published) if published else None
+    except ValueError:
+        when = None
+    stage = dict(row.get("stage") or {})
+    inferred = {}
+    for agreement_id in row.get("agreements") or []:
+        if agreement_id not in stage:
+            known = timeline_stage(catalogue.get(agreement_id), when)
+            if known:
+                inferred[agreement_id] = known
+    if not inferred:
+        return row
+    return {**row, "stage": {**stage, **inferred}, "stage_from_timeline": inferred}
+
+
 def _flat(value: Any) -> str:
     if value is None:
         return ""
@@ -83,12 +109,12 @@ def _flat(value: Any) -> str:
     return str(value)
 
 
-_COMMON_COLUMNS = ["story_id", "story_title", "link", "published", "source", "confirmed", "evidence", "evidence_span",
-                   "correction"]
+_COMMON_COLUMNS = ["story_id", "story_title", "link", "published", "source", "confirmed", "evidence", "evidence_source",
+                   "evidence_span", "correction"]
 # The columns of an export with no rows yet (a CSV still starts with its header).
 EMPTY_COLUMNS = {
     "stories": ["id", "title", "link", "published", "first_seen", "cluster", "feeds", "agreements", "mentions",
-                "triage"],
+                "stage", "payments", "rights_warnings", "article", "needs_review", "triage"],
     "negotiations": ["agreement", "title", "stage", "happened", *_COMMON_COLUMNS],
     "payments": ["agreement", "payer", "payee", "amount", "currency", "status", "kind", *_COMMON_COLUMNS],
     "warnings": ["agreement", "by", "concern", "denied_by", "denial", *_COMMON_COLUMNS],

@@ -1,0 +1,217 @@
+"""Stage events: the stage cue phrases of news English, read with negation, modality, tense and the
+story's dates; each agreement's current stage is the latest event in time."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from feeds.models import STAGES, StageEvent
+from feeds.understand.clauses import _BACKGROUND, _MODAL, _MODAL_STRICT, _NEG_AFTER, _NEGATION, _clause_before
+from feeds.understand.doc import Doc, lowered
+from feeds.understand.lexicon import alternation, rules
+from feeds.understand.refer import attribute
+
+_STAGE_RANK = {stage: n for n, stage in enumerate(
+    ("exploratory", "negotiating", "signed", "implementing", "legally-challenged", "suspended",
+     "struck-down", "cancelled")
+)}
+_GROUPS = {f"s{n}": rule.label for n, rule in enumerate(rules("stages"))}
+# Every cue starts a word: the leading \b(?=[a-z]) lets `re` skip the other positions at once.
+_STAGE_RE = alternation("stages", "s")
+_STAGE_LOW = lowered(_STAGE_RE)
+_YEAR = re.compile(r"\b(?:(?P<month>January|February|March|April|May|June|July|August|September|October|"
+                   r"November|December)\s+(?:\d{1,2},?\s+)?)?(?P<year>(?:19|20)\d\d)\b")
+_MONTHS = {m: n for n, m in enumerate(
+    ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+     "November", "December"), start=1)}
+_NOT_A_STAGE = re.compile(r"\b(?:sign(?:ed|s)?\s+(?:up|of|language)|signs?\s+(?:that|of)|design\w*)\b", re.I)
+
+
+@dataclass(slots=True)
+class _StageHit:
+    agreement_id: str
+    stage: str
+    sentence: int
+    pos: int
+    background: bool
+    when: str | None
+
+
+_PREP_BEFORE = re.compile(r"\b(?:about|on|over|for|of|into|from|without|against|towards?)\s+$", re.I)
+# "The proposal, costed at £1.2bn, …", "under the Rwanda proposal": a definite "proposal" names a plan the
+# story has already introduced, and says nothing of where it stands. It is a claim when it is new ("a
+# proposal", "proposals to …"), the object of making or weighing it, or said to be pending.
+_MODIFIERS = r"(?:(?!(?:a|an|and|or|but|to|of)\s)[^\s,;:()]+\s+){0,3}"
+_DEFINITE_BEFORE = re.compile(
+    rf"\b(?:the|this|these|those|its|their|his|her|our|[\w-]+[’']s?)\s+{_MODIFIERS}$", re.I)
+_PROPOSING_BEFORE = re.compile(
+    r"\b(?:made|makes?|making|tabl(?:e|ed|es|ing)|submit\w*|present\w*|put(?:s|ting)?\s+forward|draft\w*|"
+    r"dr(?:ew|awn|aws|awing)\s+up|sen[dt]s?|sending|receiv\w+|stud(?:y|ies|ied|ying)|consider\w*|discuss\w*|"
+    r"examin\w*|review\w*|weigh\w*|debat\w*|float\w*|mull\w*|explor\w*|pitch\w*)\s+"
+    rf"(?:the|this|these|those|its|their|his|her|our|[\w-]+[’']s?)\s+{_MODIFIERS}$", re.I)
+_NEW_BEFORE = re.compile(r"\b(?:new|fresh|revised|latest|draft|preliminary|tentative)\s+(?:[^\s,;:]+\s+)?$", re.I)
+_PENDING_AFTER = re.compile(
+    r"(?:\s*,[^,;.]{0,80},|\s+(?:to|for)\s+[^,;.]{0,60}?)?\s+(?:(?:is|was|are|were|remains?|remained|"
+    r"(?:has|have|had)\s+been)\s+(?:still\s+|now\s+|currently\s+)?)?(?:under\s+(?:discussion|consideration|"
+    r"review|study|negotiation)|being\s+(?:discussed|considered|studied|examined|drafted|weighed|negotiated)|"
+    r"on\s+the\s+table)\b", re.I)
+
+
+def _names_a_known_plan(sentence: str, before: str, end: int) -> bool:
+    """Whether the "proposal" ending at `end` only refers back to a plan ("the proposal, costed at …")."""
+    return bool(_DEFINITE_BEFORE.search(before)) and not _NEW_BEFORE.search(before) \
+        and not _PROPOSING_BEFORE.search(before) and not _PENDING_AFTER.match(sentence, end)
+
+
+def _stage_of(stage: str, sentence: str, start: int, end: int) -> tuple[str | None, bool]:
+    """The stage a cue really reports once negation, modality and background are read; and background."""
+    before = _clause_before(sentence, start)
+    if _NEGATION.search(before[-40:]) or _NEG_AFTER.search(sentence[end:]):
+        if stage == "negotiating" and re.search(r"\byet\b", before, re.I):
+            return "negotiating", False
+        return None, False
+    if _NOT_A_STAGE.match(sentence, start):
+        return None, False
+    if stage == "exploratory" and sentence[start:end].lower().startswith("proposal") \
+            and _names_a_known_plan(sentence, before, end):
+        return None, False
+    # "talks about receiving people", "a plan for sending migrants": a topic, not something that happened
+    if stage == "implementing" and sentence[start:end].split(" ", 1)[0].lower().endswith("ing") \
+            and _PREP_BEFORE.search(before):
+        return None, False
+    modal = bool((_MODAL if stage == "signed" else _MODAL_STRICT).search(before[-30:]))
+    if modal:
+        if stage == "signed":
+            return "negotiating", False
+        if stage in ("implementing", "struck-down", "suspended", "exploratory", "legally-challenged",
+                     "cancelled"):
+            return None, False
+    background = bool(_BACKGROUND.search(before))
+    return stage, background
+
+
+def _date_value(m: re.Match[str]) -> str:
+    value = m.group("year")
+    if m.group("month"):
+        value += f"-{_MONTHS[m.group('month')]:02d}"
+    return value
+
+
+def _attach_dates(sentence: str, cues: list[tuple[int, int]]) -> dict[int, str]:
+    """Each date the sentence gives, attached to the nearest stage cue (a date after its verb preferred,
+    never across a full stop or semicolon): "ruled unlawful by the court and later scrapped in July 2024"
+    dates the scrapping, not the ruling. Returns {cue index: date}."""
+    out: dict[int, tuple[float, str]] = {}
+    for m in _YEAR.finditer(sentence):
+        best: tuple[float, int] | None = None
+        for k, (start, end) in enumerate(cues):
+            if m.start() >= end:
+                distance = float(m.start() - end)
+                if re.search(r"[;]", sentence[end : m.start()]):
+                    continue
+            elif m.end() <= start:
+                distance = (start - m.end()) * 1.5
+                if re.search(r"[;.]", sentence[m.end() : start]):
+                    continue
+            else:
+                continue
+            if distance > 90:
+                continue
+            if best is None or distance < best[0]:
+                best = (distance, k)
+        if best is not None and (best[1] not in out or best[0] < out[best[1]][0]):
+            out[best[1]] = (best[0], _date_value(m))
+    return {k: v for k, (_, v) in out.items()}
+
+
+def _when(sentence: str, start: int, end: int) -> str | None:
+    """The date the sentence gives for one event at [start, end) (see _attach_dates)."""
+    return _attach_dates(sentence, [(start, end)]).get(0)
+
+
+def _ordinal(when: str | None, story: float | None) -> float:
+    """A sortable time: months since year 0; undated events happen when the story is published."""
+    if not when:
+        return story if story is not None else float("inf")
+    year, _, month = when.partition("-")
+    if not month:
+        # "in 2025" in a story of May 2025 is the story's own time
+        if story is not None and int(story // 12) == int(year):
+            return story
+        return int(year) * 12 + 5.5
+    return int(year) * 12 + int(month) - 1
+
+
+def _stage_cues(doc: Doc) -> Iterator[re.Match[str]]:
+    """Stage cues in the sentences that can be tied to an agreement (the rest would be dropped anyway)."""
+    text, rx = (doc.low, _STAGE_LOW) if doc.low is not None else (doc.text, _STAGE_RE)
+    for i, (a, b) in enumerate(doc.spans):
+        if doc.full[i] or doc.partial[i] or doc.deal[i]:
+            yield from rx.finditer(text, a, b)
+
+
+def extract_stages(doc: Doc) -> list[StageEvent]:
+    """Stage events per matched agreement, in text order, except that each agreement's current stage
+    comes last, so `Analysis.stage` reads it. The current stage is the latest event in time: events are
+    dated by the date their clause gives, undated ones by the story's date; a background event ("after
+    the court had ruled …") with no date of its own happens just before the dated news of its sentence."""
+    if not doc.matched:
+        return []
+    by_sentence: dict[int, list[re.Match[str]]] = {}
+    for m in _stage_cues(doc):
+        by_sentence.setdefault(doc.sentence_of(m.start()), []).append(m)
+    hits: list[_StageHit] = []
+    for i, cues in by_sentence.items():
+        a, _ = doc.spans[i]
+        sentence = doc.sentence(i)
+        dates = _attach_dates(sentence, [(m.start() - a, m.end() - a) for m in cues])
+        for k, m in enumerate(cues):
+            s, e = m.start() - a, m.end() - a
+            stage, background = _stage_of(_GROUPS[m.lastgroup or ""], sentence, s, e)
+            if stage is None:
+                continue
+            agreement_id = attribute(doc, i, m.start())
+            if agreement_id is None:
+                continue
+            hits.append(_StageHit(agreement_id, stage, i, s, background, dates.get(k)))
+    published = doc.story.published
+    story_time = published.year * 12 + published.month - 1 + (published.day - 1) / 31 if published else None
+    times: list[float] = []
+    for h in hits:
+        t = _ordinal(h.when, story_time)
+        if not h.when:
+            # "ruled unlawful … and later scrapped in July 2024": an undated event shares the time of the
+            # dated ones in its sentence; a background one ("after …") comes just before them.
+            dated = [_ordinal(o.when, story_time) for o in hits
+                     if o.sentence == h.sentence and o.when and not o.background]
+            if dated:
+                t = min(dated) - 0.01 if h.background else max(dated)
+        times.append(t)
+    chosen: dict[str, _StageHit] = {}
+    best_key: dict[str, tuple[float, bool, int]] = {}
+    for h, t in zip(hits, times, strict=True):
+        key = (t, not h.background, _STAGE_RANK[h.stage])
+        if h.agreement_id not in chosen or key >= best_key[h.agreement_id]:
+            chosen[h.agreement_id] = h
+            best_key[h.agreement_id] = key
+    events: list[StageEvent] = []
+    seen: set[tuple[str, str, int]] = set()
+    last: list[StageEvent] = []
+    for h in hits:
+        ident = (h.agreement_id, h.stage, h.sentence)
+        event = StageEvent(h.agreement_id, h.stage, doc.evidence(h.sentence), h.when)
+        if chosen[h.agreement_id] is h:
+            last.append(event)
+            continue
+        if ident in seen:
+            continue
+        seen.add(ident)
+        events.append(event)
+    for event in last:
+        # the chosen hit may share its (agreement, stage, sentence) with an earlier one already emitted
+        events = [e for e in events if not (e.agreement_id == event.agreement_id and e.stage == event.stage
+                                            and e.evidence == event.evidence)]
+    assert all(e.stage in STAGES for e in events + last)
+    return events + last

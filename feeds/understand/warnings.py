@@ -1,0 +1,517 @@
+"""Rights warnings: who warned of what, and who denied it — an attribution grammar over news English.
+
+A warning is a speaker, a reporting or stance verb that ties them to what is said, and what is warned of
+(a concern), across sentence and quote boundaries:
+
+- the speaker is an organisation, a UN body, a court or judge, a person introduced by a role
+  ("X, the executive director of Y, said …", "Greens senator X said …"), or an unnamed group as written
+  ("critics", "rights groups", "lawyers"); a pronoun ("she added") is the speaker last introduced;
+- the verb follows the speaker (with an appositive between), comes before it ("said X", "according to
+  X"), or the quote is attributed in the sentence after it ('"…," she added.') or before a colon;
+- the concern is in the sentence, or in the quote that carries on after it;
+- a stance verb (warned, condemned, criticised, expressed caution) is a warning without a concern term;
+- a harm the story reports in its own voice, with nobody named ("migrants pushed out at gunpoint"), is a
+  warning with no speaker (`by` is "", null in JSON).
+
+The words are data: rules/speakers.toml, rules/verbs.toml, rules/concerns.toml.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from feeds.agreements import COUNTRIES
+from feeds.models import Evidence, RightsWarning
+from feeds.understand.doc import Doc, Folded
+from feeds.understand.lexicon import Rule, alternation, rules, tables
+from feeds.understand.refer import attribute
+
+
+@dataclass(frozen=True, slots=True)
+class _Grammar:
+    """The compiled attribution tables (built once per process)."""
+
+    speakers: re.Pattern[str]
+    speaker_rules: tuple[Rule, ...]
+    verbs: Folded
+    verb_labels: tuple[str, ...]
+    stance: Folded
+    concerns: Folded
+    concern_rules: tuple[Rule, ...]
+    denial: Folded
+    appositive_person: re.Pattern[str]
+    role_person: re.Pattern[str]
+
+
+_NAME = r"[A-Z][\w’'-]+(?:\s+(?:[A-Z]\.\s+)?(?:van\s+|de\s+|von\s+|der\s+)?[A-Z][\w’'-]+){1,3}"
+
+
+@cache
+def grammar() -> _Grammar:
+    speaker_rules = rules("speakers")
+    speakers = re.compile(
+        r"\b(?=[A-Za-zÉé])(?:" + "|".join(f"(?P<k{n}>{r.pattern})" for n, r in enumerate(speaker_rules)) + ")"
+    )
+    verb_rules = [r for r in rules("verbs") if r.label != "denial"]
+    verbs = re.compile(
+        r"\b(?=[a-z])(?:" + "|".join(f"(?P<v{n}>{r.pattern})" for n, r in enumerate(verb_rules)) + r")\b",
+        re.IGNORECASE,
+    )
+    stance = re.compile(
+        r"\b(?=[a-z])(?:" + "|".join(r.pattern for r in verb_rules if r.label == "stance") + r")\b", re.IGNORECASE
+    )
+    denial = re.compile(
+        r"\b(?=[a-z])(?:" + "|".join(r.pattern for r in rules("verbs") if r.label == "denial") + ")", re.IGNORECASE
+    )
+    roles = tables("speakers")["person"]["roles"]
+    return _Grammar(
+        speakers=speakers,
+        speaker_rules=speaker_rules,
+        verbs=Folded(verbs),
+        verb_labels=tuple(r.label for r in verb_rules),
+        stance=Folded(stance),
+        concerns=Folded(alternation("concerns", "c")),
+        concern_rules=rules("concerns"),
+        denial=Folded(denial),
+        # "Maya Ortiz, the executive director of the Refugee Law Project, said …"
+        appositive_person=re.compile(
+            rf"(?P<name>{_NAME}),\s+(?:who\s+is\s+|now\s+)?(?:the\s+|a\s+|an\s+)?"
+            rf"(?P<desc>(?:[\w’'.-]+\s+){{0,6}}?{roles}\b[^,;:“\"]{{0,120}})"
+        ),
+        # "Greens senator Nick Alder said …", "lawyer Dana Obi told …"
+        role_person=re.compile(rf"\b(?i:{roles})\s+(?P<name>{_NAME})"),
+    )
+
+
+_ORG_SUFFIX = re.compile(
+    r"\b(?:[A-Z][\w’'-]+\s+(?:for\s+|of\s+|on\s+|and\s+)?){1,4}(?:Watch|International|Foundation|Network|"
+    r"Institute|Centre|Center|Project|Alliance|Coalition|Initiative|Federation|Association|Monitor|"
+    r"Trust|Society)\b"
+)
+_NOT_ORG = re.compile(r"^(?:European\s+(?:Union|Commission|Council)|Senate|Security|Department|Ministry|White|"
+                      r"National\s+Security|Home\s+Affairs|International\s+Monetary)\b")
+_APPOSITIVE_ORG = re.compile(
+    r"\b([A-Z][\w’'&-]+(?:\s+[A-Z][\w’'&-]+){0,3}),\s+(an?\s+(?:[\w-]+\s+){0,4}?(?:charity|NGO|"
+    r"non-governmental\s+organi[sz]ation|(?:rights|advocacy|campaign|aid|humanitarian|legal|watchdog)\s+"
+    r"(?:group|organi[sz]ation|charity|body)|organi[sz]ation|watchdog|monitor|think\s+tank|rights\s+group))\b"
+)
+_STATE_WORDS = frozenset(form for forms, _ in COUNTRIES.values() for form in forms) | frozenset(COUNTRIES)
+_CONJOINED = re.compile(r"^(?:\s*\([A-Z]{2,}\))?\s*(?:and|,)\s+([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,3})")
+# A speaker in object position is spoken about, not speaking ("criticised Amnesty", "a letter to UNHCR").
+_OBJECT_POSITION = re.compile(
+    r"\b(?:accus\w+|critici[sz]\w+|blam\w+|attack\w+|dismiss\w+|reject\w+|in|to|before|at|into|"
+    r"through|against|for|(?<!\bjustices\s)(?<!\bjudges\s)(?<!\bgroup\s)(?<!\bpanel\s)(?<!\bmembers\s)"
+    r"(?<!\bteam\s)(?<!\bexperts\s)(?<!\bcoalition\s)(?<!\bhead\s)(?<!\bchief\s)(?<!\bdirector\s)"
+    r"(?<!\bspokesperson\s)(?<!\bspokesman\s)(?<!\bspokeswoman\s)(?<!\bleader\s)(?<!\bchair\s)"
+    r"(?<!\bpresident\s)(?<!\bmember\s)(?<!\bcommissioner\s)(?<!\brepresentatives\s)of|sued|suing|told|asked)\s+(?:the\s+|a\s+)?(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
+# Between a speaker and its verb: an appositive, a parenthesis, a time, an auxiliary ("has also", "on Monday").
+_SUBJECT_GAP = re.compile(
+    r"(?:[’']s(?:\s+[\w-]+){1,4}?)?(?:\s+(?:chief|head|director|spokes\w+|envoy|official)s?)?"
+    r"(?:\s+[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,2})?"
+    r"(?:\s*\([^()]{0,60}\))?(?:\s+(?:for|of|representing|at|from|in|with|on\s+behalf\s+of)\s+[^,;:.“”\"]{1,80}?)?"
+    r"(?:\s*,[^;:“”\"]{0,180}?,)?,?\s*(?:(?:has|have|had|also|have\s+also|has\s+also|"
+    r"previously|repeatedly|recently|now|today|on\s+\w+|last\s+\w+|this\s+\w+|in\s+\w+|\w+ly|which|who|that|"
+    r"would|will|could|may|did|does|do|is|are|was|were|been|being|not|jointly|themselves|itself|"
+    r"in\s+a\s+\w+(?:\s+\w+)?)\s+){0,4}[‘“\"']?$",
+    re.IGNORECASE,
+)
+_VERB_BEFORE = re.compile(
+    r"(?:\b(?:said|says|added|adds|wrote|writes|told|warned|warns|argued|argues|noted|notes|according\s+to|"
+    r"by|from|stated)\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,2})$",
+    re.IGNORECASE,
+)
+_PRONOUN = re.compile(r"(?:^|[,;“”\"]\s*|\band\s+)(?P<p>[Hh]e|[Ss]he|[Tt]hey|[Ii]t)\s+(?:\w+\s+){0,2}?$")
+_QUOTE_OPEN = "“\"‘"
+# A harm the story states in its own voice: enough for an unattributed warning when nobody is named.
+_OWN_VOICE_HARMS = frozenset({"torture and abuse", "detention conditions", "refoulement"})
+
+
+@dataclass(slots=True)
+class _Speaker:
+    name: str
+    kind: str  # org | un | court | group | person
+    start: int
+    end: int
+    persona: bool = field(default=False)  # a person; pronouns refer back to them
+
+
+def _speakers(sentence: str) -> list[_Speaker]:
+    g = grammar()
+    found: list[_Speaker] = []
+
+    def free(a: int, b: int) -> bool:
+        return not any(sp.start < b and a < sp.end for sp in found)
+
+    for m in g.appositive_person.finditer(sentence):
+        name, desc = m.group("name"), m.group("desc")
+        if name in _STATE_WORDS or _NOT_ORG.match(name) or g.speakers.fullmatch(name):
+            continue
+        org = _org_in(desc)
+        found.append(_Speaker(org or name, "person", m.start("name"), m.end(), persona=True))
+    for m in g.role_person.finditer(sentence):
+        if re.match(r"(?i:judge|justice)", m.group(0)):
+            continue  # "Judge X", "Justice X": the court's speakers, below
+        if free(m.start("name"), m.end("name")) and m.group("name") not in _STATE_WORDS:
+            found.append(_Speaker(m.group("name"), "person", m.start(), m.end("name"), persona=True))
+    for m in g.speakers.finditer(sentence):
+        if not free(m.start(), m.end()):
+            continue
+        rule = g.speaker_rules[int((m.lastgroup or "k0")[1:])]
+        surface = m.group(0).strip()
+        kind = str(rule.extra.get("kind", "org"))
+        canon = str(rule.extra.get("canon", ""))
+        if kind == "un":
+            found.append(_Speaker(_un_name(surface), "un", m.start(), m.end()))
+        elif kind == "court":
+            name = _court_name(surface)
+            # "Judge Ortiz" is someone "she" may refer back to; "the court" is not
+            found.append(_Speaker(name, "court", m.start(), m.end(), persona=bool(re.search(r"\s[A-Z]", name))))
+        elif kind == "group":
+            found.append(_Speaker(surface if surface.isupper() else surface.lower(), "group", m.start(), m.end()))
+        else:
+            found.append(_Speaker(_canon_org(surface) if canon == "=as-listed" else canon or surface, "org",
+                                  m.start(), m.end()))
+    for m in _ORG_SUFFIX.finditer(sentence):
+        if _NOT_ORG.match(m.group(0)) or not free(m.start(), m.end()):
+            continue
+        found.append(_Speaker(m.group(0), "org", m.start(), m.end()))
+    # "Cristosal, a Salvadoran human rights organisation, said": the name before the appositive speaks.
+    for m in _APPOSITIVE_ORG.finditer(sentence):
+        name = m.group(1)
+        if _NOT_ORG.match(name) or name in _STATE_WORDS:
+            continue
+        found = [sp for sp in found if not (m.start(2) <= sp.start < m.end(2))]
+        if free(m.start(1), m.end(1)):
+            found.append(_Speaker(name, "org", m.start(1), m.end(1)))
+    found.sort(key=lambda sp: sp.start)
+    return found
+
+
+_CANON_ORGS = (
+    (re.compile(r"Amnesty"), "Amnesty International"), (re.compile(r"Human\s+Rights\s+Watch|HRW"), "Human Rights Watch"),
+    (re.compile(r"Council\s+of\s+Europe"), "Council of Europe"),
+    (re.compile(r"European\s+Court\s+of\s+Human\s+Rights|ECtHR|Strasbourg"), "European Court of Human Rights"),
+    (re.compile(r"European\s+Parliament|MEPs"), "European Parliament"),
+    (re.compile(r"OHCHR|T[üu]rk|High\s+Commissioner\s+for\s+Human\s+Rights"), "UN human rights office"),
+    (re.compile(r"International\s+Organi[sz]ation\s+for\s+Migration|IOM"), "IOM"),
+    (re.compile(r"M[ée]decins|Doctors\s+Without|MSF"), "Médecins Sans Frontières"),
+    (re.compile(r"Red\s+Cross|ICRC"), "Red Cross"), (re.compile(r"Civil\s+Liberties|ACLU"), "ACLU"),
+)
+
+
+def _canon_org(surface: str) -> str:
+    for rx, canon in _CANON_ORGS:
+        if rx.search(surface):
+            return canon
+    return surface
+
+
+def _org_in(desc: str) -> str | None:
+    """The organisation named in a person's appositive, when it is one the ledger knows by name
+    ("a researcher at Amnesty International" speaks for Amnesty)."""
+    g = grammar()
+    for m in g.speakers.finditer(desc):
+        rule = g.speaker_rules[int((m.lastgroup or "k0")[1:])]
+        if rule.extra.get("kind") == "org" and rule.extra.get("canon"):
+            canon = str(rule.extra["canon"])
+            return _canon_org(m.group(0)) if canon == "=as-listed" else canon
+        if rule.extra.get("kind") == "un":
+            return _un_name(m.group(0).strip())
+    return None
+
+
+def _court_name(surface: str) -> str:
+    name = re.sub(r"^(?:a|the|The)\s+", "", surface)
+    name = re.sub(r"^(?:[Tt]hree|[Ff]ive|[Ss]even|[Nn]ine)-judge\s+", "", name)
+    name = re.sub(r"^Justices(?=\s+[A-Z]\w+\s+[A-Z]\w+(?:,|$))", "Justice", name)
+    if re.match(r"[Jj]udges?\b", name):
+        # "a U.S. district judge" and "District Judge Brian Murphy" are one speaker, the judge.
+        tail = re.search(r"[Jj]udges?((?:\s+[A-Z][\w.’'-]*){0,3})$", name)
+        return ("Judge" + tail.group(1)) if tail and tail.group(1) else "judge"
+    return name
+
+
+def _un_name(surface: str) -> str:
+    name = re.sub(r"^(?:U\.N\.|United\s+Nations)", "UN", surface)
+    name = re.sub(r"[’']s\b", "", name)
+    name = re.sub(r"\s+(?:report|mission)$", "", name) if name.lower() not in ("un report", "un mission") else name
+    if not name.startswith("UN"):
+        name = "UN " + name
+    return re.sub(r"\s+", " ", name)
+
+
+def _concerns(sentence: str, masked: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    if masked:
+        chars = list(sentence)
+        for s, e in masked:
+            chars[s:e] = " " * (e - s)
+        sentence = "".join(chars)
+    g = grammar()
+    labels: list[tuple[str, bool]] = []
+    for m in g.concerns.finditer(sentence):
+        rule = g.concern_rules[int((m.lastgroup or "c0")[1:])]
+        item = (rule.label, bool(rule.extra.get("substantive", False)))
+        if item not in labels:
+            labels.append(item)
+    return labels
+
+
+def _linked(sentence: str, speakers: list[_Speaker]) -> _Speaker | None:
+    found = _link(sentence, speakers)
+    return found[0] if found else None
+
+
+def _link(sentence: str, speakers: list[_Speaker]) -> tuple[_Speaker, bool] | None:
+    """The speaker a reporting or stance verb ties to the sentence: its subject (with an appositive or an
+    auxiliary between), or the speaker right after the verb ("said X", "according to X", "by X")."""
+    g = grammar()
+    verbs = list(g.verbs.finditer(sentence))
+    if not verbs:
+        return None
+    for sp in speakers:
+        if _OBJECT_POSITION.search(sentence[max(0, sp.start - 30) : sp.start]) \
+                and not re.search(r"\b(?:by|from)\s+(?:the\s+)?$", sentence[max(0, sp.start - 12) : sp.start]):
+            continue
+        for v in verbs:
+            if v.start() >= sp.end and _SUBJECT_GAP.match(_unquoted(sentence[sp.end : v.start()])):
+                passive = re.search(r"\bby\s+(?:the\s+|a\s+)?(?:\w+\s+)?$", sentence[max(0, sp.start - 16) : sp.start])
+                return sp, passive is None
+            # "A judge blocked the flight, finding …": a participle after the clause is its subject's
+            if v.start() > sp.end and sp is speakers[0] and sp.start < 40 and v.group(0).lower().endswith("ing") \
+                    and sentence[v.start() - 2 : v.start()] == ", ":
+                return sp, True
+            if v.end() <= sp.start and _VERB_BEFORE.search(sentence[max(0, v.start() - 2) : sp.start]) \
+                    and sp.start - v.end() < 25:
+                return sp, False
+    return None
+
+
+def _unquoted(gap: str) -> str:
+    """A gap without its quote marks ("bodies ‘gravely concerned’": the quote is the headline's, not a clause)."""
+    for mark in "‘“”\"":
+        if mark in gap:
+            gap = gap.replace(mark, "")
+    return gap
+
+
+def _pronoun_subject(sentence: str) -> str | None:
+    """'she added', '"…," he said', 'They argue …': the pronoun that is a verb's subject, if any."""
+    g = grammar()
+    for v in g.verbs.finditer(sentence):
+        m = _PRONOUN.search(sentence[max(0, v.start() - 40) : v.start()])
+        if m:
+            return m.group("p").lower()
+    return None
+
+
+@dataclass(slots=True)
+class _Entry:
+    by: str
+    concerns: list[str]
+    evidence: Evidence
+    agreement_id: str | None
+    denied_by: str | None = None
+    denial: Evidence | None = None
+
+
+def extract_warnings(doc: Doc) -> list[RightsWarning]:
+    """Who warned of what (UNHCR, Amnesty, courts, judges, lawyers, critics …), with denials attached."""
+    if not any(m.main for m in doc.matched.values()):
+        return []
+    g = grammar()
+    merged: dict[str, _Entry] = {}
+    last_key: str | None = None
+    last_sentence = -10
+    last_person: tuple[_Speaker, int] | None = None  # whom "she" or "he" refers to
+    last_party: tuple[_Speaker, int] | None = None  # whom "they" or "it" refers to
+    surnames: dict[str, _Speaker] = {}  # people already introduced, by the surname a second reference uses
+    n = len(doc.spans)
+    for i in range(n):
+        a, _ = doc.spans[i]
+        sentence = doc.sentence(i)
+        # a denial only counts right after a warning, so only there is it looked for
+        denial = g.denial.search(sentence) if last_key is not None and i - last_sentence <= 2 else None
+        if denial and last_key is not None:
+            entry = merged[last_key]
+            if entry.denied_by is None:
+                entry.denied_by = _denier(doc, i, denial.start() + a)
+                entry.denial = doc.evidence(i)
+            continue
+        stance = doc.has(g.stance, i)  # refined below, once the speakers' own words are masked
+        quote_after = i + 1 < n and doc.sentence(i + 1)[:1] in _QUOTE_OPEN
+        # Nothing to warn of here (no concern, no stance verb, no quote that carries on): the speakers still
+        # matter to the pronouns of the sentences after, so people introduced are remembered.
+        worth = stance or doc.has(g.concerns, i) or quote_after or sentence.rstrip().endswith(":")
+        if not worth and not doc.has(g.verbs, i):
+            # no warning here, but a person introduced ("X, a lawyer for the men, visited …") may be the
+            # "she" of the next sentence
+            intro = g.appositive_person.search(sentence)
+            if intro:
+                person = _speakers(sentence)
+                persons = [sp for sp in person if sp.persona]
+                if persons:
+                    last_person = (persons[-1], i)
+            continue
+        speakers = _speakers(sentence)
+        for sp in speakers:
+            if sp.persona:
+                last_person = (sp, i)
+            if sp.kind in ("org", "un", "court", "group"):
+                last_party = (sp, i)
+        for sp in speakers:
+            if sp.persona:
+                surname = sp.name.split()[-1]
+                if surname[:1].isupper() and len(surname) > 2:
+                    surnames[surname] = sp
+        if not worth:
+            continue
+        if stance and speakers:
+            stance = g.stance.search(_masked(sentence, speakers)) is not None
+        speakers += _second_references(sentence, speakers, surnames)
+        link = _link(sentence, speakers)
+        speaker, active = link if link else (None, False)
+        if speaker is None:
+            speaker = _speaker_elsewhere(doc, i, sentence, last_person, last_party)
+        if speaker is None:
+            continue
+        concerns = _concerns(sentence, [(speaker.start, speaker.end)] if speaker in speakers else [])
+        # '"…," said X, an expert. "There is no focus on human rights."': the quote goes on after the
+        # speaker's sentence; "X said:" puts the quote in the next paragraph.
+        j = i + 1
+        while j < n and j <= i + 2 and (doc.sentence(j)[:1] in _QUOTE_OPEN or (j == i + 1 and sentence.rstrip().endswith(":"))):
+            concerns += [c for c in _concerns(doc.sentence(j), []) if c not in concerns]
+            j += 1
+        chosen = [speaker]
+        conj = _CONJOINED.match(sentence[speaker.end :])
+        if conj:
+            for sp in speakers:
+                if speaker.end < sp.start <= speaker.end + conj.end(1):
+                    chosen.append(sp)
+        for sp in chosen:
+            labels = _labels(sp, concerns, stance, active and sp is speaker)
+            if not labels:
+                continue
+            key = _speaker_key(sp.name)
+            # "Human rights groups voiced concerns … Critics argue …": a bare "critics" right after a warning
+            # by a group or organisation is that speaker again, not a second one.
+            if key in _ANAPHORIC_GROUPS and last_key is not None and last_key not in _ANAPHORIC_GROUPS \
+                    and i - last_sentence <= 2 and key not in merged:
+                key = last_key
+            if key not in merged:
+                merged[key] = _Entry(sp.name, list(labels), doc.evidence(i),
+                                     attribute(doc, i, a + sp.start, fallback=True))
+            else:
+                entry = merged[key]
+                entry.concerns.extend(lab for lab in labels if lab not in entry.concerns)
+                if entry.evidence.source == "headline" and not doc.is_headline(i):
+                    entry.evidence = doc.evidence(i)  # the body's sentence says more than the headline
+                if len(sp.name) > len(entry.by) and key == "judge":
+                    entry.by = sp.name
+            last_key = key
+            last_sentence = i
+    if not merged:
+        own = _own_voice_harm(doc)
+        if own is not None:
+            merged[""] = own
+    return [RightsWarning(by=e.by, concern="; ".join(e.concerns), evidence=e.evidence, agreement_id=e.agreement_id,
+                          denied_by=e.denied_by, denial=e.denial) for e in merged.values()]
+
+
+_ANAPHORIC_GROUPS = frozenset({"critics", "opponents", "detractors", "sceptics", "skeptics"})
+
+
+def _masked(sentence: str, speakers: list[_Speaker]) -> str:
+    chars = list(sentence)
+    for sp in speakers:
+        chars[sp.start : sp.end] = " " * (sp.end - sp.start)
+    return "".join(chars)
+
+
+def _second_references(sentence: str, speakers: list[_Speaker], surnames: dict[str, _Speaker]) -> list[_Speaker]:
+    """People named again by surname alone ("Ortiz said …", "Ortiz's ruling warns …")."""
+    out: list[_Speaker] = []
+    for surname, person in surnames.items():
+        for m in re.finditer(rf"\b{re.escape(surname)}\b(?:[’']s)?", sentence):
+            if not any(sp.start <= m.start() < sp.end for sp in speakers):
+                out.append(_Speaker(person.name, person.kind, m.start(), m.end(), persona=True))
+    return sorted(out, key=lambda sp: sp.start)
+
+
+def _labels(speaker: _Speaker, concerns: list[tuple[str, bool]], stance: bool, active: bool) -> list[str]:
+    if speaker.kind == "court" and not active:
+        # "deemed unlawful by the Supreme Court": a ruling retold, which the stage reads; a court warns
+        # when it is the subject of the story's verb ("the court found …") or names a harm
+        return [lab for lab, substantive in concerns if substantive]
+    labels = [lab for lab, _ in concerns]
+    if not labels and stance:
+        labels = ["criticism of the arrangement"]
+    return labels
+
+
+def _speaker_elsewhere(doc: Doc, i: int, sentence: str, last_person: tuple[_Speaker, int] | None,
+                       last_party: tuple[_Speaker, int] | None) -> _Speaker | None:
+    """A speaker the sentence refers to without naming: a pronoun subject ("she added"), a quote
+    attributed in the sentence after it, or a quote after "X said:"."""
+    pronoun = _pronoun_subject(sentence)
+    if pronoun in ("he", "she") and last_person and i - last_person[1] <= 4:
+        return last_person[0]
+    if pronoun in ("they", "it") and last_party and i - last_party[1] <= 3:
+        return last_party[0]
+    if sentence[:1] in _QUOTE_OPEN:
+        if i > 0 and doc.sentence(i - 1).rstrip().endswith(":"):
+            prev = doc.sentence(i - 1)
+            found = _linked(prev, _speakers(prev))
+            if found:
+                return found
+        if i + 1 < len(doc.spans):
+            nxt = doc.sentence(i + 1)
+            if len(nxt) < 160:
+                found = _linked(nxt, _speakers(nxt))
+                if found:
+                    return found
+    return None
+
+
+def _own_voice_harm(doc: Doc) -> _Entry | None:
+    """A harm the story reports itself, naming no speaker (the headline first): a warning by nobody named."""
+    # In a long story the reporter's own account of harm is background; in a headline and a feed item's
+    # sentence or two it is what the item reports.
+    body = [k for k in range(len(doc.spans)) if not doc.is_headline(k)]
+    heads = [k for k in range(len(doc.spans)) if doc.is_headline(k)]
+    for i in heads + (body[:2] if len(body) <= 3 else []):
+        sentence = doc.sentence(i)
+        if not (doc.hits[i] or doc.cue[i]):
+            continue
+        labels = [lab for lab, _ in _concerns(sentence, []) if lab in _OWN_VOICE_HARMS]
+        if labels:
+            a, _ = doc.spans[i]
+            return _Entry("", labels, doc.evidence(i), attribute(doc, i, a, fallback=True))
+    return None
+
+
+def _speaker_key(name: str) -> str:
+    low = name.lower()
+    if low.startswith("judge"):
+        return "judge"
+    if "unhcr" in low or "refugee agency" in low:
+        return "unhcr"
+    if low in ("rights groups", "human rights groups", "human rights organisations", "human rights organizations",
+               "rights organisations", "rights organizations"):
+        return "rights groups"
+    return low
+
+
+def _denier(doc: Doc, i: int, pos: int) -> str:
+    """Who denies: the last state named before the denial verb in its sentence, else the sentence's first."""
+    before = [h for h in doc.hits[i] if h.kind == "party" and h.start < pos]
+    if before:
+        return before[-1].key
+    anywhere = [h for h in doc.hits[i] if h.kind == "party"]
+    if anywhere:
+        return anywhere[0].key
+    m = re.match(r"\s*((?:The\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,3})", doc.sentence(i))
+    return m.group(1) if m else "unnamed"

@@ -1,0 +1,211 @@
+"""Issue 15: defects found by an attack run, each with the reproduction that found it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import write_config
+from feedserver import FeedServer, Route
+
+from store import Store
+from tui.cli import main
+
+HOSTILE_REASON = "Oops \x1b]0;PWNED\x07\x1b[2J\x9b31m"
+
+
+def _no_controls(text: str) -> bool:
+    return not any((ord(c) < 32 and c not in "\n\t") or 0x7f <= ord(c) <= 0x9f for c in text)
+
+
+# ------------------------------------------------------------------ 1. server bytes on the terminal
+
+
+def test_a_hostile_reason_phrase_is_gated_in_the_store_and_on_stderr(feed_server: FeedServer, tmp_path: Path,
+                                                                   capsys) -> None:
+    def answer(handler) -> None:
+        handler.send_response(500, HOSTILE_REASON)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    feed_server.routes["/evil.xml"] = Route(handler=answer)
+    config = write_config(tmp_path / "c.toml", [("Evil", feed_server.url("/evil.xml"))])
+    db = tmp_path / "m.db"
+    assert main(["--config", str(config), "--db", str(db), "poll", "--once"]) == 1
+    captured = capsys.readouterr()
+    assert "HTTP 500 Oops" in captured.err
+    assert _no_controls(captured.err) and _no_controls(captured.out)
+    with Store(db) as store:
+        (state,) = store.feed_states()
+    assert state.last_error is not None and state.last_error.startswith("HTTP 500 Oops")
+    assert _no_controls(state.last_error)
+
+
+# ------------------------------------------------------------------ 2. nested gzip and the body cap
+
+
+def _zeros_gzipped(size: int, levels: int) -> bytes:
+    import gzip
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    block = bytes(1 << 20)
+    data = b"".join(packer.compress(block) for _ in range(size >> 20)) + packer.flush()
+    for _ in range(levels - 1):
+        data = gzip.compress(data, 9)
+    return data
+
+
+@pytest.mark.parametrize("levels", [2, 3])
+async def test_nested_gzip_is_capped_at_every_layer_as_it_is_decoded(feed_server: FeedServer, levels: int) -> None:
+    import tracemalloc
+
+    from feeds.fetch import fetch_feed, new_client
+
+    bomb = _zeros_gzipped(128 << 20, levels)
+    assert len(bomb) < 200_000
+
+    def answer(handler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/rss+xml")
+        handler.send_header("Content-Encoding", ", ".join(["gzip"] * levels))
+        handler.send_header("Content-Length", str(len(bomb)))
+        handler.end_headers()
+        handler.wfile.write(bomb)
+
+    feed_server.routes["/bomb.xml"] = Route(handler=answer)
+    client = new_client(2, 10.0)
+    tracemalloc.start()
+    try:
+        result = await fetch_feed(client, feed_server.url("/bomb.xml"), max_body=1 << 20, deadline=10.0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        await client.aclose()
+    assert result.error_kind == "too-large" and "cap" in (result.error or "")
+    assert peak < 8 << 20, f"decoding peaked at {peak:,} bytes"
+
+
+async def test_nested_and_deflate_encodings_still_decode(feed_server: FeedServer) -> None:
+    import gzip
+    import zlib
+
+    from feeds.fetch import fetch_feed, new_client
+
+    feed = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>a</title></item></channel></rss>'
+    bodies = {"/gz2": ("gzip, gzip", gzip.compress(gzip.compress(feed))),
+              "/deflate": ("deflate", zlib.compress(feed)),
+              "/raw-deflate": ("deflate", zlib.compress(feed)[2:-4]),
+              "/members": ("gzip", gzip.compress(feed[:50]) + gzip.compress(feed[50:]))}
+    for path, (encoding, body) in bodies.items():
+        feed_server.routes[path] = Route(handler=lambda h, e=encoding, b=body: (
+            h.send_response(200), h.send_header("Content-Encoding", e), h.send_header("Content-Length", str(len(b))),
+            h.end_headers(), h.wfile.write(b)))
+    client = new_client(2, 5.0)
+    try:
+        for path in bodies:
+            result = await fetch_feed(client, feed_server.url(path))
+            assert result.body == feed, path
+    finally:
+        await client.aclose()
+
+
+# ------------------------------------------------------------------ 3. the item cap keeps the newest
+
+
+def _dated_feed(n: int, ascending: bool, atom: bool = False) -> bytes:
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    order = range(n) if ascending else range(n - 1, -1, -1)
+    if atom:
+        entries = "".join(f"<entry><id>urn:x:{i}</id><title>item {i}</title><summary>s</summary>"
+                          f"<updated>{(start + timedelta(hours=i)).isoformat()}</updated></entry>" for i in order)
+        return f'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>{entries}</feed>'.encode()
+    items = "".join(f"<item><guid>urn:x:{i}</guid><title>item {i}</title><description>s</description>"
+                    f"<pubDate>{(start + timedelta(hours=i)).strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate></item>"
+                    for i in order)
+    return f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom", "feedparser"])
+def test_the_item_cap_keeps_the_newest_of_an_oldest_first_feed(kind: str) -> None:
+    from feeds.parse import MAX_ENTRIES, _feedparser_parse, parse_feed
+
+    body = _dated_feed(MAX_ENTRIES + 500, ascending=True, atom=kind == "atom")
+    parsed = (_feedparser_parse if kind == "feedparser" else parse_feed)(body, "http://x/f", None)
+    titles = {s.title for s in parsed.stories}
+    assert len(parsed.stories) == MAX_ENTRIES and parsed.cut == 500 and parsed.items == MAX_ENTRIES + 500
+    assert f"item {MAX_ENTRIES + 499}" in titles and "item 499" not in titles and "item 500" in titles
+
+
+def test_cut_items_are_said_in_the_poll_summary_and_the_feed_health(feed_server: FeedServer, tmp_path: Path,
+                                                                    capsys) -> None:
+    from feeds.parse import MAX_ENTRIES
+
+    feed_server.routes["/long.xml"] = Route(body=_dated_feed(MAX_ENTRIES + 30, ascending=True))
+    config = write_config(tmp_path / "c.toml", [("Long", feed_server.url("/long.xml"))])
+    db = tmp_path / "m.db"
+    assert main(["--config", str(config), "--db", str(db), "poll", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert "30 oldest items cut from 1 feed over the 2,000-item cap" in out
+    assert main(["--config", str(config), "--db", str(db), "feeds"]) == 0
+    health = capsys.readouterr().out
+    assert "ok; note: kept the newest 2,000 of 2,030 items: 30 older ones were cut" in health
+    with Store(db) as store:
+        titles = {row.title for row in store.inbox(limit=5000)}
+    assert f"item {MAX_ENTRIES + 29}" in titles and "item 29" not in titles
+
+
+# ------------------------------------------------------------------ 4. dates
+
+
+def test_one_unreadable_date_costs_only_its_own_item() -> None:
+    from datetime import UTC, datetime
+
+    from feeds.parse import _feedparser_parse, parse_feed
+
+    body = (b'<rss version="2.0"><channel><title>t</title>'
+            b'<item><guid>urn:a</guid><title>a</title><description>x</description>'
+            b'<pubDate>Mon, 05 May 2025 09:00:00</pubDate></item>'
+            b'<item><guid>urn:b</guid><title>b</title><description>x</description>'
+            b'<pubDate>the day after tomorrow</pubDate></item>'
+            b'<item><guid>urn:c</guid><title>c</title><description>x</description>'
+            b'<pubDate>Tue, 06 May 2025 10:00:00 +0200</pubDate></item></channel></rss>')
+    for parse in (parse_feed, _feedparser_parse):
+        dates = {s.title: s.published for s in parse(body, "http://x/f", None).stories}
+        assert dates == {"a": datetime(2025, 5, 5, 9, tzinfo=UTC), "b": None,
+                         "c": datetime(2025, 5, 6, 8, tzinfo=UTC)}, parse.__name__
+
+
+def test_a_date_in_the_future_sorts_by_first_seen_and_keeps_its_stated_date(tmp_path: Path, monkeypatch) -> None:
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    from feeds.models import Analysis, FeedState, Story
+
+    soon = datetime.now(UTC) - timedelta(minutes=5)
+    stories = [Story(id="urn:2099", title="2099", text="t", published=datetime(2099, 1, 1, tzinfo=UTC)),
+               Story(id="urn:9999", title="9999", text="t", published=datetime(9999, 12, 31, 23, tzinfo=UTC)),
+               Story(id="urn:now", title="now", text="t", published=soon)]
+    with Store(tmp_path / "m.db") as store:
+        store.sync_feeds([("http://x/f", "f", ())])
+        store.save_feed_result(FeedState(url="http://x/f"), [(s, Analysis(s.id)) for s in stories])
+        rows = {r.title: r for r in store.inbox()}
+    assert rows["9999"].published == datetime(9999, 12, 31, 23, tzinfo=UTC)
+    assert rows["2099"].published == datetime(2099, 1, 1, tzinfo=UTC)
+    conn = sqlite3.connect(tmp_path / "m.db")
+    sort = dict(conn.execute("SELECT title, sort_time FROM stories"))
+    first_seen = dict(conn.execute("SELECT title, first_seen FROM stories"))
+    conn.close()
+    assert sort["2099"] == first_seen["2099"] and sort["9999"] == first_seen["9999"]
+    assert sort["now"] < first_seen["now"]
+    # a story published later than the future-dated ones were first seen goes above them
+    import store.store as store_module
+
+    an_hour_on = datetime.now(UTC) + timedelta(hours=1)
+    monkeypatch.setattr(store_module, "now_utc", lambda: an_hour_on)
+    later = Story(id="urn:later", title="later", text="t", published=an_hour_on - timedelta(minutes=1))
+    with Store(tmp_path / "m.db") as store:
+        store.save_feed_result(FeedState(url="http://x/f"), [(later, Analysis(later.id))])
+        assert store.inbox()[0].title == "later"

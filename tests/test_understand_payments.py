@@ -1,0 +1,79 @@
+"""Payment status from the verb that governs the amount, on sentences written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from feeds.analyze import Analyzer
+from feeds.models import Story
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+LEAD = "Britain agreed to send asylum seekers to Rwanda under its migration partnership. "
+
+
+@pytest.mark.parametrize(("sentence", "status"), [
+    ("Britain has paid Rwanda £240m so far under the deal.", "paid"),
+    ("Under the deal Britain will pay Rwanda a further £50m next year.", "owed"),
+    ("Another £50m has to be paid to Kigali by April under the deal.", "owed"),
+    ("The next instalment of £15m is due to Rwanda in the spring under the deal.", "owed"),
+    ("Britain agreed to give Rwanda £20m a year for the deal.", "pledged"),
+    ("The Home Office will provide Kigali with £120m over five years under the deal.", "pledged"),
+    ("Ministers have set aside £30m for the Rwanda deal.", "pledged"),
+    ("The Treasury allocated £80m to the Rwanda deal.", "pledged"),
+    ("Britain committed £370m to Rwanda under the deal.", "pledged"),
+    ("Britain offered Rwanda £10m to take more people under the deal.", "proposed"),
+    ("Up to £5m could be provided to Rwanda for housing under the deal.", "proposed"),
+    ("Officials proposed paying Rwanda £12m for each flight under the deal.", "proposed"),
+    ("Rwanda is still seeking £50m from Britain over the deal.", "claimed"),
+    ("Rwanda demands £50m from Britain over the cancelled deal.", "claimed"),
+    ("Rwanda sent Britain an invoice for £50m over the cancelled deal.", "claimed"),
+    ("Rwanda filed an arbitration claim for £100m against Britain over the deal.", "claimed"),
+    ("Rwanda says Britain still owes it £50m over the cancelled deal.", "claimed"),
+])
+def test_status_follows_the_governing_verb(analyzer: Analyzer, sentence: str, status: str) -> None:
+    payments = analyzer.analyze(Story(id="p", title="", text=LEAD + sentence)).payments
+    assert [p.status for p in payments] == [status]
+
+
+def test_a_verb_with_another_object_does_not_govern_the_amount(analyzer: Analyzer) -> None:
+    text = LEAD + "MPs demanded answers about the £120m payment Britain made to Rwanda under the deal."
+    assert [p.status for p in analyzer.analyze(Story(id="p", title="", text=text)).payments] == ["paid"]
+
+
+def test_a_headline_is_a_source(analyzer: Analyzer) -> None:
+    a = analyzer.analyze(Story(id="p", title="EU signs €210m migration deal with Mauritania", text=""))
+    assert a.agreements == ["eu-mauritania"]
+    (p,) = a.payments
+    assert (p.amount, p.currency, p.evidence.source) == (210e6, "EUR", "headline")
+    assert (p.evidence.start, p.evidence.end) == (0, len("EU signs €210m migration deal with Mauritania"))
+    assert a.stage == {"eu-mauritania": "signed"}
+
+
+def test_a_headline_claim(analyzer: Analyzer) -> None:
+    a = analyzer.analyze(Story(id="p", title="Rwanda says UK still owes it £50m", text=""))
+    assert a.agreements == ["uk-rwanda"]
+    assert [(p.amount, p.status) for p in a.payments] == [(50e6, "claimed")]
+
+
+def test_the_body_repeating_the_headline_counts_once_with_the_body_as_evidence(analyzer: Analyzer) -> None:
+    title = "Italy pays Albania €16m for migrant centres"
+    text = "Italy has paid Albania €16m for the two migrant centres it runs on Albanian soil, officials said."
+    a = analyzer.analyze(Story(id="p", title=title, text=text))
+    (p,) = a.payments
+    assert p.evidence.source == "feed"
+
+
+def test_the_article_repeating_the_feed_summary_counts_once(analyzer: Analyzer) -> None:
+    summary = "Italy has paid Albania €16m for the two migrant centres it runs there."
+    article = summary + " The centres at Shëngjin and Gjadër hold men intercepted at sea. Rights groups " \
+        "say the detainees have no access to lawyers."
+    a = analyzer.analyze(Story(id="p", title="Migrant centres", text=summary, article=article))
+    (p,) = a.payments
+    assert p.evidence.source == "article"
+    assert article[p.evidence.start : p.evidence.end] == p.evidence.sentence
+    assert [w.evidence.source for w in a.warnings] == ["article"]

@@ -1,0 +1,98 @@
+"""The attribution grammar of rights warnings, on sentences written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from feeds.analyze import Analyzer
+from feeds.models import Story
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+def speakers(analyzer: Analyzer, text: str, title: str = "") -> list[str]:
+    return [w.by for w in analyzer.analyze(Story(id="w", title=title, text=text)).warnings]
+
+
+LEAD = "The United States has begun deporting migrants to Eswatini under a new agreement. "
+
+
+@pytest.mark.parametrize(("text", "by"), [
+    # a court and what it found
+    (LEAD + "The High Court found that the men had been held incommunicado for weeks.", "High Court"),
+    # a judge writing an opinion
+    (LEAD + "Justice Mara Olsen wrote that the deportees faced a real risk of torture.", "Justice Mara Olsen"),
+    # a person introduced with a role: their name
+    (LEAD + "Dana Kowal, the executive director of a legal aid clinic and lead counsel for the men, said her "
+     "clients could face persecution.", "Dana Kowal"),
+    # a person speaking for an organisation the ledger knows: the organisation
+    (LEAD + "Pia Lund, a researcher at Human Rights Watch, said detainees were beaten.", "Human Rights Watch"),
+    # a role before the name
+    (LEAD + "Opposition senator Tom Reyes said the men were denied due process.", "Tom Reyes"),
+    # unnamed groups, as written
+    (LEAD + "Rights advocates note that the detainees have no access to lawyers.", "rights advocates"),
+    (LEAD + "Lawyers and civil society groups have challenged the detentions, arguing they are arbitrary.",
+     "lawyers"),
+    (LEAD + "Critics say the arrangement breaches its obligations under international law.", "critics"),
+    # a UN body expressing caution, fearing a harm
+    (LEAD + "UN experts expressed caution, fearing the men could be sent back to the countries they fled.",
+     "UN experts"),
+])
+def test_speaker(analyzer: Analyzer, text: str, by: str) -> None:
+    assert speakers(analyzer, text)[:1] == [by]
+
+
+def test_quote_attributed_after_it(analyzer: Analyzer) -> None:
+    text = (LEAD + "Ana Silva, a lawyer for two of the men, spoke outside the court. "
+            "“They were flown out without a hearing,” she added.")
+    assert speakers(analyzer, text) == ["Ana Silva"]
+
+
+def test_quote_in_the_paragraph_after_a_colon(analyzer: Analyzer) -> None:
+    text = (LEAD + "Amnesty International said in a statement:\n"
+            "“These men are at grave risk of torture and ill-treatment.”")
+    assert speakers(analyzer, text) == ["Amnesty International"]
+
+
+def test_criticism_without_a_warning_verb(analyzer: Analyzer) -> None:
+    text = LEAD + "The European Parliament condemned the transfers."
+    assert speakers(analyzer, text) == ["European Parliament"]
+
+
+def test_a_headline_warning_counts(analyzer: Analyzer) -> None:
+    title = "Doctors ‘deeply concerned’ over plan to send asylum seekers to Rwanda"
+    text = "The UK government plans to send asylum seekers to Rwanda under its partnership with Kigali."
+    assert speakers(analyzer, text, title) == ["doctors"]
+
+
+def test_a_harm_reported_with_nobody_named_has_no_speaker(analyzer: Analyzer) -> None:
+    title = "Despite EU-Tunisia pact, migrants abandoned in the desert without food"
+    text = "The EU has promised Tunisia aid to curb crossings."
+    (w,) = analyzer.analyze(Story(id="w", title=title, text=text)).warnings
+    assert w.by == "" and w.evidence.source == "headline"
+
+
+def test_a_ruling_retold_in_passing_is_no_warning(analyzer: Analyzer) -> None:
+    text = "Britain's Rwanda deportation scheme, ruled unlawful by the Supreme Court in 2023, was scrapped."
+    assert speakers(analyzer, text) == []
+
+
+def test_a_pronoun_refers_to_the_person_introduced(analyzer: Analyzer) -> None:
+    text = (LEAD + "Joy Mensah, a lawyer representing the deportees, visited the prison on Friday. "
+            "She said the men were kept in overcrowded cells.")
+    assert speakers(analyzer, text) == ["Joy Mensah"]
+
+
+def test_a_denial_is_recorded(analyzer: Analyzer) -> None:
+    text = (LEAD + "Amnesty International said deportees were tortured in custody. "
+            "Eswatini has rejected the allegations.")
+    (w,) = analyzer.analyze(Story(id="w", title="", text=text)).warnings
+    assert w.by == "Amnesty International" and w.denied_by == "Eswatini"
+
+
+def test_the_accused_is_not_the_speaker(analyzer: Analyzer) -> None:
+    text = LEAD + "The government accused Human Rights Watch of bias."
+    assert speakers(analyzer, text) == []
