@@ -51,6 +51,14 @@ class FactRow:
     ev_start: int | None = None
     ev_end: int | None = None
     ev_source: str = "feed"  # which text ev_start/ev_end index: headline (title), feed (text) or article
+    # The user's part (store/corrections.py): "" (as extracted), edited, confirmed, added or rejected.
+    user: str = ""
+    correction_id: int | None = None
+    note: str = ""
+    user_link: str | None = None
+    review: bool = False  # the extraction changed after the user edited or confirmed the fact
+    was: str = ""  # what the extractor said of the fields the user changed ("status claimed")
+    corrected_at: str | None = None  # when the user corrected or added it (ISO)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +135,8 @@ class Negotiation:
     confirmed: bool
     stories: int  # stories matched to the agreement
     conflicts: int
+    user: str = ""  # the stage is the user's: edited, confirmed or added (store/corrections.py)
+    review: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,3 +157,40 @@ class Counts:
     dismissed: int
     feeds: int
     unhealthy: int
+
+
+@dataclass(frozen=True, slots=True)
+class DossierItem:
+    """One line of an agreement's dossier: a fact, the story that tells it, and how many stories do."""
+
+    fact: FactRow
+    story_title: str
+    link: str | None
+    published: datetime | None
+    outlet: str  # feed name(s) of the story; "you" for a fact added by hand
+    confirmed: bool  # the story was accepted
+    story_ids: tuple[str, ...] = ()  # every story telling this same fact (counted once)
+    conflict: bool = False  # a stage event the story states against the known timeline
+
+    @property
+    def when(self) -> str:
+        """The date the fact is about, else its story's date (ISO, as precise as known)."""
+        if self.fact.happened:
+            return self.fact.happened
+        return self.published.date().isoformat() if self.published else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Dossier:
+    agreement_id: str
+    title: str
+    parties: tuple[str, ...]
+    stage: DossierItem | None  # where the agreement stands (latest event; the user's and accepted first)
+    events: tuple[DossierItem, ...]  # stage events, newest first; conflicts marked
+    conflicts: tuple[DossierItem, ...]
+    payments: tuple[DossierItem, ...]  # one line per payment, however many stories report it
+    totals: tuple[tuple[str, str, float], ...]  # (status, currency, sum) over the payments, rejected aside
+    warnings: tuple[DossierItem, ...]
+    rejected: tuple[DossierItem, ...]  # facts the user rejected (shown struck, counted nowhere)
+    stories: tuple[InboxRow, ...]  # the agreement's stories in inbox order (a cluster's together)
+    story_count: int

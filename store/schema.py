@@ -151,7 +151,18 @@ def _v4(db: sqlite_utils.Database) -> None:
                "FROM stories WHERE rowid <= ?", [int(mark)])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]  # sqlite-utils is imported only to migrate
+def _v5(db: sqlite_utils.Database) -> None:
+    """The user's corrections, apart from the extractor's facts (store/corrections.py): a fact is named by
+    story, kind, agreement and a natural key, never by facts.id, which re-analysis rewrites."""
+    db.execute(
+        "CREATE TABLE corrections (id INTEGER PRIMARY KEY, story_id TEXT, kind TEXT NOT NULL, agreement_id TEXT, "
+        "fact_key TEXT NOT NULL, action TEXT NOT NULL, fields TEXT NOT NULL DEFAULT '{}', base TEXT NOT NULL "
+        "DEFAULT '{}', note TEXT NOT NULL DEFAULT '', link TEXT, at TEXT NOT NULL, undone INTEGER NOT NULL DEFAULT 0)")
+    db.execute("CREATE INDEX idx_corrections_target ON corrections (story_id, kind, agreement_id, fact_key)")
+    db.execute("CREATE INDEX idx_corrections_agreement ON corrections (agreement_id)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]  # sqlite-utils is imported only to migrate
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feeds.models import Agreement, Analysis, FeedState, Story
+from store.corrections import CorrectionsMixin
+from store.dossier import DossierMixin
 from store.rows import (
     TRIAGE_STATES,
     ArticleHostRow,
@@ -98,7 +100,7 @@ FROM stories s JOIN triage t ON t.story_id = s.id
 """
 
 
-class Store:
+class Store(CorrectionsMixin, DossierMixin):
     def __init__(self, path: str | Path, *, readonly: bool = False, bulk_writes: bool = False) -> None:
         """bulk_writes: the poller's writer, which stores whole rounds: a larger page cache and fewer
         checkpoints cut a cold round's write CPU by a fifth, at up to 32 MB of memory."""
@@ -635,7 +637,7 @@ class Store:
                                  ev_start=m[5], ev_end=m[6], ev_source=m[7] or "feed") for m in self.conn.execute(
             "SELECT agreement_id, score, main, source, evidence, ev_start, ev_end, ev_source FROM matches "
             "WHERE story_id = ? ORDER BY main DESC, score DESC", (story_id,)))
-        facts = tuple(self._facts("WHERE story_id = ? ORDER BY id", (story_id,)))
+        facts = tuple(self.overlay_facts(list(self._facts("WHERE story_id = ? ORDER BY id", (story_id,)))))
         review = tuple(self._facts("WHERE story_id = ? ORDER BY id", (story_id,), table="review_facts")) \
             if r[16] else ()
         sources: tuple[str, ...] = ()
@@ -670,8 +672,9 @@ class Store:
     _SAME_FACT = {"payment": "x.agreement_id, x.payer, x.payee, x.amount, x.currency, x.status, x.amount_kind",
                   "warning": "x.agreement_id, x.speaker, x.concern"}
 
-    def _ledger(self, kind: str, limit: int, offset: int, agreement: str | None, grouped: bool = False
-                ) -> list[LedgerRow]:
+    def _ledger(self, kind: str, limit: int, offset: int, agreement: str | None, grouped: bool = False,
+                *, raw: bool = False) -> list[LedgerRow]:
+        """A page of one kind of fact; unless raw, with the user's corrections laid over it."""
         cols = ", ".join("x." + c.strip() for c in self._FACT_COLS.split(","))
         rank = "(t.state = 'accepted') || coalesce(s.sort_time, '') || printf('%012d', x.id)"
         group = self._SAME_FACT.get(kind) if grouped else None
@@ -695,6 +698,12 @@ class Store:
             out.append(LedgerRow(fact=FactRow(*r[:n]), story_title=r[n] or "", story_link=r[n + 1],
                                  published=_dt(r[n + 2]), confirmed=r[n + 3] == "accepted", source=r[n + 4] or "",
                                  sources=int(r[n + 5] or 1)))
+        if raw or not self.has_corrections():
+            return out
+        # The user's corrections over the page; the facts the user added come first, on the first page.
+        out = self.overlay_ledger(out)
+        if offset == 0 and kind != "conflict":
+            out = [self.added_row(f) for f in self.added_facts(kind, agreement)] + out
         return out
 
     def payments(self, limit: int = 300, offset: int = 0, agreement: str | None = None, grouped: bool = False
@@ -748,6 +757,8 @@ class Store:
                                    story_id=str(r[3]), evidence=str(r[4] or ""), confirmed=r[5] == "accepted",
                                    stories=int(counts.get(agreement_id, 0)), conflicts=int(conflicts.get(agreement_id, 0))))
         out.sort(key=lambda n: (n.since or ""), reverse=True)
+        if self.has_corrections():
+            out = self.correct_negotiations(out)
         return out
 
     def _story_facts(self) -> dict[str, dict[str, object]]:
@@ -845,7 +856,9 @@ class Store:
             if r is None:
                 return None
             before = json.loads(r[3])
-            if r[2] == "link":
+            if r[2].startswith("fact."):
+                self._undo_corrections(conn, json.loads(r[4]))
+            elif r[2] == "link":
                 conn.execute("DELETE FROM matches WHERE story_id = ? AND agreement_id = ? AND source = 'user'",
                              (r[1], json.loads(r[4]).get("agreement")))
                 conn.execute("UPDATE stories SET matched = EXISTS(SELECT 1 FROM matches m WHERE m.story_id = "

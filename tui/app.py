@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 import webbrowser
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -33,11 +33,17 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header
+from textual.widgets import Footer, Header, Tab, Tabs
 
 from feeds.config import Settings
 from feeds.text import plural
-from store import Counts, InboxRow, LedgerRow, Negotiation, Store, StoreError
+from store import Counts, DossierItem, FactRow, InboxRow, LedgerRow, Negotiation, Store, StoreError
+from store.corrections import CorrectionError
+from tui.panes import negotiations as negotiations_pane
+from tui.panes import payments as payments_pane
+from tui.panes import warnings as warnings_pane
+from tui.panes.dossier import DossierScreen, DossierTable, StoryScreen
+from tui.panes.facts import FactForm, initial_values
 from tui.screens import FeedHealthScreen, HelpScreen, PickerScreen, SearchScreen
 from tui.widgets import (
     InboxTable,
@@ -107,11 +113,9 @@ def load_snapshot(store: Store, *, agreement: str | None, query: str | None, inb
         # The first page at start-up: the inbox alone paints sooner; the panes come with the full load.
         return Snapshot(ids=ids, rows=rows, negotiations=[], payments=[], warnings=[], counts=store.counts(),
                         titles=store.agreement_titles(), more_payments=False, more_warnings=False, ledger=False)
-    payments = store.payments(limit=payments_wanted + 1, agreement=agreement, grouped=True)
-    warnings = store.warnings(limit=warnings_wanted + 1, agreement=agreement, grouped=True)
-    negotiations = store.negotiations()
-    if agreement:
-        negotiations = [n for n in negotiations if n.agreement_id == agreement]
+    payments = payments_pane.query(store, agreement, payments_wanted + 1)
+    warnings = warnings_pane.query(store, agreement, warnings_wanted + 1)
+    negotiations = negotiations_pane.query(store, agreement)
     unread = len(store.inbox_ids(agreement=agreement, query=query, unread_only=True)) \
         if inbox and (agreement or query) else None
     return Snapshot(ids=ids, rows=rows, negotiations=negotiations, payments=payments[:payments_wanted],
@@ -138,13 +142,21 @@ def _load_catalogue(settings: Settings) -> Any:
 
 
 PANE_NAMES = {"inbox": "Inbox", "preview": "Preview", "negotiations": "Negotiations", "payments": "Payments",
-              "warnings": "Rights warnings"}
+              "warnings": "Rights warnings", "dossier-events": "Dossier: timeline",
+              "dossier-payments": "Dossier: payments", "dossier-warnings": "Dossier: rights warnings",
+              "dossier-stories": "Dossier: stories", "story-body": "Story"}
+
+
+LEDGER_TABS = (("negotiations", "Negotiations"), ("payments", "Payments"), ("warnings", "Rights warnings"))
+NARROW = 150  # columns: below, the ledger panes are tabs and the inbox and preview take turns
 
 
 class MigwatchApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "migwatch"
     ENABLE_COMMAND_PALETTE = True
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-wide")]
+    NOTIFICATION_TIMEOUT = 3  # a note never covers a pane for long
 
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -154,8 +166,11 @@ class MigwatchApp(App[int]):
         Binding("z", "undo", "Undo", id="triage.undo"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("h,F", "feeds", "Feeds", id="app.feeds"),
+        Binding("d", "dossier", "Dossier", id="app.dossier"),
         Binding("ctrl+r", "reload_config", "Reload config", show=False, id="app.reload_config"),
         Binding("escape", "clear_filters", "Clear filter", show=False, id="app.clear"),
+        Binding("right_square_bracket", "ledger_tab(1)", "Next ledger tab", show=False, id="app.ledger_next"),
+        Binding("left_square_bracket", "ledger_tab(-1)", "Previous ledger tab", show=False, id="app.ledger_prev"),
     ]
 
     class RoundFinished(Message):
@@ -178,6 +193,7 @@ class MigwatchApp(App[int]):
         autopoll: bool = True,
         demo: bool = False,
         url_opener: Callable[[str], object] | None = None,
+        start_dossier: str | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -213,6 +229,10 @@ class MigwatchApp(App[int]):
         self._select_after_reload: str | None = None
         self._poller: Any = None
         self._preview_timer: Any = None
+        self._catalogue: dict[str, Any] | None = None
+        self.last_dossier_ms = 0.0  # how long the last dossier took to read (bench/dashboard_scale.py)
+        self.last_correction_ms = 0.0
+        self.start_dossier = start_dossier
 
     # ----------------------------------------------------------------------------------- layout
 
@@ -222,10 +242,13 @@ class MigwatchApp(App[int]):
             with Horizontal(id="top"):
                 yield InboxTable(id="inbox")
                 yield Preview(id="preview")
-            with Horizontal(id="ledgers"):
-                yield NegotiationsTable(id="negotiations")
-                yield PaymentsTable(id="payments")
-                yield WarningsTable(id="warnings")
+            with Vertical(id="ledger-area"):
+                # Below NARROW columns the three ledger panes are tabs (the strip is hidden when wide).
+                yield Tabs(*(Tab(label, id=f"tab-{pane}") for pane, label in LEDGER_TABS), id="ledger-tabs")
+                with Horizontal(id="ledgers"):
+                    yield NegotiationsTable(id="negotiations")
+                    yield PaymentsTable(id="payments", classes="-tab-hidden")
+                    yield WarningsTable(id="warnings", classes="-tab-hidden")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -243,7 +266,7 @@ class MigwatchApp(App[int]):
         if self.settings.keys:
             self.set_keymap(dict(self.settings.keys))
         self.sub_title = "demo" if self.demo else str(self.db_path)
-        for pane_id, label in PANE_NAMES.items():
+        for pane_id, label in list(PANE_NAMES.items())[:5]:  # the main screen's panes
             self.main_query_one(f"#{pane_id}").border_title = Content(label)
         try:
             self.store = Store(self.db_path)
@@ -252,6 +275,10 @@ class MigwatchApp(App[int]):
             return
         self.titles = self.store.agreement_titles()
         self.inbox.focus()
+        if self.start_dossier:
+            # `migwatch --agreement ID`: the dashboard filtered to the agreement, its dossier on top.
+            self.filter_agreement = self.start_dossier
+            self.open_dossier(self.start_dossier)
         self.reload()
         self.set_interval(0.5, self._tick)
         if self.autopoll:
@@ -329,7 +356,7 @@ class MigwatchApp(App[int]):
             if generation == self._reload_generation:
                 what = f"search “{clean(query, limit=40)}”" if query else "the inbox"
                 self.notify(f"Could not load {what}: {clean(str(exc), limit=200)}", title="Not loaded",
-                            severity="error", markup=False, timeout=10)
+                            severity="error", markup=False, timeout=6)
             return
         if generation != self._reload_generation:
             return  # a newer reload (another filter) is on its way
@@ -398,8 +425,8 @@ class MigwatchApp(App[int]):
                 table.append_rows(self.store.inbox_rows(ids))
             table.exhausted = len(table.shown) >= len(table.ids)
         elif isinstance(table, PaymentsTable | WarningsTable):
-            fetch = self.store.payments if isinstance(table, PaymentsTable) else self.store.warnings
-            items = fetch(limit=LEDGER_PAGE + 1, offset=table.loaded, agreement=self.filter_agreement, grouped=True)
+            pane = payments_pane if isinstance(table, PaymentsTable) else warnings_pane
+            items = pane.query(self.store, self.filter_agreement, LEDGER_PAGE + 1, table.loaded)
             table.append(items[:LEDGER_PAGE], more=len(items) > LEDGER_PAGE)
 
     @on(InboxTable.NeedAll)
@@ -519,11 +546,35 @@ class MigwatchApp(App[int]):
         self._status_dirty = True
         self._update_status()
 
+    # ----------------------------------------------------------------------------------- narrow layout
+
+    @on(Tabs.TabActivated, "#ledger-tabs")
+    def _ledger_tab(self, event: Tabs.TabActivated) -> None:
+        chosen = (event.tab.id or "").removeprefix("tab-")
+        for pane, _label in LEDGER_TABS:
+            self.main_query_one(f"#{pane}").set_class(pane != chosen, "-tab-hidden")
+
+    def action_ledger_tab(self, step: int) -> None:
+        """[ and ]: the next or previous ledger pane (a tab when narrow), focused."""
+        panes = [p for p, _ in LEDGER_TABS]
+        focused = self.focused
+        current = focused.id if focused is not None and focused.id in panes else None
+        if current is None:
+            tabs = self.main_query_one("#ledger-tabs", Tabs)
+            current = (tabs.active or "tab-negotiations").removeprefix("tab-")
+            step = 0 if focused is None or focused.id not in panes else step
+        target = panes[(panes.index(current) + step) % len(panes)]
+        self.main_query_one("#ledger-tabs", Tabs).active = f"tab-{target}"
+        self.main_query_one(f"#{target}").set_class(False, "-tab-hidden")
+        self.call_after_refresh(self.main_query_one(f"#{target}").focus)
+
     def action_open_story(self) -> None:
         row = self.inbox.current_row()
         if row is None:
             return
         self.show_preview(row.id)
+        # When narrow the preview takes the inbox's place while it has focus (esc or tab goes back).
+        self.main_query_one("#top").add_class("-reading")
         self.preview.focus()
         if row.unread:
             self.action_triage("read")
@@ -534,10 +585,206 @@ class MigwatchApp(App[int]):
         if not isinstance(table, LedgerTable):
             return
         story_id = table.current_story()
+        item = table.current_item()
+        if not story_id and isinstance(item, LedgerRow) and item.fact.user == "added":
+            # A fact added by hand has no story: its source is the user's note and link.
+            self.notify(f"Added by you: {clean(item.fact.note, limit=200)} {clean(item.fact.user_link or '')}",
+                        title="Your source", markup=False)
+            return
         if story_id is None:
             return
         self.inbox.move_to_key(story_id)
         self.show_preview(story_id)
+
+    # ----------------------------------------------------------------------------------- dossier
+
+    def action_dossier(self) -> None:
+        """The dossier of the agreement under the cursor: the Negotiations row's, a fact's, the story's (a
+        picker when the story has several, or none)."""
+        focused = self.focused
+        agreement: str | None = None
+        candidates: list[str] = []
+        if isinstance(focused, LedgerTable):
+            item = focused.current_item()
+            if isinstance(item, Negotiation):
+                agreement = item.agreement_id
+            elif isinstance(item, LedgerRow):
+                agreement = item.fact.agreement_id
+        elif isinstance(focused, DossierTable) and isinstance(self.screen, DossierScreen):
+            agreement = self.screen.agreement_id
+        else:
+            row = self._story_row()
+            if row is not None:
+                candidates = list(row.agreements)
+            if len(candidates) == 1:
+                agreement = candidates[0]
+        if agreement is None and not candidates and self.filter_agreement:
+            agreement = self.filter_agreement
+        if agreement:
+            self.open_dossier(agreement)
+            return
+        self.pick_dossier(candidates)
+
+    def pick_dossier(self, only: Sequence[str] = ()) -> None:
+        choices = sorted(self._agreement_choices(), key=lambda c: c[1].lower())
+        if only:
+            choices = [c for c in choices if c[0] in only] or choices
+        if not choices:
+            self.notify("No agreements are known yet.", title="Dossier")
+            return
+
+        def chosen(agreement_id: str | None) -> None:
+            if agreement_id:
+                self.open_dossier(agreement_id)
+
+        self.push_screen(PickerScreen("Open the dossier of…", choices), chosen)
+
+    def _catalogue_timeline(self, agreement_id: str) -> tuple[Any, ...]:
+        if self._catalogue is None:
+            self._catalogue = {a.id: a for a in _load_catalogue(self.settings) if hasattr(a, "id")}
+        agreement = self._catalogue.get(agreement_id)
+        return tuple(getattr(agreement, "timeline", ()) or ())
+
+    @work(group="dossier", exclusive=True, exit_on_error=False)
+    async def open_dossier(self, agreement_id: str, *, refresh_only: bool = False) -> None:
+        """Read the dossier on the db thread, then show it (or refresh the one on screen)."""
+        started = time.perf_counter()
+        try:
+            dossier = await self.on_db(lambda s: s.dossier(agreement_id))
+        except Exception as exc:  # noqa: BLE001 - say so, keep the dashboard
+            self.notify(f"Could not read the dossier: {clean(str(exc), limit=200)}", severity="error", markup=False)
+            return
+        self.last_dossier_ms = (time.perf_counter() - started) * 1000
+        if dossier is None:
+            if not refresh_only:
+                self.notify(f"No agreement {clean(agreement_id, limit=40)} is known.", title="Dossier", markup=False)
+            return
+        screen = next((s for s in reversed(self.screen_stack) if isinstance(s, DossierScreen)
+                       and s.agreement_id == agreement_id), None)
+        if screen is None:
+            if refresh_only:
+                return
+            screen = DossierScreen(agreement_id)
+            await self.push_screen(screen)
+        screen.show(dossier, self._catalogue_timeline(agreement_id))
+
+    def _refresh_dossiers(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, DossierScreen):
+                self.open_dossier(screen.agreement_id, refresh_only=True)
+
+    def action_dossier_open(self) -> None:
+        """Enter on a dossier row: its story, scrolled to the evidence (a story row: the story)."""
+        screen = self.screen
+        if not isinstance(screen, DossierScreen):
+            return
+        item = screen.current()
+        if isinstance(item, InboxRow):
+            story_id, fact = item.id, None
+        elif isinstance(item, DossierItem):
+            story_id, fact = item.fact.story_id, item.fact
+            if not story_id:
+                self.notify(f"Added by you: {clean(item.fact.note, limit=200)} {clean(item.fact.user_link or '')}",
+                            title="Your source", markup=False)
+                return
+        else:
+            return
+        story = self.store.story(story_id) if self.store is not None else None
+        if story is None:
+            self.bell()
+            return
+        self.push_screen(StoryScreen(story, self.titles, focus=fact))
+
+    # ----------------------------------------------------------------------------------- corrections
+
+    def _fact_target(self) -> tuple[str, str | None, FactRow | None, Any] | None:
+        """(kind, agreement, fact, row) of the fact row under the cursor, in a pane or the dossier."""
+        focused = self.focused
+        if isinstance(focused, DossierTable) and isinstance(self.screen, DossierScreen):
+            item = focused.current_item()
+            agreement = self.screen.agreement_id
+            if focused.kind == "story":
+                return None
+            if isinstance(item, DossierItem):
+                return item.fact.kind, item.fact.agreement_id or agreement, item.fact, item
+            return focused.kind, agreement, None, None
+        if isinstance(focused, LedgerTable) and focused.KIND:
+            item = focused.current_item()
+            if isinstance(item, LedgerRow):
+                return item.fact.kind, item.fact.agreement_id, item.fact, item
+            if isinstance(item, Negotiation):
+                return "stage", item.agreement_id, None, item
+            return focused.KIND, self.filter_agreement, None, None
+        return None
+
+    def action_fact(self, what: str) -> None:
+        target = self._fact_target()
+        if target is None:
+            self.bell()
+            return
+        kind, agreement, fact, row = target
+        if what != "add" and fact is None and not isinstance(row, Negotiation):
+            self.notify("No fact here to correct: n adds one.", title="Correct", markup=False)
+            return
+        self._fact_flow(what, kind, agreement, fact, row)
+
+    @work(group="fact-form", exclusive=True, exit_on_error=False)
+    async def _fact_flow(self, what: str, kind: str, agreement: str | None, fact: FactRow | None, row: Any) -> None:
+        if fact is None and isinstance(row, Negotiation) and what != "add":
+            # The Negotiations row stands for its current stage event: the dossier's rule finds it.
+            dossier = await self.on_db(lambda s: s.dossier(row.agreement_id))
+            fact = dossier.stage.fact if dossier is not None and dossier.stage is not None else None
+            if fact is None:
+                self.notify("This stage has no fact behind it to correct.", title="Correct", markup=False)
+                return
+        if what == "reject" and fact is not None and fact.user == "rejected":
+            self.notify("Already rejected: z undoes it.", title="Correct", markup=False)
+            return
+        form_result: dict[str, Any] | None = None
+        if what in ("edit", "add"):
+            form = FactForm(kind, values=initial_values(fact, kind) if what == "edit" else {},
+                            adding=what == "add", agreements=sorted(self._agreement_choices(),
+                                                                    key=lambda c: c[1].lower()),
+                            agreement=agreement, note=fact.note if fact is not None and what == "edit" else "",
+                            link=fact.user_link if fact is not None and what == "edit" else None)
+            form_result = await self.push_screen_wait(form)
+            if form_result is None:
+                return
+        self._writes_in_flight += 1
+        self._status_dirty = True
+        started = time.perf_counter()
+        try:
+            if what == "add":
+                assert form_result is not None
+                chosen = form_result.get("agreement") or agreement
+                story_id = fact.story_id if fact is not None and fact.story_id else None
+                await self.on_db(lambda s: s.add_fact(kind, chosen, form_result["values"], form_result["note"],
+                                                      form_result["link"], story_id=story_id))
+                done = f"added a {kind} to {chosen}"
+            else:
+                assert fact is not None
+                chosen_fact = fact
+
+                def write(s: Store) -> Any:
+                    targets = s.same_facts(chosen_fact)
+                    return s.correct(targets, what, form_result["values"] if form_result else None,
+                                     form_result["note"] if form_result else None,
+                                     form_result["link"] if form_result else None)
+
+                await self.on_db(write)
+                done = {"edit": "corrected", "reject": "rejected", "confirm": "confirmed"}[what] + f" a {kind}"
+        except (CorrectionError, KeyError, ValueError) as exc:
+            self.notify(f"Not saved: {clean(str(exc), limit=200)}", title="Correct", severity="error", markup=False)
+            return
+        finally:
+            self._writes_in_flight -= 1
+        self.last_correction_ms = (time.perf_counter() - started) * 1000
+        self._last_saved = f"saved: {done} (z undoes)"
+        self._status_dirty = True
+        self.reload(inbox=False)
+        self._refresh_dossiers()
+        if self.preview.story_id:
+            self.show_preview(self.preview.story_id)
 
     def action_undo(self) -> None:
         self._undo()
@@ -554,8 +801,9 @@ class MigwatchApp(App[int]):
             return
         self._pending.pop(change.story_id, None)
         self._last_saved = f"undone: {change.action}"
-        self._select_after_reload = change.story_id
+        self._select_after_reload = change.story_id or None
         self.reload()
+        self._refresh_dossiers()
 
     def action_link(self) -> None:
         row = self._story_row()
@@ -595,8 +843,11 @@ class MigwatchApp(App[int]):
         self.reload()
 
     def action_open_link(self) -> None:
-        row = self._story_row()
-        link = row.link if row is not None else None
+        if isinstance(self.screen, StoryScreen):
+            link = self.screen.story.link
+        else:
+            row = self._story_row()
+            link = row.link if row is not None else None
         if not link:
             self.notify("This story has no link.", title="Open")
             return
@@ -619,7 +870,7 @@ class MigwatchApp(App[int]):
         else:
             self._last_saved = ""
             self.notify(f"No browser could be started here. The link: {link}", title="Open",
-                        severity="warning", markup=False, timeout=10)
+                        severity="warning", markup=False, timeout=6)
         self._status_dirty = True
 
     # ----------------------------------------------------------------------------------- search/filter
@@ -688,26 +939,20 @@ class MigwatchApp(App[int]):
         self.push_screen(FeedHealthScreen(states, self.clock()))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every action in the palette, built from the bindings: a key remapped in [keys] shows remapped."""
         yield from super().get_system_commands(screen)
-        commands = [
-            ("Accept story", "Confirm the story's facts into the ledger (a)", partial(self.action_triage, "accept")),
-            ("Dismiss story", "Hide the story from the inbox (x)", partial(self.action_triage, "dismiss")),
-            ("Star story", "Star or unstar the story (s)", partial(self.action_triage, "star")),
-            ("Toggle unread", "Mark the story read or unread (u)", partial(self.action_triage, "unread")),
-            ("Link to agreement", "Say the story is about an agreement (l)", self.action_link),
-            ("Open link", "Open the story in the browser (o)", self.action_open_link),
-            ("Search stories", "Full-text search (/)", self.action_search),
-            ("Filter by agreement", "Show one agreement's stories and facts (f)", self.action_filter),
-            ("Clear filter and search", "Show everything again (esc)", self.action_clear_filters),
-            ("Undo", "Undo the last triage action (z)", self.action_undo),
-            ("Refresh", "Poll every feed now (r)", self.action_refresh),
-            ("Feed health", "Each feed's last result, error and next poll (h)", self.action_feeds),
-            ("Reload config", "Read the config file again: feeds, intervals, agreements, keys (ctrl+r)",
-             self.action_reload_config),
-            ("Help", "Keys of the focused pane (?)", self.action_help),
-        ]
-        for title, help_text, callback in commands:
-            yield SystemCommand(title, help_text, callback)
+        actions = binding_actions()
+        for binding_id, (title, help_text) in PALETTE.items():
+            found = actions.get(binding_id)
+            if found is None:
+                continue
+            key, action = found
+            key = self._keymap.get(binding_id, key)
+            shown = ", ".join(self.get_key_display(Binding(k.strip(), action)) for k in key.split(",")[:2])
+            yield SystemCommand(title, f"{help_text} ({shown})", partial(self._palette_run, action))
+
+    def _palette_run(self, action: str) -> None:
+        self.call_later(self.run_action, action)  # every action is namespaced: "app.triage('accept')"
 
     def action_reload_config(self) -> None:
         if self.settings.path is None:
@@ -724,11 +969,11 @@ class MigwatchApp(App[int]):
         try:
             settings = await asyncio.to_thread(load_config, path)
         except ConfigError as exc:
-            self.notify(str(exc), title="Config not reloaded", severity="error", markup=False, timeout=10)
+            self.notify(str(exc), title="Config not reloaded", severity="error", markup=False, timeout=6)
             return
         problem = check_keys(settings)
         if problem:
-            self.notify(problem, title="Config not reloaded", severity="error", markup=False, timeout=10)
+            self.notify(problem, title="Config not reloaded", severity="error", markup=False, timeout=6)
             return
         self.settings = settings
         self.set_keymap(dict(settings.keys))
@@ -836,7 +1081,7 @@ class MigwatchApp(App[int]):
             if len(matched) > MAX_NOTIFICATIONS:
                 lines.append(f"… and {len(matched) - MAX_NOTIFICATIONS} more")
             title = "New matched story" if len(matched) == 1 else f"{len(matched)} new matched stories"
-            self.notify("\n".join(lines), title=title, markup=False, timeout=5)
+            self.notify("\n".join(lines), title=title, markup=False)
 
     def on_migwatch_app_round_failed(self, message: RoundFailed) -> None:
         self._poll_error = clean(message.error, limit=200)
@@ -900,15 +1145,58 @@ def binding_keys() -> dict[str, str]:
     import inspect
 
     import tui.screens
-    import tui.widgets
+    from tui.panes import ALL_MODULES
 
     found: dict[str, str] = {}
-    classes = [MigwatchApp] + [c for module in (tui.widgets, tui.screens) for _, c in inspect.getmembers(module)
+    classes = [MigwatchApp] + [c for module in (*ALL_MODULES, tui.screens) for _, c in inspect.getmembers(module)
                                if inspect.isclass(c) and c.__module__ == module.__name__]
     for cls in classes:
         for binding in getattr(cls, "BINDINGS", []):
             if isinstance(binding, Binding) and binding.id:
                 found.setdefault(binding.id, binding.key)
+    return found
+
+
+# The palette's entries, by binding id: its key (as remapped) comes from the binding itself.
+PALETTE: dict[str, tuple[str, str]] = {
+    "triage.accept": ("Accept story", "Confirm the story's facts into the ledger"),
+    "triage.dismiss": ("Dismiss story", "Hide the story from the inbox"),
+    "triage.star": ("Star story", "Star or unstar the story"),
+    "triage.unread": ("Toggle unread", "Mark the story read or unread"),
+    "triage.link": ("Link to agreement", "Say the story is about an agreement"),
+    "story.open": ("Open link", "Open the story in the browser"),
+    "app.dossier": ("Open a dossier", "One agreement whole: stage, timeline, payments, warnings, stories"),
+    "fact.edit": ("Edit fact", "Correct the fact under the cursor (a ledger pane or the dossier)"),
+    "fact.reject": ("Reject fact", "Say the fact under the cursor is wrong"),
+    "fact.confirm": ("Confirm fact", "Keep the fact as it is, whatever a later analysis says"),
+    "fact.add": ("Add fact", "Add a stage, payment or warning by hand, with its source"),
+    "app.search": ("Search stories", "Full-text search"),
+    "app.filter": ("Filter by agreement", "Show one agreement's stories and facts"),
+    "app.clear": ("Clear filter and search", "Show everything again"),
+    "triage.undo": ("Undo", "Undo the last triage action or correction"),
+    "app.refresh": ("Refresh", "Poll every feed now"),
+    "app.feeds": ("Feed health", "Each feed's last result, error and next poll"),
+    "app.ledger_next": ("Next ledger pane", "Negotiations, Payments, Rights warnings (tabs when narrow)"),
+    "app.reload_config": ("Reload config", "Read the config file again: feeds, intervals, agreements, keys"),
+    "app.help": ("Help", "Keys of the focused pane"),
+}
+
+
+def binding_actions() -> dict[str, tuple[str, str]]:
+    """binding id → (default key, action) of every binding of the dashboard."""
+    import inspect
+
+    import tui.screens
+    from tui.panes import ALL_MODULES
+
+    found: dict[str, tuple[str, str]] = {}
+    classes = [MigwatchApp] + [c for module in (*ALL_MODULES, tui.screens) for _, c in inspect.getmembers(module)
+                               if inspect.isclass(c) and c.__module__ == module.__name__]
+    for cls in classes:
+        for binding in getattr(cls, "BINDINGS", []):
+            if isinstance(binding, Binding) and binding.id:
+                action = binding.action if "." in binding.action.split("(")[0] else f"app.{binding.action}"
+                found.setdefault(binding.id, (binding.key, action))
     return found
 
 
@@ -937,10 +1225,10 @@ def check_keys(settings: Settings) -> str | None:
     return None
 
 
-def run_dashboard(settings: Settings, db_path: Path, *, demo: bool = False) -> int:
+def run_dashboard(settings: Settings, db_path: Path, *, demo: bool = False, agreement: str | None = None) -> int:
     """The `migwatch` dashboard; returns the exit code."""
     _start_forkserver()
-    app = MigwatchApp(settings, db_path, demo=demo)
+    app = MigwatchApp(settings, db_path, demo=demo, start_dossier=agreement)
     result = app.run()
     if app.return_code not in (None, 0):
         return int(app.return_code)

@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"migwatch {__version__}")
     parser.add_argument("--demo", action="store_true", help="the dashboard on bundled demo feeds (no network, no config)")
+    parser.add_argument("--agreement", metavar="ID", help="start the dashboard filtered to an agreement, its dossier open")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("poll", parents=[common], help="poll feeds headless (systemd, cron with --once)")
@@ -68,8 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export-opml", parents=[common], help="print the config's feeds as OPML 2.0")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 
-    p = sub.add_parser("export", parents=[common], help="export stories or the ledger")
-    p.add_argument("kind", choices=["stories", "negotiations", "payments", "warnings"])
+    p = sub.add_parser("export", parents=[common], help="export stories, the ledger, or one agreement's dossier")
+    p.add_argument("kind", choices=["stories", "negotiations", "payments", "warnings", "dossier"])
+    p.add_argument("agreement", nargs="?", help="the agreement's id (export dossier AGREEMENT)")
     p.add_argument("--format", choices=["csv", "json", "md"], default="json")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 
@@ -231,7 +233,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     _refuse_bad_keys(settings)
     from tui.app import run_dashboard
 
-    return int(run_dashboard(settings, db_path))
+    return int(run_dashboard(settings, db_path, agreement=args.agreement))
 
 
 DEMO_PORT = 18731
@@ -254,7 +256,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         except OSError:
             server = DemoServer().start()
         try:
-            return int(run_dashboard(demo_settings(server), db_path, demo=True))
+            return int(run_dashboard(demo_settings(server), db_path, demo=True, agreement=args.agreement))
         finally:
             server.stop()
 
@@ -430,17 +432,32 @@ def cmd_export_opml(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from tui.export import export_rows, render
+    from tui.export import export_dossier, export_rows, render
 
+    if args.kind == "dossier" and not args.agreement:
+        raise UsageError("export dossier: which agreement? (export dossier AGREEMENT --format md|json)")
+    if args.kind != "dossier" and args.agreement:
+        raise UsageError(f"export {args.kind}: unexpected argument {args.agreement!r}")
+    if args.kind == "dossier" and args.format == "csv":
+        raise UsageError("export dossier: --format md or json (a dossier is not one table)")
     settings = _load_settings(args, required=False)
     store = _open_store(_db_path(args, settings))
     try:
-        catalogue = None
-        if args.kind == "stories":
-            from feeds.agreements import load_catalogue
+        if args.kind == "dossier":
+            catalogue = {a.id: a for a in _catalogue_for(args)}
+            known = catalogue.get(args.agreement)
+            brief = export_dossier(store, args.agreement, known.timeline if known else (), args.format)
+            if brief is None:
+                raise UsageError(f"export dossier: no agreement {args.agreement!r} is known "
+                                 "(the ids are in the Negotiations pane and `migwatch export negotiations`)")
+            text = brief
+        else:
+            catalogue = None
+            if args.kind == "stories":
+                from feeds.agreements import load_catalogue
 
-            catalogue = load_catalogue(settings.agreements if settings else ())
-        text = render(args.kind, export_rows(store, args.kind, catalogue), args.format)
+                catalogue = load_catalogue(settings.agreements if settings else ())
+            text = render(args.kind, export_rows(store, args.kind, catalogue), args.format)
     finally:
         store.close()
     if args.output:

@@ -128,7 +128,7 @@ class FeedHealthScreen(Screen[None]):
 
 
 class PickerScreen(ModalScreen[str | None]):
-    """Choose one agreement (link, filter). Labels are `Text`, never markup."""
+    """Choose one agreement (link, filter, dossier); typing narrows the list. Labels are `Text`, never markup."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="picker.cancel")]
 
@@ -137,29 +137,68 @@ class PickerScreen(ModalScreen[str | None]):
         self.title_text = title
         self.choices = list(choices)
         self.current = current
+        self.shown: list[tuple[str, str]] = list(self.choices)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-box") as box:
             box.border_title = Content(self.title_text)
-            box.border_subtitle = Content("enter to choose · esc to cancel")
-            options = []
-            for value, label in self.choices:
-                prompt = Text.assemble(lit(label), ("  " + clean(value), "dim")) if value and label != value else lit(label)
-                options.append(Option(prompt, id=value or "\x00all"))
-            yield OptionList(*options, id="picker-list")
+            box.border_subtitle = Content("type to narrow · enter to choose · esc to cancel")
+            yield Input(placeholder="type to narrow the list…", id="picker-filter", compact=True)
+            yield OptionList(*self._options(self.choices), id="picker-list")
+
+    @staticmethod
+    def _options(choices: Sequence[tuple[str, str]]) -> list[Option]:
+        options = []
+        for value, label in choices:
+            prompt = Text.assemble(lit(label), ("  " + clean(value), "dim")) if value and label != value else lit(label)
+            options.append(Option(prompt, id=value or "\x00all"))
+        return options
 
     def on_mount(self) -> None:
+        self.query_one("#picker-filter", Input).focus()
         option_list = self.query_one(OptionList)
-        option_list.focus()
+        option_list.highlighted = 0 if self.choices else None
         if self.current is not None:
             for i, (value, _) in enumerate(self.choices):
                 if value == self.current:
                     option_list.highlighted = i
                     break
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        words = event.value.lower().split()
+        self.shown = [(v, label) for v, label in self.choices
+                      if all(w in f"{label} {v}".lower() for w in words)]
+        option_list = self.query_one(OptionList)
+        option_list.set_options(self._options(self.shown))
+        option_list.highlighted = 0 if self.shown else None
+
+    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+        # The list's keys work while the filter has focus: up/down/page keys move the highlight.
+        if not isinstance(self.focused, Input):
+            return
+        option_list = self.query_one(OptionList)
+        moves = {"down": option_list.action_cursor_down, "up": option_list.action_cursor_up,
+                 "pagedown": option_list.action_page_down, "pageup": option_list.action_page_up,
+                 "home": option_list.action_first, "end": option_list.action_last}
+        if event.key in moves and (event.key not in ("home", "end") or not self.query_one(Input).value):
+            moves[event.key]()
+            event.stop()
+            event.prevent_default()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        option_list = self.query_one(OptionList)
+        if option_list.highlighted is None or not self.shown:
+            self.app.bell()
+            return
+        self.dismiss(self._value(option_list.get_option_at_index(option_list.highlighted).id))
+
+    @staticmethod
+    def _value(option_id: str | None) -> str:
+        return "" if (option_id or "") == "\x00all" else (option_id or "")
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        option_id = event.option.id or ""
-        self.dismiss("" if option_id == "\x00all" else option_id)
+        self.dismiss(self._value(event.option.id))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -1,0 +1,116 @@
+"""The user's corrections (store/corrections.py) and the dossier (store/dossier.py) on the fixed test database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_tui_support import build_db
+
+from store import Store
+from store.corrections import CorrectionError, parse_amount, validate
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with Store(build_db(tmp_path / "c.db")) as s:
+        yield s
+
+
+def _reanalyse(store: Store, story_id: str) -> None:
+    """What re-analysis does to a story: its facts rows are deleted and written again (new ids)."""
+    rows = store.conn.execute("SELECT * FROM facts WHERE story_id = ? ORDER BY id", (story_id,)).fetchall()
+    cols = [d[1] for d in store.conn.execute("PRAGMA table_info(facts)")]
+    store.conn.execute("DELETE FROM facts WHERE story_id = ?", (story_id,))
+    for r in rows:
+        values = dict(zip(cols, r, strict=True))
+        values.pop("id")
+        store.conn.execute(f"INSERT INTO facts ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                           list(values.values()))
+
+
+def test_dossier_counts_the_same_payment_once_and_marks_the_conflict(store: Store) -> None:
+    d = store.dossier("uk-rwanda")
+    assert d is not None and d.title == "UK–Rwanda partnership"
+    assert len(d.payments) == 1 and set(d.payments[0].story_ids) == {"s-owes", "s-owes-2"}
+    assert d.totals == (("claimed", "GBP", 50_000_000.0),)
+    assert d.stage is not None and d.stage.fact.stage == "cancelled" and d.stage.when == "2024-07"
+    assert [c.fact.claim for c in d.conflicts] == ["cancelled in 2023"]
+    assert {s.id for s in d.stories} == {"s-owes", "s-owes-2"} and d.story_count == 2
+    assert store.dossier("no-such-deal") is None
+
+
+def test_a_corrected_payment_survives_reanalysis_and_undo_brings_the_extraction_back(store: Store) -> None:
+    row = store.payments(agreement="uk-rwanda", grouped=True)[0]
+    change = store.correct(store.same_facts(row.fact), "edit",
+                           {**{k: getattr(row.fact, k) for k in ("amount", "currency", "payer", "payee")},
+                            "status": "paid"}, note="Home Office confirmed the transfer")
+    assert change.action == "fact.edit"
+    for story_id in ("s-owes", "s-owes-2"):
+        _reanalyse(store, story_id)
+    d = store.dossier("uk-rwanda")
+    assert d is not None and d.totals == (("paid", "GBP", 50_000_000.0),)
+    fact = d.payments[0].fact
+    assert fact.user == "edited" and fact.was == "status claimed" and not fact.review
+    # The extractor's own rows are untouched.
+    assert {r[0] for r in store.conn.execute("SELECT status FROM facts WHERE kind = 'payment'")} == {"claimed"}
+    assert store.payments(agreement="uk-rwanda")[0].fact.status == "paid"
+    assert store.undo() is not None
+    assert store.dossier("uk-rwanda").totals == (("claimed", "GBP", 50_000_000.0),)  # type: ignore[union-attr]
+
+
+def test_a_changed_extraction_of_a_corrected_fact_waits_for_review(store: Store) -> None:
+    row = store.payments(agreement="uk-rwanda")[0]
+    store.correct([row.fact], "confirm")
+    store.conn.execute("UPDATE facts SET payee = 'Kigali' WHERE id = ?", (row.fact.id,))
+    fact = next(r.fact for r in store.payments(agreement="uk-rwanda") if r.fact.story_id == row.fact.story_id)
+    assert fact.user == "confirmed" and fact.payee == "Rwanda" and fact.review
+
+
+def test_reject_hides_a_fact_and_add_keeps_the_users_source(store: Store) -> None:
+    warning = store.warnings(agreement="us-rwanda")[0]
+    store.correct([warning.fact], "reject")
+    assert store.warnings(agreement="us-rwanda") == []
+    d = store.dossier("us-rwanda")
+    assert d is not None and d.warnings == () and [r.fact.user for r in d.rejected] == ["rejected"]
+    store.add_fact("payment", "us-rwanda", {"amount": "7.5m", "currency": "usd", "payer": "United States",
+                                            "payee": "Rwanda", "status": "pledged", "happened": "2025-08"},
+                   note="State Department fact sheet", link="https://state.example/rwanda")
+    rows = store.payments(agreement="us-rwanda")
+    assert rows[0].fact.user == "added" and rows[0].fact.amount == 7_500_000 and rows[0].source == "you"
+    assert rows[0].story_link == "https://state.example/rwanda"
+    assert store.dossier("us-rwanda").totals == (("pledged", "USD", 7_500_000.0),)  # type: ignore[union-attr]
+    store.undo()
+    assert store.payments(agreement="us-rwanda") == []
+
+
+def test_a_stage_correction_sets_the_negotiations_pane(store: Store) -> None:
+    n = next(n for n in store.negotiations() if n.agreement_id == "italy-albania")
+    fact = next(f for f in store.story(n.story_id).facts if f.kind == "stage")  # type: ignore[union-attr]
+    store.correct([fact], "edit", {"stage": "suspended", "happened": "2025-03"})
+    n = next(n for n in store.negotiations() if n.agreement_id == "italy-albania")
+    assert (n.stage, n.since, n.user) == ("suspended", "2025-03", "edited")
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"amount": "-5m", "currency": "GBP", "payer": "UK", "payee": "Rwanda", "status": "paid"}, "amount: must be positive"),
+    ({"amount": "5m", "currency": "XYZ", "payer": "UK", "payee": "Rwanda", "status": "paid"}, "currency: XYZ"),
+    ({"amount": "5m", "currency": "GBP", "payer": " ", "payee": "Rwanda", "status": "paid"}, "payer: required"),
+    ({"amount": "lots", "currency": "GBP", "payer": "UK", "payee": "Rwanda", "status": "paid"}, "amount: 'lots'"),
+    ({"amount": "5m", "currency": "GBP", "payer": "UK", "payee": "Rwanda", "status": "given"}, "status: choose"),
+    ({"amount": "5m", "currency": "GBP", "payer": "UK", "payee": "Rwanda", "status": "paid", "happened": "May"},
+     "date: write it"),
+])
+def test_the_form_refuses_bad_values_and_saves_nothing(store: Store, values: dict, message: str) -> None:
+    with pytest.raises(CorrectionError, match=message):
+        validate("payment", values)
+    with pytest.raises(CorrectionError):
+        store.add_fact("payment", "uk-rwanda", values, note="n", link=None)
+    assert store.conn.execute("SELECT count(*) FROM corrections").fetchone()[0] == 0
+
+
+def test_amounts_as_people_write_them() -> None:
+    assert parse_amount("£50m") == 50_000_000
+    assert parse_amount("1.2bn") == 1_200_000_000
+    assert parse_amount("50,000,000") == 50_000_000
+    assert parse_amount("12 000") == 12_000

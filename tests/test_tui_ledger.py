@@ -1,0 +1,244 @@
+"""Pilot tests for the analyst's ledger (issue 13): the dossier, corrections and their form, the narrow layout."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from test_tui_keys import make_app, ready, settle
+from test_tui_support import build_db, settings
+from textual.widgets import Input, Label, Select
+
+from store import Store
+from tui.app import MigwatchApp
+from tui.panes.dossier import DossierScreen, DossierTable, StoryScreen
+from tui.panes.facts import FactForm
+from tui.screens import PickerScreen
+
+SIZE = (160, 48)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return build_db(tmp_path / "l.db")
+
+
+async def until(pilot, condition, what: str) -> None:
+    for _ in range(100):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def open_dossier(app: MigwatchApp, pilot, agreement: str = "uk-rwanda") -> DossierScreen:
+    app.open_dossier(agreement)
+    await until(pilot, lambda: isinstance(app.screen, DossierScreen) and app.screen.dossier is not None, "the dossier")
+    await pilot.pause()
+    assert isinstance(app.screen, DossierScreen)
+    return app.screen
+
+
+def table_texts(table) -> list[str]:
+    return [" | ".join(c.plain for c in table.get_row(k)) for k in table.rows]
+
+
+def corrections(db: Path) -> list[tuple]:
+    with Store(db) as store:
+        return store.conn.execute("SELECT kind, action, fields, undone FROM corrections ORDER BY id").fetchall()
+
+
+async def test_enter_on_negotiations_opens_the_dossier_with_the_claim_and_the_conflict(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("tab", "tab")  # the Negotiations pane: us-rwanda, italy-albania, uk-rwanda
+        await pilot.press("j", "j", "enter")
+        await until(pilot, lambda: isinstance(app.screen, DossierScreen) and app.screen.dossier is not None, "dossier")
+        screen = app.screen
+        assert screen.agreement_id == "uk-rwanda"
+        head = screen.query_one("#dossier-head").render()
+        plain = str(head)
+        assert "cancelled since 2024-07" in plain and "conflict" in plain and "claimed £50m" in plain
+        payments = table_texts(screen.query_one("#dossier-payments", DossierTable))
+        assert len(payments) == 1 and "£50m" in payments[0] and "claimed" in payments[0] and "+1" in payments[0]
+        stories = screen.query_one("#dossier-stories", DossierTable)
+        assert set(stories.rows) == {"s-owes", "s-owes-2"}
+        await pilot.press("escape")
+        assert not isinstance(app.screen, DossierScreen)
+
+
+async def test_enter_on_a_dossier_row_opens_its_story_at_the_evidence(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        screen = await open_dossier(app, pilot)
+        screen.query_one("#dossier-payments", DossierTable).focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, StoryScreen), "the story")
+        story = app.screen
+        assert story.focus_fact is not None and story.focus_fact.kind == "payment"
+        assert story.story.id in {"s-owes", "s-owes-2"}
+        await pilot.press("escape")
+        assert isinstance(app.screen, DossierScreen)
+
+
+async def test_d_on_a_story_and_the_palette_open_dossiers(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("d")  # the first story is us-rwanda's
+        await until(pilot, lambda: isinstance(app.screen, DossierScreen), "the dossier")
+        assert app.screen.agreement_id == "us-rwanda"
+        await pilot.press("escape")
+        titles = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert "Open a dossier" in titles and "(d)" in titles["Open a dossier"].help
+        app.pick_dossier()
+        await until(pilot, lambda: isinstance(app.screen, PickerScreen), "the picker")
+        await pilot.press(*"albania", "enter")  # typing narrows the list to Italy–Albania
+        await until(pilot, lambda: isinstance(app.screen, DossierScreen), "the dossier")
+        assert app.screen.agreement_id == "italy-albania"
+
+
+async def test_started_with_an_agreement_the_dossier_is_open_and_the_inbox_filtered(db: Path) -> None:
+    app = make_app(db, start_dossier="uk-rwanda")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, DossierScreen), "the dossier")
+        await settle(app, pilot)
+        assert app.filter_agreement == "uk-rwanda"
+        assert set(app.inbox.rows) == {"s-owes", "s-owes-2"}
+
+
+async def test_editing_a_payments_status_saves_a_correction_shown_and_undone(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        screen = await open_dossier(app, pilot)
+        screen.query_one("#dossier-payments", DossierTable).focus()
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, FactForm), "the form")
+        form = app.screen
+        assert form.query_one("#field-amount", Input).value == "50m"
+        form.query_one("#field-status", Select).value = "paid"
+        form.query_one("#field-note", Input).value = "Home Office confirmed the transfer"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, DossierScreen), "the dossier again")
+        await settle(app, pilot)
+        await until(pilot, lambda: "paid £50m" in str(app.screen.query_one("#dossier-head").render()), "paid")
+        rows = table_texts(app.screen.query_one("#dossier-payments", DossierTable))
+        assert rows[0].startswith("2025-03-11 | ✎ £50m | paid")
+        assert [(k, a, u) for k, a, _f, u in corrections(db)] == [("payment", "edit", 0), ("payment", "edit", 0)]
+        # The Payments pane shows it as the user's too.
+        payments = table_texts(app.main_query_one("#payments"))
+        assert payments[0].startswith("✎ £50m | paid")
+        await pilot.press("z")
+        await settle(app, pilot)
+        await until(pilot, lambda: "claimed £50m" in str(app.screen.query_one("#dossier-head").render()), "undone")
+        assert [u for *_x, u in corrections(db)] == [1, 1]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("amount", "-5m", "amount: must be positive"),
+    ("currency", "XYZ", "currency: XYZ is not a known ISO code"),
+    ("payer", "", "payer: required"),
+])
+async def test_the_form_says_what_is_wrong_and_saves_nothing(db: Path, field: str, value: str, message: str) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("tab", "tab", "tab")  # the Payments pane
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, FactForm), "the form")
+        form = app.screen
+        form.query_one(f"#field-{field}", Input).value = value
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, FactForm)  # still open
+        error = form.query_one("#form-error", Label)
+        assert message in str(error.render()) and error.has_class("-shown")
+        await pilot.press("escape")
+        await settle(app, pilot)
+    assert corrections(db) == []
+
+
+async def test_x_rejects_a_warning_and_n_adds_a_payment_with_its_source(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("tab", "tab", "tab", "tab")  # the Rights warnings pane
+        assert app.focused.id == "warnings"
+        before = len(app.main_query_one("#warnings").rows)
+        await pilot.press("x")
+        await settle(app, pilot)
+        await until(pilot, lambda: len(app.main_query_one("#warnings").rows) == before - 1, "the rejected row gone")
+        await pilot.press("shift+tab", "n")  # the Payments pane: add a payment
+        await until(pilot, lambda: isinstance(app.screen, FactForm), "the form")
+        form = app.screen
+        form.query_one("#field-agreement", Select).value = "us-rwanda"
+        for name, value in (("amount", "7.5m"), ("currency", "usd"), ("payer", "United States"),
+                            ("payee", "Rwanda"), ("happened", "2025-08"), ("note", "State Department fact sheet"),
+                            ("link", "https://state.example/rwanda")):
+            form.query_one(f"#field-{name}", Input).value = value
+        form.query_one("#field-status", Select).value = "pledged"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await until(pilot, lambda: any(r.startswith("✚ $7.5m") for r in table_texts(app.main_query_one("#payments"))),
+                    "the added payment")
+        await pilot.press("z")  # undo the addition
+        await settle(app, pilot)
+        await until(pilot, lambda: not any("7.5m" in r for r in table_texts(app.main_query_one("#payments"))),
+                    "the addition undone")
+    assert [(k, a, u) for k, a, _f, u in corrections(db)] == [("warning", "reject", 0), ("payment", "add", 1)]
+
+
+async def test_a_correction_survives_a_restart(db: Path) -> None:
+    with Store(db) as store:
+        row = store.payments(agreement="uk-rwanda", grouped=True)[0]
+        store.correct(store.same_facts(row.fact), "edit", {"status": "paid"}, note="confirmed")
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        assert any(r.startswith("✎ £50m | paid") for r in table_texts(app.main_query_one("#payments")))
+
+
+async def test_at_80_columns_the_ledgers_are_tabs_and_the_preview_takes_the_inbox_place(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        assert app.screen.has_class("-narrow")
+        assert app.main_query_one("#negotiations").display and not app.main_query_one("#payments").display
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert app.focused.id == "negotiations"
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert app.focused.id == "payments" and not app.main_query_one("#negotiations").display
+        # Every column of the pane is whole at 80 columns.
+        assert any(r.startswith("£50m") for r in table_texts(app.main_query_one("#payments")))
+        app.inbox.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is app.preview and not app.inbox.display
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.focused is app.inbox and app.inbox.display and not app.preview.display
+
+
+async def test_a_remapped_key_shows_remapped_in_the_palette(db: Path) -> None:
+    app = make_app(db, settings=settings(keys={"app.dossier": "D"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        titles = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert titles["Open a dossier"].endswith("(D)")
+        await pilot.press("D")
+        await until(pilot, lambda: isinstance(app.screen, DossierScreen), "the dossier")
+
+
+async def test_dossier_opens_fast_enough_to_feel_instant(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await open_dossier(app, pilot)
+        assert 0 < app.last_dossier_ms < 1000
+        await asyncio.sleep(0)

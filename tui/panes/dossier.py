@@ -1,0 +1,285 @@
+"""The dossier: one agreement whole. Its title and parties, where it stands and since when (on what source),
+any conflict with the known timeline; the stage events beside the catalogue's known timeline; payments with
+totals by status and currency, each payment once however many stories tell it; rights warnings; the
+agreement's stories, a cluster's together. Enter on any row opens its story at the evidence; the fact keys
+(e, x, c, n) correct what the extractor said.
+
+The dossier is read on the app's db thread (`MigwatchApp.open_dossier`); this module only renders it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Static
+
+from feeds.models import TimelineEvent
+from store import Dossier, DossierItem, FactRow, InboxRow, StoryDetail
+from tui.format import _STAGE_STYLES, clean, flags_text, format_amount, format_date, lit, short_party
+from tui.panes.base import FACT_BINDINGS, NAV_BINDINGS, PagedTable, user_mark
+from tui.panes.preview import render_story
+
+
+def format_totals(totals: Sequence[tuple[str, str, float]]) -> str:
+    """'paid £240m · pledged £50m · claimed £50m' (our words and numbers only)."""
+    return " · ".join(f"{status} {format_amount(amount, currency)}" for status, currency, amount in totals)
+
+
+def outlet_text(item: DossierItem) -> Text:
+    text = lit(item.outlet or "—", "dim")
+    if len(item.story_ids) > 1:
+        text.append(f" +{len(item.story_ids) - 1}", "bold")
+    return text
+
+
+def payment_amount(f: FactRow) -> str:
+    amount = format_amount(f.amount, f.currency)
+    if f.amount_kind == "per-person":
+        amount += "/person"
+    elif f.amount_kind == "tranche":
+        amount += " part"
+    return amount
+
+
+class DossierTable(PagedTable):
+    """One section of the dossier; its rows are DossierItems (facts) or InboxRows (stories)."""
+
+    BINDINGS = [*NAV_BINDINGS, Binding("enter", "app.dossier_open", "Open story", id="dossier.open"),
+                *FACT_BINDINGS]
+
+    def __init__(self, kind: str, columns: tuple[tuple[str, str, int, int], ...], *, id: str | None = None) -> None:
+        self.COLUMNS = columns
+        super().__init__(id=id, classes="dossier-table")
+        self.kind = kind
+        self.item_of: dict[str, DossierItem | InboxRow] = {}
+
+    def current_item(self) -> DossierItem | InboxRow | None:
+        key = self.current_key()
+        return self.item_of.get(key) if key else None
+
+    def fill(self, rows: Sequence[tuple[str, DossierItem | InboxRow, tuple[Text, ...]]]) -> None:
+        cursor = self.current_key()
+        self.clear()
+        self.item_of = {}
+        for key, item, cells in rows:
+            self.item_of[key] = item
+            self.add_row(*cells, key=key)
+        if not self.move_to_key(cursor) and self.row_count:
+            self.move_cursor(row=0, animate=False)
+        self.call_after_refresh(self.fit_columns)
+
+
+def _fact_cells(item: DossierItem) -> tuple[Text, ...]:
+    f = item.fact
+    evidence = lit(f.evidence or f.note or "", "italic")
+    if f.user == "added" and f.user_link:
+        evidence.append_text(lit(f" {f.user_link}", "underline dim"))
+    date = Text(item.when[:10] or "—")
+    if f.kind == "stage":
+        stage = Text.assemble(user_mark(f.user, f.review), lit(f.stage or "?", _STAGE_STYLES.get(f.stage or "", "")))
+        if item.conflict:
+            stage = Text.assemble(("⚠ ", "bold red"), stage)
+        return date, stage, outlet_text(item), evidence
+    if f.kind == "payment":
+        return (date, Text.assemble(user_mark(f.user, f.review), lit(payment_amount(f), "bold")),
+                lit(f.status or "", "bold" if f.status in ("owed", "claimed") else ""),
+                lit(f"{short_party(f.payer)} → {short_party(f.payee)}"), outlet_text(item), evidence)
+    return (date, Text.assemble(user_mark(f.user, f.review), lit(f.speaker or "?", "bold")), lit(f.concern or ""),
+            lit(f.denied_by or "", "dim"), outlet_text(item), evidence)
+
+
+def _story_cells(row: InboxRow) -> tuple[Text, ...]:
+    outlet = Text(f"{row.cluster_size} reports", "magenta") if row.cluster_size > 1 else \
+        lit(row.feeds[0] if row.feeds else "", "dim")
+    return (Text(format_date(row.published or row.first_seen)), flags_text(row),
+            lit(row.title, "bold" if row.unread else ""), outlet)
+
+
+def render_head(d: Dossier, timeline: Sequence[TimelineEvent]) -> Text:
+    out = Text()
+    out.append_text(lit(d.title, "bold"))
+    out.append("  ")
+    out.append_text(lit(d.agreement_id, "cyan"))
+    out.append("\n")
+    out.append("Parties: ", "bold")
+    out.append_text(lit(", ".join(clean(p) for p in d.parties) or "—"))
+    out.append(f"  ·  {d.story_count:,} {'story' if d.story_count == 1 else 'stories'}\n", "dim")
+    out.append("Stage: ", "bold")
+    if d.stage is None:
+        out.append("no stage reported yet", "dim")
+    else:
+        f = d.stage.fact
+        out.append_text(user_mark(f.user, f.review))
+        out.append_text(lit(f.stage or "?", "bold " + _STAGE_STYLES.get(f.stage or "", "")))
+        out.append(f" since {d.stage.when or '—'}")
+        out.append(" — ", "dim")
+        out.append_text(lit(d.stage.outlet or "—", "dim"))
+        if d.stage.fact.evidence:
+            out.append("\n  “", "dim")
+            out.append_text(lit(d.stage.fact.evidence, "italic"))
+            out.append("”", "dim")
+    known = [t for t in timeline if t.stage]
+    if known and d.stage is not None and known[-1].stage != d.stage.fact.stage:
+        out.append("\n")
+        out.append("⚠ ", "bold red")
+        out.append(f"the known timeline's last stage is {known[-1].stage} ({known[-1].date})", "red")
+    for c in d.conflicts:
+        out.append("\n")
+        out.append("⚠ conflict: ", "bold red")
+        out.append_text(lit(f"{c.outlet or 'a story'} ({c.when[:10]}) says “{c.fact.claim}”; "
+                            f"the known timeline: {c.fact.known}"))
+    out.append("\n")
+    out.append("Payments: ", "bold")
+    out.append(format_totals(d.totals) or "none reported", "" if d.totals else "dim")
+    if len(d.payments):
+        out.append(f"  ({len(d.payments)} payment{'s' if len(d.payments) != 1 else ''}, each counted once)", "dim")
+    return out
+
+
+def render_timeline(timeline: Sequence[TimelineEvent]) -> Text:
+    out = Text()
+    out.append("Known timeline", "bold underline")
+    out.append(" (catalogue)\n", "dim")
+    if not timeline:
+        out.append("none in the catalogue", "dim")
+    for t in timeline:
+        out.append(f"{t.date:<10} ", "bold")
+        if t.stage:
+            out.append(t.stage, _STAGE_STYLES.get(t.stage, ""))
+            out.append(" ")
+        out.append_text(lit(t.note, "dim"))
+        out.append("\n")
+    return out
+
+
+EVENT_COLUMNS = (("Date", "date", 10, 0), ("Stage", "stage", 20, 0), ("Outlet", "outlet", 12, 1),
+                 ("Evidence", "evidence", 20, 4))
+PAYMENT_COLUMNS = (("Date", "date", 10, 0), ("Amount", "amount", 12, 0), ("Status", "status", 8, 0),
+                   ("Payer → payee", "parties", 16, 2), ("Outlet", "outlet", 12, 1), ("Evidence", "evidence", 20, 4))
+WARNING_COLUMNS = (("Date", "date", 10, 0), ("Who", "who", 14, 2), ("Concern", "concern", 14, 2),
+                   ("Denied by", "denied", 8, 1), ("Outlet", "outlet", 12, 1), ("Evidence", "evidence", 20, 4))
+STORY_COLUMNS = (("Date", "date", 10, 0), ("", "flags", 4, 0), ("Title", "title", 30, 4),
+                 ("Reports", "outlet", 12, 1))
+
+
+class DossierScreen(Screen[None]):
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="dossier.close")]
+
+    def __init__(self, agreement_id: str) -> None:
+        super().__init__()
+        self.agreement_id = agreement_id
+        self.dossier: Dossier | None = None
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="dossier-body") as body:
+            body.border_title = Content(f"Dossier — {self.agreement_id}")
+            yield Static(Text("Loading…", style="dim"), id="dossier-head")
+            with Horizontal(id="dossier-timeline-row"):
+                with Vertical(id="dossier-events-box"):
+                    yield Label(Content("Timeline — what the news says"), classes="dossier-section")
+                    yield DossierTable("stage", EVENT_COLUMNS, id="dossier-events")
+                yield Static(id="dossier-known")
+            yield Label(Content("Payments"), classes="dossier-section")
+            yield DossierTable("payment", PAYMENT_COLUMNS, id="dossier-payments")
+            yield Label(Content("Rights warnings"), classes="dossier-section")
+            yield DossierTable("warning", WARNING_COLUMNS, id="dossier-warnings")
+            yield Label(Content("Stories"), id="dossier-stories-label", classes="dossier-section")
+            yield DossierTable("story", STORY_COLUMNS, id="dossier-stories")
+            yield Static(id="dossier-rejected")
+        yield Footer()
+
+    def show(self, d: Dossier, timeline: Sequence[TimelineEvent]) -> None:
+        self.dossier = d
+        self.query_one("#dossier-body").border_title = Content.assemble("Dossier — ", Content(clean(d.title, limit=60)))
+        self.query_one("#dossier-head", Static).update(render_head(d, timeline))
+        self.query_one("#dossier-known", Static).update(render_timeline(timeline))
+        for table_id, items in (("#dossier-events", d.events), ("#dossier-payments", d.payments),
+                                ("#dossier-warnings", d.warnings)):
+            self.query_one(table_id, DossierTable).fill(
+                [(f"{i.fact.kind}:{i.fact.id}:{n}", i, _fact_cells(i)) for n, i in enumerate(items)])
+        self.query_one("#dossier-stories", DossierTable).fill([(r.id, r, _story_cells(r)) for r in d.stories])
+        more = f" (the first {len(d.stories):,} of {d.story_count:,})" if d.story_count > len(d.stories) else ""
+        self.query_one("#dossier-stories-label", Label).update(Content(f"Stories{more}"))
+        rejected = Text()
+        if d.rejected:
+            rejected.append("Rejected by you (counted nowhere; z undoes)\n", "bold")
+            for r in d.rejected:
+                rejected.append("  ✗ ", "bold magenta")
+                rejected.append_text(lit(_describe(r), "strike dim"))
+                rejected.append("\n")
+        self.query_one("#dossier-rejected", Static).update(rejected)
+        focused = self.focused
+        if not isinstance(focused, DossierTable):
+            first = next((t for t in self.query(DossierTable) if t.row_count), None)
+            # The head (stage, conflicts, totals) stays in view: focus without scrolling to the table.
+            (first or self.query_one("#dossier-stories", DossierTable)).focus(scroll_visible=False)
+            body = self.query_one("#dossier-body", VerticalScroll)
+            body.scroll_home(animate=False)
+            self.call_after_refresh(body.scroll_home, animate=False)  # after the tables' cursors settle
+
+    def current(self) -> DossierItem | InboxRow | None:
+        focused = self.focused
+        return focused.current_item() if isinstance(focused, DossierTable) else None
+
+
+def _describe(item: DossierItem) -> str:
+    f = item.fact
+    if f.kind == "stage":
+        return f"{item.when[:10]} {f.stage} — {item.outlet}"
+    if f.kind == "payment":
+        return f"{short_party(f.payer)} → {short_party(f.payee)} {payment_amount(f)} {f.status} — {item.outlet}"
+    return f"{f.speaker}: {f.concern} — {item.outlet}"
+
+
+class StoryScreen(Screen[None]):
+    """One story opened from the dossier, scrolled to the evidence of the fact it was opened on."""
+
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="story.close"),
+                Binding("o", "app.open_link", "Open link", id="story.open_link"),
+                Binding("j", "scroll_down", "Down", show=False, id="story.down"),
+                Binding("k", "scroll_up", "Up", show=False, id="story.up")]
+
+    def __init__(self, story: StoryDetail, titles: dict[str, str], focus: FactRow | None = None) -> None:
+        super().__init__()
+        self.story = story
+        self.titles = titles
+        self.focus_fact = focus
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="story-body") as body:
+            body.border_title = Content.assemble("Story — ", Content(clean(self.story.title, limit=60)))
+            yield Static(render_story(self.story, self.titles, focus=self.focus_fact), id="story-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#story-body").focus()
+        self.call_after_refresh(self._scroll_to_evidence)
+
+    def _scroll_to_evidence(self) -> None:
+        f = self.focus_fact
+        if f is None or not f.evidence:
+            return
+        text = render_story(self.story, self.titles, focus=f)
+        at = text.plain.find(f.evidence)
+        if at < 0:
+            return
+        body = self.query_one("#story-body", VerticalScroll)
+        width = max(body.scrollable_content_region.width, 20)
+        consumed = 0
+        for line_no, line in enumerate(text.wrap(self.app.console, width)):
+            consumed += len(line.plain) + 1
+            if consumed > at:
+                body.scroll_to(y=max(line_no - 2, 0), animate=False)
+                return
+
+    def action_scroll_down(self) -> None:
+        self.query_one("#story-body", VerticalScroll).scroll_down()
+
+    def action_scroll_up(self) -> None:
+        self.query_one("#story-body", VerticalScroll).scroll_up()

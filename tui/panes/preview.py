@@ -1,0 +1,152 @@
+"""The preview pane: one story, its evidence highlighted, the facts found in it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from store import FactRow, StoryDetail
+from tui.format import clean, format_date, format_payment, lit
+from tui.panes.base import TRIAGE_BINDINGS
+
+# ------------------------------------------------------------------------------------------- preview
+
+_FACT_STYLES = {"stage": "black on cyan", "payment": "black on yellow", "warning": "black on magenta",
+                "conflict": "white on red"}
+
+
+def render_story(story: StoryDetail, titles: dict[str, str], *, focus: FactRow | None = None) -> Text:
+    """The preview of one story: header, the text with evidence highlighted, the facts found in it."""
+    out = Text()
+    out.append_text(lit(story.title, "bold"))
+    out.append("\n")
+    meta = [", ".join(clean(f) for f in story.feeds) or "no feed", format_date(story.published or story.first_seen)]
+    if story.author and clean(story.author) not in {clean(f) for f in story.feeds}:  # not the outlet again
+        meta.append(clean(story.author))
+    out.append_text(lit(" · ".join(meta), "dim"))
+    out.append("\n")
+    if story.link:
+        out.append_text(lit(story.link, "underline dim"))
+        out.append("\n")
+    if len(story.cluster_sources) > 1:
+        out.append(f"{len(story.cluster_sources)} sources: ", "magenta")
+        out.append_text(lit(", ".join(clean(s) for s in story.cluster_sources), "magenta"))
+        out.append("\n")
+    main = [m for m in story.matches if m.main]
+    mentions = [m for m in story.matches if not m.main]
+    if main:
+        out.append("Agreements: ", "bold")
+        out.append_text(lit(", ".join(titles.get(m.agreement_id, m.agreement_id) + (" (linked by you)" if m.source == "user" else "")
+                                      for m in main), "cyan"))
+        out.append("\n")
+    if mentions:
+        out.append("Mentions: ", "dim")
+        out.append_text(lit(", ".join(m.agreement_id for m in mentions), "dim"))
+        out.append("\n")
+    state = [story.state]
+    if story.unread:
+        state.append("unread")
+    if story.starred:
+        state.append("★ starred")
+    out.append(" · ".join(state), "italic")
+    out.append("\n\n")
+
+    body = lit(story.text, one_line=False)
+    n = len(body.plain)
+    # Offsets index the stored text; the gate already removed controls, so clean() keeps them valid.
+    for m in story.matches:
+        if m.ev_start is not None and m.ev_end is not None and 0 <= m.ev_start < m.ev_end <= n:
+            body.stylize("underline", m.ev_start, m.ev_end)
+    for f in story.facts:
+        if f.ev_start is not None and f.ev_end is not None and 0 <= f.ev_start < f.ev_end <= n:
+            body.stylize(_FACT_STYLES.get(f.kind, "reverse"), f.ev_start, f.ev_end)
+    if focus is not None and focus.ev_start is not None and focus.ev_end is not None \
+            and 0 <= focus.ev_start < focus.ev_end <= n:
+        body.stylize("bold reverse", focus.ev_start, focus.ev_end)  # the fact the story was opened on
+    out.append_text(body)
+
+    if story.facts:
+        out.append("\n\nFacts\n", "bold underline")
+        for f in story.facts:
+            out.append_text(fact_line(f, titles))
+            out.append("\n")
+    return out
+
+
+def fact_line(f: FactRow, titles: dict[str, str]) -> Text:
+    agreement = titles.get(f.agreement_id or "", f.agreement_id or "")
+    line = Text("  ")
+    if f.kind == "stage":
+        line.append("Stage    ", "bold cyan")
+        line.append_text(lit(f"{agreement}: {f.stage}" + (f" ({f.happened})" if f.happened else "")))
+    elif f.kind == "payment":
+        line.append("Payment  ", "bold yellow")
+        line.append_text(lit(format_payment(f)))
+    elif f.kind == "warning":
+        line.append("Warning  ", "bold magenta")
+        line.append_text(lit(f"{f.speaker or '?'}: {f.concern or ''}"))
+        if f.denied_by:
+            line.append_text(lit(f" — denied by {f.denied_by}", "dim"))
+    elif f.kind == "conflict":
+        line.append("⚠ Conflict ", "bold red")
+        line.append_text(lit(f"{agreement}: says {f.claim!s}; tracked timeline: {f.known!s}"))
+    else:
+        line.append_text(lit(f.kind))
+    if f.user:
+        what = {"edited": "corrected by you", "confirmed": "confirmed by you", "added": "added by you",
+                "rejected": "rejected by you"}.get(f.user, f.user)
+        line.append(f"  ✎ {what}", "bold magenta")
+        if f.was:
+            line.append_text(lit(f" (extracted: {f.was})", "dim"))
+        if f.review:
+            line.append(" — the extraction has changed since: review", "bold yellow")
+    return line
+
+
+class Preview(VerticalScroll):
+    """The selected story. Focusable so it can scroll, and triage works from here too."""
+
+    BINDINGS = [
+        Binding("j", "scroll_down", "Down", show=False, id="preview.down"),
+        Binding("k", "scroll_up", "Up", show=False, id="preview.up"),
+        Binding("enter", "app.dossier", "Dossier", id="preview.dossier"),
+        Binding("escape", "back", "Back to inbox", show=False, id="preview.back"),
+        *TRIAGE_BINDINGS,
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, can_focus=True)
+        self.story_id: str | None = None
+
+    def on_focus(self) -> None:
+        if self.parent is not None:
+            self.parent.add_class("-reading")
+
+    def on_blur(self) -> None:
+        if self.parent is not None and self.screen.is_current:
+            self.parent.remove_class("-reading")
+
+    def action_back(self) -> None:
+        """esc: back to the inbox (narrow: the inbox comes back in the preview's place)."""
+        if self.parent is not None:
+            self.parent.remove_class("-reading")
+        inbox = self.screen.query("#inbox")
+        if inbox:
+            inbox.first().focus()
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(Text("No story selected.", style="dim"), id="preview-body")
+
+    def show(self, story: StoryDetail | None, titles: dict[str, str]) -> None:
+        body = self.query_one("#preview-body", Static)
+        if story is None:
+            self.story_id = None
+            body.update(Text("No story selected.", style="dim"))
+            return
+        if story.id != self.story_id:
+            self.scroll_home(animate=False)
+        self.story_id = story.id
+        body.update(render_story(story, titles))
+
