@@ -8,7 +8,7 @@ from feeds.models import Analysis, Story
 from feeds.understand.conflicts import find_conflicts
 from feeds.understand.match import could_match, match_story, prepare
 from feeds.understand.payments import extract_payments
-from feeds.understand.stages import extract_stages
+from feeds.understand.stages import extract_stages, implied_by_payments
 from feeds.understand.warnings import extract_warnings
 
 
@@ -21,12 +21,13 @@ def understand(story: Story, catalogue: Catalogue) -> Analysis:
     matches = match_story(doc)
     if not matches:
         return Analysis(story_id=story.id)
-    stages = extract_stages(doc)
+    payments = extract_payments(doc)
+    stages = implied_by_payments(extract_stages(doc), payments, doc)
     return Analysis(
         story_id=story.id,
         matches=tuple(matches),
         stages=tuple(stages),
-        payments=tuple(extract_payments(doc)),
+        payments=tuple(payments),
         warnings=tuple(extract_warnings(doc)),
         conflicts=tuple(find_conflicts(doc, stages, catalogue.get)),
     )

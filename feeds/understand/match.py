@@ -115,6 +115,8 @@ def could_match(story: Story, index: CatalogueIndex) -> bool:
                   or (_MONEY_MOVES.search(title) and _AMOUNT.search(title))):
         return True
     text = f"{title}\n{story.text or ''}\n{story.article or ''}"
+    if _PAIR_HINT.search(text):
+        return True  # "the UK–Rwanda deal": a deal named by its parties needs no cue
     if index.prefilter_rx is not None and index.prefilter_rx.search(text.lower()):
         return True
     if not index.prefilter_other:
@@ -193,6 +195,11 @@ def prepare(story: Story, catalogue: Catalogue) -> Doc:
     )
 
 
+# Two capitalised names joined by a dash before a deal noun: the cheap form of _pair_named for could_match.
+_PAIR_HINT = re.compile(r"[A-Z][\w.]*\s?[-\u2010\u2011\u2013\u2014/]\s?[A-Z][\w.]*(?:\s[A-Z][\w.]*)?\s+"
+                        r"(?:(?:migration|migrant|asylum|deportation|returns?|refugee|transfer|processing)\s+)?"
+                        r"(?:deal|agreement|protocol|pact|accord|memorandum|MoU|scheme|plan|partnership|"
+                        r"arrangement|treaty|statement|declaration|policy)")
 # Money changing hands between two states: a paying verb and an amount with its currency.
 _MONEY_MOVES = re.compile(r"\b(?:pa(?:y|ys|id|ying|yments?)|owe[sd]?|owing|fund(?:s|ed|ing)?|gives?|gave|"
                           r"pledg\w+|promis\w+|demand\w*|seek\w*|claims?)\b", re.IGNORECASE)
@@ -208,10 +215,10 @@ _PAIR_NOUN = re.compile(
 
 def _pair_named(index: CatalogueIndex, hits: list[Hit], text: str) -> frozenset[str]:
     """The agreements that `hits` (offsets in `text`) name as a pair of parties before a deal noun."""
+    named: set[str] = {h.key for h in hits if h.kind == "alias" and _PAIR_HINT.search(text, h.start, h.end)}
     parties = [h for h in hits if h.kind == "party"]
     if len(parties) < 2:
-        return frozenset()
-    named: set[str] = set()
+        return frozenset(named)
     for h1, h2 in zip(parties, parties[1:], strict=False):
         if h1.key == h2.key or not _PAIR_JOIN.fullmatch(text, h1.end, h2.start):
             continue

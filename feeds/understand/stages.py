@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from feeds.models import STAGES, StageEvent
+from feeds.models import STAGES, Payment, StageEvent
 from feeds.understand.clauses import _BACKGROUND, _MODAL, _MODAL_STRICT, _NEG_AFTER, _NEGATION, _clause_before
 from feeds.understand.doc import Doc, lowered
 from feeds.understand.lexicon import alternation, rules
@@ -215,3 +215,19 @@ def extract_stages(doc: Doc) -> list[StageEvent]:
                                             and e.evidence == event.evidence)]
     assert all(e.stage in STAGES for e in events + last)
     return events + last
+
+
+def implied_by_payments(stages: list[StageEvent], payments: list[Payment], doc: Doc) -> list[StageEvent]:
+    """Money paid under an agreement the story gives no stage for: the deal is being carried out
+    ("Washington paid El Salvador $6m to hold the men"). Appended after the stated events."""
+    staged = {e.agreement_id for e in stages}
+    out = list(stages)
+    for p in payments:
+        if p.status != "paid" or p.agreement_id is None or p.agreement_id in staged:
+            continue
+        match = doc.matched.get(p.agreement_id)
+        if match is None or not match.main:
+            continue
+        out.append(StageEvent(p.agreement_id, "implementing", p.evidence))
+        staged.add(p.agreement_id)
+    return out

@@ -1,0 +1,58 @@
+"""Stages from the story's main event, and matching short items, on sentences written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from feeds.analyze import Analyzer
+from feeds.models import Story
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+def stage(analyzer: Analyzer, text: str, title: str = "") -> dict[str, str]:
+    return analyzer.analyze(Story(id="s", title=title, text=text)).stage
+
+
+@pytest.mark.parametrize(("title", "text", "expected"), [
+    ("Court rules plan to send asylum seekers from Britain to Rwanda unlawful", "", "struck-down"),
+    ("", "Britain's plan to deport asylum seekers to Rwanda is unlawful, the Court of Appeal ruled on Thursday.",
+     "struck-down"),
+    ("", "A court in London heard a challenge to the plan to deport asylum seekers to Rwanda.",
+     "legally-challenged"),
+    ("", "A judge blocked the first flight taking asylum seekers from Britain to Rwanda.", "legally-challenged"),
+    ("", "Britain offered Rwanda a deal to take asylum seekers it refuses.", "exploratory"),
+    ("", "The first twelve asylum seekers arrived in Rwanda from Britain under the deal on Monday.",
+     "implementing"),
+    ("", "The Supreme Court struck down Britain's Rwanda deportation scheme in 2023. In 2024 Britain and "
+         "Rwanda signed a new asylum treaty.", "signed"),
+])
+def test_main_event(analyzer: Analyzer, title: str, text: str, expected: str) -> None:
+    assert stage(analyzer, text, title) == {"uk-rwanda": expected}
+
+
+@pytest.mark.parametrize(("text", "agreement"), [
+    ("The UK–Rwanda deal was signed.", "uk-rwanda"),
+    ("Officials discussed the Italy-Albania protocol.", "italy-albania"),
+    ("Ministers defended the EU-Tunisia memorandum.", "eu-tunisia"),
+])
+def test_a_deal_named_plainly_is_matched(analyzer: Analyzer, text: str, agreement: str) -> None:
+    assert analyzer.analyze(Story(id="m", title="", text=text)).agreements == [agreement]
+
+
+def test_a_headline_alone_keeps_its_agreement(analyzer: Analyzer) -> None:
+    a = analyzer.analyze(Story(id="m", title="Italy–Albania migrant protocol suspended after court ruling", text=""))
+    assert a.agreements == ["italy-albania"]
+    assert a.matches[0].evidence.source == "headline"
+
+
+def test_a_trade_deal_between_the_same_states_is_not_the_agreement(analyzer: Analyzer) -> None:
+    assert analyzer.analyze(Story(id="m", title="", text="The UK–Rwanda trade deal was signed.")).agreements == []
+
+
+def test_money_paid_under_a_deal_means_it_is_being_implemented(analyzer: Analyzer) -> None:
+    text = "Washington paid El Salvador $6m to hold deported Venezuelans in its prison."
+    assert stage(analyzer, text) == {"us-el-salvador": "implementing"}
