@@ -127,3 +127,38 @@ def test_a_story_that_says_no_stage_gets_the_timelines_marked_as_such() -> None:
     assert out["stage"] == {"uk-rwanda": "signed"}
     assert out["stage_from_timeline"] == {"uk-rwanda": "signed"}
     assert out["stage_events"] == []
+
+
+def test_an_article_is_read_and_every_evidence_names_its_source() -> None:
+    from feeds.analyze import analyze_jsonl
+
+    summary = "Italy has paid Albania €16m for the two migrant centres it runs there."
+    article = ("<p>" + summary + "</p><p>Rights groups say the men held at the centres have no access to "
+               "lawyers.</p>")
+    row = {"id": "a1", "title": "Italy pays Albania for migrant centres", "text": summary, "article": article}
+    [out] = list(analyze_jsonl([json.dumps(row)]))
+    assert out["agreements"] == ["italy-albania"]
+    [payment] = out["payments"]
+    assert payment["evidence_source"] == "article"  # the article repeats the summary: its sentence wins
+    [warning] = out["rights_warnings"]
+    assert warning["by"] == "rights groups" and warning["evidence_source"] == "article"
+    for key in ("matches", "stage_events"):
+        assert all(row["evidence_source"] in ("headline", "feed", "article") for row in out[key])
+
+
+def test_a_headline_fact_indexes_the_title() -> None:
+    from feeds.analyze import analyze_jsonl
+
+    title = "EU signs €210m migration deal with Mauritania"
+    [out] = list(analyze_jsonl([json.dumps({"id": "h1", "title": title, "text": ""})]))
+    [payment] = out["payments"]
+    assert payment["evidence_source"] == "headline"
+    start, end = payment["evidence_span"]
+    assert title[start:end] == payment["evidence"]
+
+
+def test_an_article_that_is_not_text_is_refused() -> None:
+    from feeds.analyze import InputError, analyze_jsonl
+
+    with pytest.raises(InputError, match="line 1"):
+        list(analyze_jsonl([json.dumps({"id": "x", "text": "t", "article": ["no"]})]))

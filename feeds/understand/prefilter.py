@@ -2,12 +2,10 @@
 
 Recall matters more than precision here (a missed article is a story read from its headline alone; a
 fetched one costs a polite request), so any migration cue will do, or a party of a tracked agreement
-beside a deal, money or court word.
+beside a deal, money or court word (rules/prefilter.toml).
 """
 
 from __future__ import annotations
-
-import re
 
 from feeds.agreements import Catalogue
 from feeds.understand.lexicon import lexicon
@@ -22,9 +20,7 @@ def worth_article(title: str, summary: str, catalogue: Catalogue) -> bool:
         return True
     if not rules.context.search(text):
         return False
-    index = catalogue.index
-    return any(kind == "party" for m, targets in index.finditer(text) for kind, _ in targets if m)
+    return any(kind == "party" for _, targets in catalogue.index.finditer(text) for kind, _ in targets)
 
 
 __all__ = ["worth_article"]
-_ = re
