@@ -19,74 +19,23 @@ from bisect import bisect_right
 from feeds.agreements import Catalogue, CatalogueIndex
 from feeds.models import Evidence, Match, Story
 from feeds.understand.doc import Doc, Folded, Hit, join_sources
-
-# "the removal of four men to Ghana", "three men have been flown to Nauru": people sent somewhere
-_PEOPLE_MOVED = (
-    r"remov(?:al|als)\s+of\s+(?:[\w’'-]+\s+){0,4}to|"
-    r"(?:were|have\s+been|had\s+been|being)\s+(?:\w+\s+)?(?:flown|deported|removed|transferred|relocated|"
-    r"expelled)\s+(?:back\s+|on\s+)?to"
-)
-# (Refoulement and non-refoulement join the refugee and non-citizen branches: a branch of their own with an
-# optional "non" made this regex, which runs over every story, a fifth slower.)
-MIGRATION_CUE = re.compile(
-    r"\b(?=[a-z])(?:deport\w*|asylum|migrants?|migrations?|immigra\w*|ref(?:ugees?|oul\w*)|expel\w*|"
-    r"expulsions?|third[\s-]countr(?:y|ies)[\s-](?:nationals?|deportations?|deal|agreement|arrangement|"
-    r"transfers?)|resettle\w*|offshore|aliens|non-?(?:citizens|refoul\w*)|returnees|detainees|"
-    r"irregular\s+arrivals?|small\s+boats?|boat\s+arrivals?|people[\s-]smuggl\w*|smugglers|human\s+trafficking|"
-    r"displaced|intercept\w*|push-?backs?|pull-?backs?|rescue\s+(?:ships?|vessels?|boats?|charit\w+)|shipwrecks?|"
-    r"(?:transferr\w+|flown|sent|removed|relocat\w+|moved|expelled|taken)\s+from\s+(?:[\w.’'-]+\s+){1,4}to|"
-    + _PEOPLE_MOVED + r")\b",
-    re.IGNORECASE,
-)
-# Cues that a story is about sending people somewhere, not about migration in general.
-TRANSFER_CUE = re.compile(
-    r"\b(?=[a-z])(?:deport\w*|expel\w*|expulsions?|offshore|to\s+(?:a\s+)?third[\s-]countr(?:y|ies)|"
-    r"third[\s-]countr(?:y|ies)\s+(?:nationals?|deportations?|deals?|agreements?|arrangements?|transfers?|"
-    r"processing|solution)|"
-    r"(?:receive|take\s+in|accept|host|send|sending|transfer\w*|relocat\w*|fly|flown|flights?)\s+"
-    r"(?:\w+\s+){0,3}(?:migrants|deportees|asylum[\s-]seekers|refugees|people))\b",
-    re.IGNORECASE,
-)
-# Cues of sending people somewhere or of the asylum system itself, as opposed to migration in general
-# ("refugees sheltering in Uganda", "migration figures"), which needs a deal word beside it to count.
-STRONG_CUE = re.compile(
-    r"\b(?=[a-z])(?:deport\w*|asylum|expel\w*|expulsions?|offshore|resettle\w*|third[\s-]countr\w+|"
-    r"intercept\w*|push-?backs?|refoul\w*|aliens|non-?(?:citizens|refoul\w*)|returnees|detainees|"
-    r"processing\s+cent(?:re|er)s?|"
-    r"(?:return\w*|send|sending|sent|transfer\w*|relocat\w*|flown|fly|receive|take\s+in|accept)\s+"
-    r"(?:\w+\s+){0,3}(?:migrants|refugees|asylum[\s-]seekers|people|deportees)|"
-    r"(?:migrants|refugees|asylum[\s-]seekers|deportees|people)\s+(?:\w+\s+){0,2}(?:returned|sent|"
-    r"transferred|expelled|flown|intercepted|pushed)\s+(?:back\s+)?to|"
-    r"(?:transferr\w+|flown|sent|removed|relocat\w+|moved|expelled|taken)\s+from\s+(?:[\w.’'-]+\s+){1,4}to|"
-    + _PEOPLE_MOVED + r")\b",
-    re.IGNORECASE,
-)
-DEAL_WORD = re.compile(
-    r"\b(?=[a-z])(?:deals?|agreements?|accords?|memorand(?:um|a)|MoUs?|pacts?|treaty|treaties|partnerships?|"
-    r"arrangements?|protocol|scheme|plans?|programmes?|policy|talks|negotiations?|declaration|"
-    r"framework|understanding|cooperation|joint\s+statement|paid|pays?|payments?|funding|funds|backed|"
-    r"funded|financed)\b",
-    re.IGNORECASE,
-)
-# "a similar deal", "such agreements": the deal is likened to the migration deal the story is about.
-SIMILAR_DEAL = re.compile(
-    r"\b(?:similar|such|comparable|equivalent|same\s+kind\s+of)\s+(?:\w+\s+){0,2}"
-    r"(?:deals?|agreements?|arrangements?|pacts?|schemes?|plans?|partnerships?|accords?)\b",
-    re.IGNORECASE,
-)
+from feeds.understand.lexicon import rules, tables
 
 
-# What every MIGRATION_CUE match starts a word with once the text is lower-cased, hyphens read as spaces
-# and runs of white space as one space: a story with none of these where a word starts (and no catalogue
-# keyword, and no strong cue in its title) cannot reach a match's score, so `could_match` lets the analyser
-# skip it. Keep in step with MIGRATION_CUE (tests/test_match.py checks that every cue phrase passes).
-CUE_STEMS: tuple[str, ...] = (
-    "migra", "immigra", "noncitizen", "deport", "asylum", "refugee", "expel", "expuls", "third countr", "resettle", "offshore",
-    "aliens", "citizens", "returnee", "detainee", "irregular arriv", "small boat", "boat arriv", "smuggl",
-    "human trafficking", "displaced", "intercept", "pushback", "push back", "pullback", "pull back",
-    "rescue ", "shipwreck", "refoul", "nonrefoul", "transferr", "relocat", "flown from", "sent from",
-    "removed from", "moved from", "taken from", "removal", "flown", "removed",
-)
+def _cue(label: str) -> re.Pattern[str]:
+    """The cue rules of rules/cues.toml with one label, as one regex that starts a word."""
+    body = "|".join(r.pattern for r in rules("cues") if r.label == label)
+    lead = r"\b(?=[a-z])" if label != "similar" else r"\b"
+    return re.compile(rf"{lead}(?:{body})\b", re.IGNORECASE)
+
+
+MIGRATION_CUE = _cue("migration")
+TRANSFER_CUE = _cue("transfer")  # about sending people somewhere, not about migration in general
+STRONG_CUE = _cue("strong")  # sending people somewhere or the asylum system ("refugees sheltering" is not)
+DEAL_WORD = _cue("deal")
+SIMILAR_DEAL = _cue("similar")  # "a similar deal": likened to the migration deal the story is about
+# Keep in step with MIGRATION_CUE (tests/test_match.py checks that every cue phrase passes).
+CUE_STEMS: tuple[str, ...] = tuple(tables("cues")["stems"]["migration"])
 
 
 def normalized(text: str) -> str:
