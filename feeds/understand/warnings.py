@@ -81,7 +81,7 @@ def grammar() -> _Grammar:
             rf"(?P<desc>(?:[\w’'.-]+\s+){{0,6}}?{roles}\b[^,;:“\"]{{0,120}})"
         ),
         # "Greens senator Nick Alder said …", "lawyer Dana Obi told …"
-        role_person=re.compile(rf"\b(?i:{roles})\s+(?P<name>{_NAME})"),
+        role_person=re.compile(rf"\b(?i:{roles})s?\s+(?P<name>{_NAME})"),
     )
 
 
@@ -113,8 +113,9 @@ _SUBJECT_GAP = re.compile(
     r"(?:[’']s(?:\s+[\w-]+){1,4}?)?(?:\s+(?:chief|head|director|spokes\w+|envoy|official)s?)?"
     r"(?:\s+[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,2})?"
     r"(?:\s*\([^()]{0,60}\))?(?:\s+(?:for|of|representing|at|from|in|with|on\s+behalf\s+of)\s+[^,;:.“”\"]{1,80}?)?"
-    r"(?:\s*,[^;:“”\"]{0,180}?,)?,?\s*(?:(?:has|have|had|also|have\s+also|has\s+also|"
-    r"previously|repeatedly|recently|now|today|on\s+\w+|last\s+\w+|this\s+\w+|in\s+\w+|\w+ly|which|who|that|"
+    r"(?:\s*,[^;:“”\"]{0,180}?,)?(?:,?\s+and\s+[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+){0,3})?,?\s*(?:(?:has|have|had|also|have\s+also|has\s+also|"
+    r"previously|repeatedly|recently|now|today|further|again|then|later|still|jointly|separately|"
+    r"on\s+\w+|last\s+\w+|this\s+\w+|in\s+\w+|\w+ly|which|who|that|"
     r"would|will|could|may|did|does|do|is|are|was|were|been|being|not|jointly|themselves|itself|"
     r"in\s+a\s+\w+(?:\s+\w+)?)\s+){0,4}[‘“\"']?$",
     re.IGNORECASE,
@@ -417,7 +418,10 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
                           denied_by=e.denied_by, denial=e.denial) for e in merged.values()]
 
 
-_ANAPHORIC_GROUPS = frozenset({"critics", "opponents", "detractors", "sceptics", "skeptics"})
+# Generic descriptions that refer back to the speaker named just before ("the rights watchdog" after
+# Human Rights Watch, "critics" after the rights groups).
+_ANAPHORIC_GROUPS = frozenset({"critics", "opponents", "detractors", "sceptics", "skeptics", "rights watchdog",
+                               "human rights watchdog"})
 
 
 def _remember_surname(person: _Speaker, surnames: dict[str, _Speaker]) -> None:
