@@ -77,3 +77,13 @@ def test_the_article_repeating_the_feed_summary_counts_once(analyzer: Analyzer) 
     assert p.evidence.source == "article"
     assert article[p.evidence.start : p.evidence.end] == p.evidence.sentence
     assert [w.evidence.source for w in a.warnings] == ["article"]
+
+
+@pytest.mark.parametrize(("text", "amount", "currency"), [
+    ("The pact promised Ankara six billion euros for refugee schools.", 6e9, "EUR"),
+    ("Critics put the bill at half a billion pounds.", 5e8, "GBP"),
+])
+def test_amounts_in_words(text: str, amount: float, currency: str) -> None:
+    from feeds.understand.money import parse_money
+
+    assert [(m.amount, m.currency) for m in parse_money(text)] == [(amount, currency)]

@@ -22,8 +22,17 @@ _SUFFIX = (
 _MONEY = re.compile(
     rf"(?<![\w$£€])(?P<pre>{_PREFIX})\s?(?P<num1>{_NUM})(?P<scale1>{_SCALE})?(?:\s+(?P<post1>{_SUFFIX})\b)?"
     rf"|(?<![\w.,$£€])(?P<num2>{_NUM})(?P<scale2>{_SCALE})?\s*(?P<post2>{_SUFFIX})\b"
-    rf"|(?<![\w.,$£€])(?P<num3>{_NUM})(?P<scale3>\s?(?:mln|mn|bln|bn)\b|\s(?:million|billion)\b)",
+    rf"|(?<![\w.,$£€])(?P<num3>{_NUM})(?P<scale3>\s?(?:mln|mn|bln|bn)\b|\s(?:million|billion)\b)"
+    # "six billion euros", "half a billion dollars": a number word before a scale and a currency word
+    rf"|\b(?P<num4>(?i:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    rf"forty|fifty|sixty|seventy|eighty|ninety|a\s+hundred|half\s+a|a))(?P<scale4>\s+(?:million|billion))"
+    rf"\s+(?P<post4>{_SUFFIX})\b",
 )
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "a hundred": 100, "half a": 0.5, "a": 1,
+}
 _SCALES = {
     "thousand": 1e3, "k": 1e3, "million": 1e6, "mln": 1e6, "mn": 1e6, "m": 1e6,
     "billion": 1e9, "bln": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12, "trn": 1e12,
@@ -83,13 +92,14 @@ def parse_money(text: str) -> list[Money]:
     found: list[Money] = []
     scales: list[str | None] = []
     for m in _MONEY.finditer(text):
-        num = m.group("num1") or m.group("num2") or m.group("num3")
-        scale = m.group("scale1") or m.group("scale2") or m.group("scale3")
+        word = m.group("num4")
+        num = m.group("num1") or m.group("num2") or m.group("num3") or ""
+        scale = m.group("scale1") or m.group("scale2") or m.group("scale3") or m.group("scale4")
         pre = m.group("pre")
-        post = m.group("post1") or m.group("post2")
+        post = m.group("post1") or m.group("post2") or m.group("post4")
         try:
-            value = float(num.replace(",", ""))
-        except ValueError:
+            value = float(_NUMBER_WORDS[" ".join(word.lower().split())]) if word else float(num.replace(",", ""))
+        except (ValueError, KeyError):
             continue
         currency, explicit = _currency(pre, post)
         if pre is None and post is None:

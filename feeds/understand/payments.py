@@ -143,7 +143,7 @@ def extract_payments(doc: Doc) -> list[Payment]:
     seen: dict[tuple[str | None, float], int] = {}
     for i, (a, b) in enumerate(doc.spans):
         sentence = doc.text[a:b]
-        if not _DIGIT.search(sentence) or not _may_hold_money(sentence):
+        if not (_DIGIT.search(sentence) or "illion" in sentence) or not _may_hold_money(sentence):
             continue
         if not _about_an_agreement(doc, i):
             continue
