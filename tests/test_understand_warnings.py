@@ -40,6 +40,15 @@ LEAD = "The United States has begun deporting migrants to Eswatini under a new a
     # a UN body expressing caution, fearing a harm
     (LEAD + "UN experts expressed caution, fearing the men could be sent back to the countries they fled.",
      "UN experts"),
+    # "according to X", "X told Reuters", a judgment's summary read by the court's president
+    (LEAD + "According to Human Rights Watch, the deportees are held incommunicado.", "Human Rights Watch"),
+    (LEAD + "The men face torture if returned, Amnesty International told reporters.", "Amnesty International"),
+    (LEAD + "Reading a summary of the judgment, the court's president, Lady Imani Ross, said there was a real "
+     "risk of refoulement.", "court"),
+    # a quote attributed after it to a person with a role
+    (LEAD + "“They have no lawyer and no hearing,” said Sara Lind, a researcher at a refugee law project.",
+     "Sara Lind"),
+    (LEAD + "The Law Society condemned the detentions as arbitrary and unlawful.", "Law Society"),
 ])
 def test_speaker(analyzer: Analyzer, text: str, by: str) -> None:
     assert speakers(analyzer, text)[:1] == [by]

@@ -275,7 +275,7 @@ def _link(sentence: str, speakers: list[_Speaker]) -> tuple[_Speaker, bool] | No
         return None
     for sp in speakers:
         if _OBJECT_POSITION.search(sentence[max(0, sp.start - 30) : sp.start]) \
-                and not re.search(r"\b(?:by|from)\s+(?:the\s+)?$", sentence[max(0, sp.start - 12) : sp.start]):
+                and not re.search(r"(?i:\b(?:by|from|according\s+to)\s+(?:the\s+)?)$", sentence[max(0, sp.start - 16) : sp.start]):
             continue
         for v in verbs:
             if v.start() >= sp.end and _SUBJECT_GAP.match(_unquoted(sentence[sp.end : v.start()])):
