@@ -90,7 +90,15 @@ def _hits(index: CatalogueIndex, text: str, low: str | None = None) -> list[Hit]
 
 
 def _flags(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]) -> list[bool]:
-    return [pattern.search(text, a, b) is not None for a, b in spans]
+    """Per sentence, whether `pattern` matches in it: one scan of the whole text (a search per sentence
+    costs several times as much on a long article)."""
+    flags = [False] * len(spans)
+    starts = [a for a, _ in spans]
+    for m in pattern.finditer(text):
+        i = bisect_right(starts, m.start()) - 1
+        if i >= 0 and m.end() <= spans[i][1]:
+            flags[i] = True
+    return flags
 
 
 def _cues(text: str, title: str, spans: list[tuple[int, int]], folded: bool) -> list[bool]:

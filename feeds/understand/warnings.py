@@ -81,7 +81,8 @@ def grammar() -> _Grammar:
             rf"(?P<desc>(?:[\w’'.-]+\s+){{0,6}}?{roles}\b[^,;:“\"]{{0,120}})"
         ),
         # "Greens senator Nick Alder said …", "lawyer Dana Obi told …"
-        role_person=re.compile(rf"\b(?i:{roles})s?\s+(?P<name>{_NAME})"),
+        # (the lookahead lets `re` try the roles only where a word is followed by a capitalised one)
+        role_person=re.compile(rf"\b(?=[\w-]+\s+[A-Z])(?i:{roles})s?\s+(?P<name>{_NAME})"),
     )
 
 
@@ -330,6 +331,7 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
     last_person: tuple[_Speaker, int] | None = None  # whom "she" or "he" refers to
     last_party: tuple[_Speaker, int] | None = None  # whom "they" or "it" refers to
     surnames: dict[str, _Speaker] = {}  # people already introduced, by the surname a second reference uses
+    scanned = 0  # sentences before this one have been read for the people they introduce
     n = len(doc.spans)
     for i in range(n):
         a, _ = doc.spans[i]
@@ -348,15 +350,15 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
         # matter to the pronouns of the sentences after, so people introduced are remembered.
         worth = stance or doc.has(g.concerns, i) or quote_after or sentence.rstrip().endswith(":")
         if not worth:
-            # No warning here, but a person introduced ("X, a lawyer for the men, visited …", "lawyer X
-            # said") may be the "she" of the sentences after: only the cheap person patterns are run.
-            if g.appositive_person.search(sentence) or g.role_person.search(sentence):
-                persons = [sp for sp in _speakers(sentence) if sp.persona]
-                if persons:
-                    last_person = (persons[-1], i)
-                    for sp in persons:
-                        _remember_surname(sp, surnames)
+            # No warning here; a person it introduces ("X, a lawyer for the men, visited …") is looked for
+            # only when a later sentence says "she" or names them again (see _introduced).
             continue
+        introduced = _introduced(doc, range(scanned, i))
+        scanned = i + 1
+        if introduced:
+            last_person = introduced[-1]
+            for sp, _ in introduced:
+                _remember_surname(sp, surnames)
         speakers = _speakers(sentence)
         for sp in speakers:
             if sp.persona:
@@ -422,6 +424,18 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
 # Human Rights Watch, "critics" after the rights groups).
 _ANAPHORIC_GROUPS = frozenset({"critics", "opponents", "detractors", "sceptics", "skeptics", "rights watchdog",
                                "human rights watchdog"})
+
+
+def _introduced(doc: Doc, sentences: range) -> list[tuple[_Speaker, int]]:
+    """The people introduced in sentences that held no warning, for the pronouns and surnames of the
+    sentences after them (the cheap person patterns first: most sentences introduce nobody)."""
+    g = grammar()
+    out: list[tuple[_Speaker, int]] = []
+    for j in sentences[-12:]:
+        sentence = doc.sentence(j)
+        if g.appositive_person.search(sentence) or g.role_person.search(sentence):
+            out += [(sp, j) for sp in _speakers(sentence) if sp.persona]
+    return out
 
 
 def _remember_surname(person: _Speaker, surnames: dict[str, _Speaker]) -> None:
