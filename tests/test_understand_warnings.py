@@ -49,6 +49,8 @@ LEAD = "The United States has begun deporting migrants to Eswatini under a new a
     (LEAD + "“They have no lawyer and no hearing,” said Sara Lind, a researcher at a refugee law project.",
      "Sara Lind"),
     (LEAD + "The Law Society condemned the detentions as arbitrary and unlawful.", "Law Society"),
+    # a noun for the act of speaking: "calls from X", "criticism by X"
+    (LEAD + "Calls from rights groups to halt the transfers grew louder this week.", "rights groups"),
 ])
 def test_speaker(analyzer: Analyzer, text: str, by: str) -> None:
     assert speakers(analyzer, text)[:1] == [by]
