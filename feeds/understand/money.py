@@ -1,53 +1,32 @@
 """Money as news copy writes it: "£50m", "50 million pounds", "A$408 million", "1.2bn euros", with
-conversions ("50 million pounds ($66m)") kept but flagged as restatements of the amount before them."""
+conversions ("50 million pounds ($66m)") kept but flagged as restatements of the amount before them.
+Signs, codes, currency words and scales are data: rules/money.toml."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_SCALE = (
-    r"(?:\s*(?:thousand|million|billion|trillion)\b|\s?(?:mln|mn|bln|bn|tn|trn)\b|(?:m|b|k)\b)"
-)
-_PREFIX = (
-    r"US\$|U\.S\.\s?\$|A\$|AU\$|AUD\s?\$?|NZ\$|NZD|C\$|CA\$|CAD|USD|EUR|GBP|RWF|Rwf|FRw|DKK|CHF|ILS|"
-    r"£|€|₪|\$"
-)
-_SUFFIX = (
-    r"(?:(?:US|U\.S\.|American|Australian|Canadian|New\s+Zealand)\s+)?dollars?|"
-    r"pounds?(?:\s+sterling)?|sterling|euros?|(?:Rwandan\s+)?francs?|Danish\s+kroner|kroner|shekels?|"
-    r"USD|EUR|GBP|AUD|RWF|DKK|CAD|NZD|ILS"
-)
+from feeds.understand.lexicon import tables
+
+_WORDS = tables("money")
+_NUM = _WORDS["patterns"]["number"]
+_SCALE = _WORDS["patterns"]["scale"]
+_PREFIX = _WORDS["patterns"]["prefix"]
+_SUFFIX = _WORDS["patterns"]["suffix"]
+# longest first, so "a hundred" is read before "a"
+_NUMBER_WORDS_RX = "|".join(r"\s+".join(map(re.escape, w.split())) for w in sorted(_WORDS["numbers"], key=len, reverse=True))
 _MONEY = re.compile(
     rf"(?<![\w$£€])(?P<pre>{_PREFIX})\s?(?P<num1>{_NUM})(?P<scale1>{_SCALE})?(?:\s+(?P<post1>{_SUFFIX})\b)?"
     rf"|(?<![\w.,$£€])(?P<num2>{_NUM})(?P<scale2>{_SCALE})?\s*(?P<post2>{_SUFFIX})\b"
     rf"|(?<![\w.,$£€])(?P<num3>{_NUM})(?P<scale3>\s?(?:mln|mn|bln|bn)\b|\s(?:million|billion)\b)"
     # "six billion euros", "half a billion dollars": a number word before a scale and a currency word
-    rf"|\b(?P<num4>(?i:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
-    rf"forty|fifty|sixty|seventy|eighty|ninety|a\s+hundred|half\s+a|a))(?P<scale4>\s+(?:million|billion))"
+    rf"|\b(?P<num4>(?i:{_NUMBER_WORDS_RX}))(?P<scale4>\s+(?:million|billion))"
     rf"\s+(?P<post4>{_SUFFIX})\b",
 )
-_NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "a hundred": 100, "half a": 0.5, "a": 1,
-}
-_SCALES = {
-    "thousand": 1e3, "k": 1e3, "million": 1e6, "mln": 1e6, "mn": 1e6, "m": 1e6,
-    "billion": 1e9, "bln": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12, "trn": 1e12,
-}
-_CURRENCY_WORDS = {
-    "us$": "USD", "u.s.$": "USD", "usd": "USD", "a$": "AUD", "au$": "AUD", "aud": "AUD", "aud$": "AUD",
-    "nz$": "NZD", "nzd": "NZD", "c$": "CAD", "ca$": "CAD", "cad": "CAD", "eur": "EUR", "gbp": "GBP",
-    "rwf": "RWF", "frw": "RWF", "dkk": "DKK", "chf": "CHF", "ils": "ILS", "£": "GBP", "€": "EUR",
-    "₪": "ILS", "pound": "GBP", "pounds": "GBP", "sterling": "GBP", "pounds sterling": "GBP",
-    "pound sterling": "GBP", "euro": "EUR", "euros": "EUR", "franc": "RWF", "francs": "RWF",
-    "rwandan franc": "RWF", "rwandan francs": "RWF", "danish kroner": "DKK", "kroner": "DKK",
-    "shekel": "ILS", "shekels": "ILS", "us dollar": "USD", "us dollars": "USD", "u.s. dollars": "USD",
-    "american dollars": "USD", "australian dollar": "AUD", "australian dollars": "AUD",
-    "canadian dollars": "CAD", "new zealand dollars": "NZD",
-}
+_NUMBER_WORDS: dict[str, float] = {k: float(v) for k, v in _WORDS["numbers"].items()}
+_SCALES: dict[str, float] = {k: float(v) for k, v in _WORDS["scales"].items()}
+_CURRENCY_WORDS: dict[str, str] = dict(_WORDS["currency"])
 _CONVERSION_LEAD = re.compile(
     r"\s*(?:\(\s*|,\s*or\s+|\s+or\s+|—\s*|–\s*)(?:about|around|approximately|approx\.?|roughly|some|nearly|"
     r"almost|over|more\s+than|just\s+over|just\s+under|~|c\.|equivalent\s+to|worth)?\s*$"
