@@ -86,13 +86,13 @@ def grammar() -> _Grammar:
     )
 
 
+_ORG_WORDS = tables("speakers")["org"]
 _ORG_SUFFIX = re.compile(
-    r"\b(?:[A-Z][\w’'-]+\s+(?:for\s+|of\s+|on\s+|and\s+)?){1,4}(?:Watch|International|Foundation|Network|"
-    r"Institute|Centre|Center|Project|Alliance|Coalition|Initiative|Federation|Association|Monitor|"
-    r"Trust|Society)\b"
+    r"\b(?:[A-Z][\w’'-]+\s+(?:for\s+|of\s+|on\s+|and\s+)?){1,4}(?:"
+    + "|".join(map(re.escape, _ORG_WORDS["heads"])) + r")\b"
 )
-_NOT_ORG = re.compile(r"^(?:European\s+(?:Union|Commission|Council)|Senate|Security|Department|Ministry|White|"
-                      r"National\s+Security|Home\s+Affairs|International\s+Monetary)\b")
+_NOT_ORG = re.compile(r"^(?:" + "|".join(r"\s+".join(map(re.escape, h.split())) for h in _ORG_WORDS["not_heads"])
+                      + r")\b")
 _APPOSITIVE_ORG = re.compile(
     r"\b([A-Z][\w’'&-]+(?:\s+[A-Z][\w’'&-]+){0,3}),\s+(an?\s+(?:[\w-]+\s+){0,4}?(?:charity|NGO|"
     r"non-governmental\s+organi[sz]ation|(?:rights|advocacy|campaign|aid|humanitarian|legal|watchdog)\s+"
