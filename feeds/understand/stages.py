@@ -189,10 +189,15 @@ def extract_stages(doc: Doc) -> list[StageEvent]:
             if dated:
                 t = min(dated) - 0.01 if h.background else max(dated)
         times.append(t)
+    lead = _lead_sentences(doc)
     chosen: dict[str, _StageHit] = {}
-    best_key: dict[str, tuple[float, bool, int]] = {}
+    best_key: dict[str, tuple[float, bool, int, int]] = {}
     for h, t in zip(hits, times, strict=True):
-        key = (t, not h.background, _STAGE_RANK[h.stage])
+        # Among events of one time, the headline's and the lead's is the story's news; the rest retell it
+        # or its back-story ("The men … sued the government last week"), unless they say they came after
+        # it ("… later scrapped the scheme").
+        order = 2 if _AFTERWARDS.search(doc.sentence(h.sentence)) else 1 if h.sentence in lead else 0
+        key = (t, not h.background, order, _STAGE_RANK[h.stage])
         if h.agreement_id not in chosen or key >= best_key[h.agreement_id]:
             chosen[h.agreement_id] = h
             best_key[h.agreement_id] = key
@@ -231,3 +236,15 @@ def implied_by_payments(stages: list[StageEvent], payments: list[Payment], doc: 
         out.append(StageEvent(p.agreement_id, "implementing", p.evidence))
         staged.add(p.agreement_id)
     return out
+
+
+_AFTERWARDS = re.compile(r"\b(?:later|subsequently|eventually|afterwards|since\s+then|then|finally|now)\b", re.I)
+
+
+def _lead_sentences(doc: Doc) -> frozenset[int]:
+    """The headline and the first sentence of the body (the feed text, else the article): the news."""
+    lead = {i for i in range(len(doc.spans)) if doc.is_headline(i)}
+    body = [i for i in range(len(doc.spans)) if not doc.is_headline(i)]
+    if body:
+        lead.add(body[0])
+    return frozenset(lead)
