@@ -87,3 +87,11 @@ def test_amounts_in_words(text: str, amount: float, currency: str) -> None:
     from feeds.understand.money import parse_money
 
     assert [(m.amount, m.currency) for m in parse_money(text)] == [(amount, currency)]
+
+
+def test_a_truncated_summary_and_its_article_count_once_with_the_article_as_evidence(analyzer: Analyzer) -> None:
+    summary = "Italy has paid Albania €16m for the centres, officials said, as …"
+    article = ("Italy has paid Albania €16m for the two migrant centres it runs on Albanian soil, officials said "
+               "on Monday.")
+    (p,) = analyzer.analyze(Story(id="p", title="Migrant centres", text=summary, article=article)).payments
+    assert p.evidence.source == "article"

@@ -201,13 +201,17 @@ def extract_payments(doc: Doc) -> list[Payment]:
             )
             if key in seen:
                 first = seen[key]
-                if out[first].evidence.source == "headline" and not doc.is_headline(i):
-                    out[first] = payment  # the body retells the headline's sum: its sentence says more
+                if _RICHER[payment.evidence.source] > _RICHER[out[first].evidence.source]:
+                    out[first] = payment  # the body retells the headline's sum, the article the summary's
                 continue  # the same sum retold in another sentence
             seen[key] = len(out)
             out.append(payment)
     return out
 
+
+# Which source's sentence says more, for a fact told in several: the article, then the feed text, then the
+# headline.
+_RICHER = {"headline": 0, "feed": 1, "article": 2}
 
 _DEAL_VALUE = re.compile(r"\s*(?:[\w-]+\s+){0,2}(?:deal|partnership|package|agreement|programme|plan|pact|"
                          r"fund|facility|envelope|memorandum|treaty)\b", re.I)

@@ -406,7 +406,7 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
             else:
                 entry = merged[key]
                 entry.concerns.extend(lab for lab in labels if lab not in entry.concerns)
-                if entry.evidence.source == "headline" and not doc.is_headline(i):
+                if _RICHER[doc.sources[i]] > _RICHER[entry.evidence.source]:
                     entry.evidence = doc.evidence(i)  # the body's sentence says more than the headline
                 if len(sp.name) > len(entry.by) and key == "judge":
                     entry.by = sp.name
@@ -422,6 +422,7 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
 
 # Generic descriptions that refer back to the speaker named just before ("the rights watchdog" after
 # Human Rights Watch, "critics" after the rights groups).
+_RICHER = {"headline": 0, "feed": 1, "article": 2}  # whose sentence says more, for a warning told twice
 _ANAPHORIC_GROUPS = frozenset({"critics", "opponents", "detractors", "sceptics", "skeptics", "rights watchdog",
                                "human rights watchdog"})
 
