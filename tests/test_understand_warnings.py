@@ -49,6 +49,11 @@ LEAD = "The United States has begun deporting migrants to Eswatini under a new a
     (LEAD + "“They have no lawyer and no hearing,” said Sara Lind, a researcher at a refugee law project.",
      "Sara Lind"),
     (LEAD + "The Law Society condemned the detentions as arbitrary and unlawful.", "Law Society"),
+    # legal action: who sued, and what their filing alleges
+    (LEAD + "A coalition of legal groups sued the administration, saying the men were denied due process.",
+     "coalition of legal groups"),
+    (LEAD + "In the complaint, attorneys allege the men were tortured in custody.", "attorneys"),
+    (LEAD + "The men’s lawyers say they have not been allowed to see their clients.", "lawyers"),
     # a noun for the act of speaking: "calls from X", "criticism by X"
     (LEAD + "Calls from rights groups to halt the transfers grew louder this week.", "rights groups"),
 ])

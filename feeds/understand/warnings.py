@@ -173,7 +173,8 @@ def _speakers(sentence: str) -> list[_Speaker]:
             # "Judge Ortiz" is someone "she" may refer back to; "the court" is not
             found.append(_Speaker(name, "court", m.start(), m.end(), persona=bool(re.search(r"\s[A-Z]", name))))
         elif kind == "group":
-            found.append(_Speaker(surface if surface.isupper() else surface.lower(), "group", m.start(), m.end()))
+            name = re.sub(r"^(?:a|an|the)\s+", "", surface if surface.isupper() else surface.lower())
+            found.append(_Speaker(name, "group", m.start(), m.end()))
         else:
             found.append(_Speaker(_canon_org(surface) if canon == "=as-listed" else canon or surface, "org",
                                   m.start(), m.end()))
