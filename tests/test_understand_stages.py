@@ -56,3 +56,10 @@ def test_a_trade_deal_between_the_same_states_is_not_the_agreement(analyzer: Ana
 def test_money_paid_under_a_deal_means_it_is_being_implemented(analyzer: Analyzer) -> None:
     text = "Washington paid El Salvador $6m to hold deported Venezuelans in its prison."
     assert stage(analyzer, text) == {"us-el-salvador": "implementing"}
+
+
+def test_a_plan_named_by_its_owner_is_the_scheme_not_a_new_idea(analyzer: Analyzer) -> None:
+    named = "Lawyers attacked Italy's plan to send migrants to centres in Albania."
+    assert "exploratory" not in {e.stage for e in analyzer.analyze(Story(id="p", title="", text=named)).stages}
+    intention = "Italy plans to send migrants rescued at sea to centres in Albania."
+    assert stage(analyzer, intention) == {"italy-albania": "exploratory"}

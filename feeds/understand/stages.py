@@ -74,7 +74,7 @@ def _stage_of(stage: str, sentence: str, start: int, end: int) -> tuple[str | No
         return None, False
     if _NOT_A_STAGE.match(sentence, start):
         return None, False
-    if stage == "exploratory" and sentence[start:end].lower().startswith("proposal") \
+    if stage == "exploratory" and sentence[start:end].lower().startswith(("proposal", "plan")) \
             and _names_a_known_plan(sentence, before, end):
         return None, False
     # "talks about receiving people", "a plan for sending migrants": a topic, not something that happened
