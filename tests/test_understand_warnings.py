@@ -54,6 +54,10 @@ LEAD = "The United States has begun deporting migrants to Eswatini under a new a
      "coalition of legal groups"),
     (LEAD + "In the complaint, attorneys allege the men were tortured in custody.", "attorneys"),
     (LEAD + "The men’s lawyers say they have not been allowed to see their clients.", "lawyers"),
+    # a passive suit and its agent, a footnote mark after a speaker
+    (LEAD + "A class action was filed in the federal court in Maryland on Monday by the Refugee Council, "
+     "which says the men face torture.", "Refugee Council"),
+    (LEAD + "UN experts* today said the transfers could amount to refoulement.", "UN experts"),
     # a noun for the act of speaking: "calls from X", "criticism by X"
     (LEAD + "Calls from rights groups to halt the transfers grew louder this week.", "rights groups"),
 ])
@@ -112,3 +116,9 @@ def test_a_denial_is_recorded(analyzer: Analyzer) -> None:
 def test_the_accused_is_not_the_speaker(analyzer: Analyzer) -> None:
     text = LEAD + "The government accused Human Rights Watch of bias."
     assert speakers(analyzer, text) == []
+
+
+def test_the_head_of_a_speaker_named_before_is_that_speaker(analyzer: Analyzer) -> None:
+    text = (LEAD + "UN human rights experts said the men were held incommunicado. "
+            "The experts also said the men faced torture.")
+    assert speakers(analyzer, text) == ["UN human rights experts"]

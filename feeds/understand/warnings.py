@@ -126,6 +126,8 @@ _VERB_BEFORE = re.compile(
     r"by|from|stated)\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,2})$",
     re.IGNORECASE,
 )
+# "a suit was filed in the district court by X": the agent of a passive may stand further from its verb
+_BY_AGENT = re.compile(r"\bby\s+(?:the\s+)?$", re.IGNORECASE)
 _PRONOUN = re.compile(r"(?:^|[,;“”\"]\s*|\band\s+)(?P<p>[Hh]e|[Ss]he|[Tt]hey|[Ii]t)\s+(?:\w+\s+){0,2}?$")
 _QUOTE_OPEN = "“\"‘"
 # A harm the story states in its own voice: enough for an unattributed warning when nobody is named.
@@ -288,14 +290,16 @@ def _link(sentence: str, speakers: list[_Speaker]) -> tuple[_Speaker, bool] | No
                     and sentence[v.start() - 2 : v.start()] == ", ":
                 return sp, True
             if v.end() <= sp.start and _VERB_BEFORE.search(sentence[max(0, v.start() - 2) : sp.start]) \
-                    and sp.start - v.end() < 25:
+                    and (sp.start - v.end() < 25 or (sp.start - v.end() < 70
+                         and _BY_AGENT.search(sentence, max(0, sp.start - 12), sp.start))):
                 return sp, False
     return None
 
 
 def _unquoted(gap: str) -> str:
-    """A gap without its quote marks ("bodies ‘gravely concerned’": the quote is the headline's, not a clause)."""
-    for mark in "‘“”\"":
+    """A gap without its quote marks ("bodies ‘gravely concerned’": the quote is the headline's, not a clause)
+    and footnote marks ("UN experts* said")."""
+    for mark in "‘“”\"*†":
         if mark in gap:
             gap = gap.replace(mark, "")
     return gap
@@ -401,6 +405,11 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
             if key in _ANAPHORIC_GROUPS and last_key is not None and last_key not in _ANAPHORIC_GROUPS \
                     and i - last_sentence <= 2 and key not in merged:
                 key = last_key
+            elif sp.kind == "group" and key not in merged:
+                # "the experts said" after "UN human rights experts said": the head of a speaker named before
+                earlier = [k for k in merged if k != key and k.endswith(" " + key)]
+                if earlier:
+                    key = earlier[-1]
             if key not in merged:
                 merged[key] = _Entry(sp.name, list(labels), doc.evidence(i),
                                      attribute(doc, i, a + sp.start, fallback=True))
