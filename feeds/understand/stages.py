@@ -11,7 +11,7 @@ from feeds.models import STAGES, Payment, StageEvent
 from feeds.understand.clauses import _BACKGROUND, _MODAL, _MODAL_STRICT, _NEG_AFTER, _NEGATION, _clause_before
 from feeds.understand.doc import Doc, lowered
 from feeds.understand.lexicon import alternation, rules
-from feeds.understand.refer import attribute
+from feeds.understand.refer import _DEFINITE_DEAL, attribute
 
 _STAGE_RANK = {stage: n for n, stage in enumerate(
     ("exploratory", "negotiating", "signed", "implementing", "legally-challenged", "suspended",
@@ -21,6 +21,7 @@ _GROUPS = {f"s{n}": rule.label for n, rule in enumerate(rules("stages"))}
 # Every cue starts a word: the leading \b(?=[a-z]) lets `re` skip the other positions at once.
 _STAGE_RE = alternation("stages", "s")
 _STAGE_LOW = lowered(_STAGE_RE)
+_DEFINITE_DEAL_F = lowered(_DEFINITE_DEAL)  # run over the lower-cased text, as the stage cues are
 _YEAR = re.compile(r"\b(?:(?P<month>January|February|March|April|May|June|July|August|September|October|"
                    r"November|December)\s+(?:\d{1,2},?\s+)?)?(?P<year>(?:19|20)\d\d)\b")
 _MONTHS = {m: n for n, m in enumerate(
@@ -146,9 +147,11 @@ def _ordinal(when: str | None, story: float | None) -> float:
 
 def _stage_cues(doc: Doc) -> Iterator[re.Match[str]]:
     """Stage cues in the sentences that can be tied to an agreement (the rest would be dropped anyway)."""
-    text, rx = (doc.low, _STAGE_LOW) if doc.low is not None else (doc.text, _STAGE_RE)
+    text, rx, definite = (doc.low, _STAGE_LOW, _DEFINITE_DEAL_F) if doc.low is not None \
+        else (doc.text, _STAGE_RE, _DEFINITE_DEAL)
     for i, (a, b) in enumerate(doc.spans):
-        if doc.full[i] or doc.partial[i] or doc.deal[i]:
+        # `attribute` ties a cue only to an agreement the sentence names or refers back to ("the deal")
+        if doc.full[i] or doc.partial[i] or (doc.deal[i] and definite.search(text, a, b)):
             yield from rx.finditer(text, a, b)
 
 
