@@ -779,7 +779,7 @@ class Store(CorrectionsMixin, DossierMixin):
                     "amount": f.amount, "currency": f.currency, "payer": f.payer, "payee": f.payee,
                     "status": f.status, "kind": f.amount_kind, "agreement": f.agreement_id, **evidence})
             elif f.kind == "warning":
-                row: dict[str, object] = {"by": f.speaker, "concern": f.concern, "agreement": f.agreement_id}
+                row: dict[str, object] = {"by": f.speaker or None, "concern": f.concern, "agreement": f.agreement_id}
                 if f.denied_by:
                     row["denied_by"] = f.denied_by
                     if f.denial:

@@ -63,7 +63,7 @@ def export_rows(store: Store, kind: str, catalogue: Any = None) -> list[dict[str
                  "amount": r.fact.amount, "currency": r.fact.currency, "status": r.fact.status,
                  "kind": r.fact.amount_kind, **_common(r)} for r in _ledger_pages(store.payments)]
     if kind == "warnings":
-        return [{"agreement": r.fact.agreement_id, "by": r.fact.speaker, "concern": r.fact.concern,
+        return [{"agreement": r.fact.agreement_id, "by": r.fact.speaker or None, "concern": r.fact.concern,
                  "denied_by": r.fact.denied_by, "denial": r.fact.denial, **_common(r)}
                 for r in _ledger_pages(store.warnings)]
     raise ValueError(kind)
