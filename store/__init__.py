@@ -12,12 +12,13 @@ from store.rows import (
     TriageChange,
 )
 from store.schema import SCHEMA_VERSION
-from store.store import Store, StoreError
+from store.store import DatabaseFault, Store, StoreError, database_fault
 
 __all__ = [
     "SCHEMA_VERSION",
     "TRIAGE_STATES",
     "Counts",
+    "DatabaseFault",
     "FactRow",
     "InboxRow",
     "LedgerRow",
@@ -27,4 +28,5 @@ __all__ = [
     "StoreError",
     "StoryDetail",
     "TriageChange",
+    "database_fault",
 ]

@@ -209,3 +209,151 @@ def test_a_date_in_the_future_sorts_by_first_seen_and_keeps_its_stated_date(tmp_
     with Store(tmp_path / "m.db") as store:
         store.save_feed_result(FeedState(url="http://x/f"), [(later, Analysis(later.id))])
         assert store.inbox()[0].title == "later"
+
+
+# ------------------------------------------------------------------ 5. database faults
+
+
+def _big_feed(tag: str, n: int = 60) -> bytes:
+    items = "".join(f"<item><guid>urn:{tag}:{i}</guid><title>{tag} story {i}</title>"
+                    f"<description>{(f'{tag} word{i} ' * 300)}</description></item>" for i in range(n))
+    return f'<rss version="2.0"><channel><title>{tag}</title>{items}</channel></rss>'.encode()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A real 2 MB filesystem (tmpfs), where mounting is allowed (root); else the test is skipped."""
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True,
+                          timeout=10)
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (not root)")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True, timeout=10)
+
+
+def _fill(disk: Path) -> Path:
+    import os
+
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        for _ in range(10_000):
+            os.write(fd, b"\1" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return filler
+
+
+def test_a_full_disk_is_one_line_and_exit_3_for_poll_once(feed_server: FeedServer, small_disk: Path,
+                                                          tmp_path: Path, capsys) -> None:
+    feed_server.routes["/a.xml"] = Route(body=_big_feed("a", 2))
+    config = write_config(tmp_path / "c.toml", [("A", feed_server.url("/a.xml"))])
+    db = small_disk / "m.db"
+    assert main(["--config", str(config), "--db", str(db), "poll", "--once"]) == 0
+    filler = _fill(small_disk)
+    feed_server.routes["/a.xml"] = Route(body=_big_feed("b"))
+    capsys.readouterr()
+    assert main(["--config", str(config), "--db", str(db), "poll", "--once"]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "disk is full" in err and "Traceback" not in err, err
+    filler.unlink()
+    assert main(["--config", str(config), "--db", str(db), "poll", "--once"]) == 0
+    with Store(db) as store:
+        assert store.integrity_check() == "ok"
+        assert store.counts().stories == 62
+
+
+def test_the_poll_daemon_keeps_trying_a_full_disk(feed_server: FeedServer, small_disk: Path, tmp_path: Path,
+                                                  capsys, monkeypatch) -> None:
+    import tui.cli
+    from feeds.pipeline import Poller
+
+    feed_server.routes["/a.xml"] = Route(body=_big_feed("a", 2))
+    config = write_config(tmp_path / "c.toml", [("A", feed_server.url("/a.xml"))])
+    db = small_disk / "m.db"
+    assert main(["--config", str(config), "--db", str(db), "poll", "--once"]) == 0
+    feed_server.routes["/a.xml"] = Route(body=_big_feed("b"))
+    real_round, real_wait = Poller.poll_round, tui.cli._disk_full_wait
+    waits: list[str] = []
+    results = []
+
+    async def round_on_a_full_disk(self, **kw):
+        if not waits and not results:
+            _fill(small_disk)  # after the daemon started: the round is what meets the full disk
+        result = await real_round(self, force=True)
+        results.append(result)
+        raise KeyboardInterrupt  # one good round after the disk had space again: stop the daemon
+
+    def wait(fault) -> None:
+        waits.append(str(fault))
+        if len(waits) == 2:
+            (small_disk / "filler").unlink()
+        if len(waits) > 10:
+            raise KeyboardInterrupt
+        real_wait(fault)
+
+    monkeypatch.setattr(tui.cli, "DISK_FULL_RETRY", 0.05)
+    monkeypatch.setattr(tui.cli, "_disk_full_wait", wait)
+    monkeypatch.setattr(Poller, "poll_round", round_on_a_full_disk)
+    capsys.readouterr()
+    assert main(["--config", str(config), "--db", str(db), "poll"]) == 130
+    captured = capsys.readouterr()
+    assert len(waits) == 2 and captured.err.count("disk is full") == 2 and "trying again" in captured.err
+    assert "Traceback" not in captured.err
+    assert len(results) == 1 and results[0].new == 60
+    with Store(db) as store:
+        assert store.counts().stories == 62
+
+
+def test_a_read_only_database_is_one_line_and_exit_3(feed_server: FeedServer, tmp_path: Path, capsys) -> None:
+    import os
+    import subprocess
+
+    feed_server.routes["/a.xml"] = Route(body=_big_feed("a", 2))
+    config = write_config(tmp_path / "c.toml", [("A", feed_server.url("/a.xml"))])
+    db = tmp_path / "m.db"
+    assert main(["--config", str(config), "--db", str(db), "poll", "--once"]) == 0
+    db.chmod(0o444)
+    immutable = os.geteuid() == 0  # root writes to a 0444 file anyway; an immutable one it cannot
+    if immutable and subprocess.run(["chattr", "+i", str(db)], capture_output=True, timeout=10).returncode:
+        pytest.skip("running as root on a filesystem without chattr +i")
+    try:
+        feed_server.routes["/a.xml"] = Route(body=_big_feed("b", 3))
+        capsys.readouterr()
+        assert main(["--config", str(config), "--db", str(db), "poll", "--once"]) == 3
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "read-only" in err and "Traceback" not in err, err
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(db)], capture_output=True, timeout=10)
+
+
+def test_a_corrupt_database_is_one_line_and_exit_4_and_poll_stops_writing(feed_server: FeedServer,
+                                                                         tmp_path: Path, capsys) -> None:
+    names = [f"f{i}" for i in range(10)]
+    for name in names:
+        feed_server.routes[f"/{name}.xml"] = Route(body=_big_feed(name, 20))
+    config = write_config(tmp_path / "c.toml", [(n, feed_server.url(f"/{n}.xml")) for n in names])
+    db = tmp_path / "m.db"
+    assert main(["--config", str(config), "--db", str(db), "poll", "--once"]) == 0
+    size = db.stat().st_size
+    with open(db, "r+b") as fh:  # garbage over a stretch in the middle of the file
+        fh.seek(size // 2 // 8192 * 8192)
+        fh.write(b"\xa5" * (size // 4))
+    capsys.readouterr()
+    assert main(["--db", str(db), "export", "stories", "--format", "json"]) == 4
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "corrupt" in err and "Traceback" not in err, err
+    for name in names:
+        feed_server.routes[f"/{name}.xml"] = Route(body=_big_feed(name + "x", 20))
+    assert main(["--config", str(config), "--db", str(db), "poll", "--once"]) == 4
+    err = capsys.readouterr().err
+    assert "corrupt" in err and "Traceback" not in err, err

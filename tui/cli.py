@@ -98,12 +98,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handlers[args.command](args)
     except UsageError as exc:
         return _fail(str(exc))
+    except Exception as exc:
+        fault = _database_fault(exc, args)
+        if fault is None:
+            raise
+        # A full disk, a read-only or corrupt database: one line, and an exit code of its own.
+        print(f"migwatch: {fault}", file=sys.stderr)
+        return fault.exit_code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         # `migwatch export … | head`: the reader went away; that is not an error.
         sys.stderr.close()
         return 0
+
+
+def _database_fault(exc: BaseException, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The DatabaseFault `exc` is (or stands for: a sqlite3 error from a command's queries), else None."""
+    import sqlite3
+
+    if not isinstance(exc, sqlite3.Error) and "store" not in sys.modules:
+        return None
+    from store import DatabaseFault, database_fault
+
+    if isinstance(exc, DatabaseFault):
+        return exc
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    path = getattr(args, "db", None) or "the database"
+    return database_fault(exc, path)
 
 
 def run() -> None:
@@ -207,10 +230,12 @@ def _in_existing_folder(path: Path, what: str) -> Path:
 
 
 def _open_store(path: Path):  # type: ignore[no-untyped-def]
-    from store import Store, StoreError
+    from store import DatabaseFault, Store, StoreError
 
     try:
         return Store(path)
+    except DatabaseFault:
+        raise  # its own exit code (main)
     except StoreError as exc:
         raise UsageError(str(exc)) from None
 
@@ -262,16 +287,35 @@ def _run_demo(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------- poll
 
 
+DISK_FULL_RETRY = 60.0  # seconds between rounds while the disk is full
+
+
+def _disk_full_wait(fault: Exception) -> None:
+    """A full disk may be freed: the daemon says so once a round and tries again."""
+    import time
+
+    print(f"migwatch poll: {fault}; trying again in {DISK_FULL_RETRY:g}s", file=sys.stderr, flush=True)
+    time.sleep(DISK_FULL_RETRY)
+
+
 def cmd_poll(args: argparse.Namespace) -> int:
     import asyncio
 
     from feeds.agreements import load_catalogue
     from feeds.pipeline import Poller
     from feeds.text import one_line
+    from store import DatabaseFault
 
     settings = _load_settings(args)
     db_path = _db_path(args, settings)
-    _open_store(db_path).close()
+    while True:
+        try:
+            _open_store(db_path).close()
+            break
+        except DatabaseFault as fault:
+            if args.once or fault.kind != "full":
+                raise
+            _disk_full_wait(fault)
     if not settings.feeds:
         raise UsageError(f"{settings.path}: no [[feeds]] to poll (add some, or `migwatch import-opml FILE`)")
     catalogue = load_catalogue(settings.agreements)
@@ -280,7 +324,13 @@ def cmd_poll(args: argparse.Namespace) -> int:
         poller = Poller(settings, db_path, catalogue)
         try:
             while True:
-                result = await poller.poll_round(force=args.once)
+                try:
+                    result = await poller.poll_round(force=args.once)
+                except DatabaseFault as fault:
+                    if args.once or fault.kind != "full":
+                        raise
+                    await asyncio.to_thread(_disk_full_wait, fault)
+                    continue
                 if not args.quiet:
                     print(f"migwatch poll: {result.summary()}", flush=True)
                 for outcome in result.outcomes:
