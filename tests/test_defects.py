@@ -357,3 +357,93 @@ def test_a_corrupt_database_is_one_line_and_exit_4_and_poll_stops_writing(feed_s
     assert main(["--config", str(config), "--db", str(db), "poll", "--once"]) == 4
     err = capsys.readouterr().err
     assert "corrupt" in err and "Traceback" not in err, err
+
+
+# ------------------------------------------------------------------ 6. SIGTERM
+
+
+def _spawn(args: list[str], cwd: Path, env: dict[str, str] | None = None, **kw):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONWARNINGS": "default", **(env or {})}
+    return subprocess.Popen([sys.executable, "-m", "tui", *args], cwd=cwd, env=env, **kw)
+
+
+def test_sigterm_stops_the_poll_daemon_as_ctrl_c_does(feed_server: FeedServer, fixture_bytes, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    feed_server.routes["/wire.xml"] = Route(body=fixture_bytes("rwanda.rss"))
+    config = write_config(tmp_path / "c.toml", [("Wire", feed_server.url("/wire.xml"))])
+    out = tmp_path / "out.txt"
+    with open(out, "wb") as fh:
+        proc = _spawn(["--config", str(config), "--db", str(tmp_path / "m.db"), "poll"], tmp_path, stdout=fh,
+                      stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 30
+            while b"migwatch poll: polled" not in out.read_bytes() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert b"polled 1 feed" in out.read_bytes()
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+    assert proc.returncode == 143, err
+    assert b"leaked" not in err and b"Traceback" not in err, err
+
+
+def test_sigterm_to_the_dashboard_restores_the_terminal(tmp_path: Path, fixture_bytes) -> None:
+    import os
+    import pty
+    import select
+    import signal
+    import termios
+    import time
+
+    feed = tmp_path / "wire.xml"
+    feed.write_bytes(fixture_bytes("rwanda.rss"))
+    config = write_config(tmp_path / "c.toml", [("Wire", str(feed))])
+    master, slave = pty.openpty()
+    before = termios.tcgetattr(slave)
+    env_term = {"TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
+    proc = _spawn(["--config", str(config), "--db", str(tmp_path / "m.db")], tmp_path, env=env_term, stdin=slave,
+                  stdout=slave, stderr=slave, start_new_session=True)
+    seen = b""
+
+    def read_for(seconds: float, until: bytes | None = None) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and (until is None or until not in seen):
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    seen += os.read(master, 65536)
+                except OSError:
+                    return
+            elif proc.poll() is not None:
+                return
+
+    try:
+        read_for(30, until=b"Wire")  # the dashboard is up (alternate screen, raw mode) and painted a feed
+        assert b"\x1b[?1049h" in seen
+        assert termios.tcgetattr(slave)[3] & termios.ICANON == 0  # raw mode
+        proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        while proc.poll() is None and time.monotonic() < deadline:
+            read_for(0.2)
+        read_for(0.5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+        after = termios.tcgetattr(slave)
+        os.close(master)
+        os.close(slave)
+    assert proc.returncode == 143
+    assert seen.rfind(b"\x1b[?1049l") > seen.rfind(b"\x1b[?1049h")  # the alternate screen is off again
+    assert after[3] & termios.ICANON and after[3] & termios.ECHO == before[3] & termios.ECHO

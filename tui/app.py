@@ -939,9 +939,28 @@ def check_keys(settings: Settings) -> str | None:
 
 def run_dashboard(settings: Settings, db_path: Path, *, demo: bool = False) -> int:
     """The `migwatch` dashboard; returns the exit code."""
+    import signal
+
     _start_forkserver()
     app = MigwatchApp(settings, db_path, demo=demo)
-    result = app.run()
+    terminated: list[int] = []
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        # As `q` does: the app ends on its own loop, so the terminal leaves raw mode and the alternate
+        # screen, and the poller's pools shut down. (A signal handler runs on the main thread, the loop's.)
+        terminated.append(signum)
+        try:
+            asyncio.get_running_loop().call_soon_threadsafe(app.exit)
+        except RuntimeError:  # the app is not running (yet, or any more)
+            raise KeyboardInterrupt from None
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        result = app.run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if terminated:
+        return 128 + signal.SIGTERM
     if app.return_code not in (None, 0):
         return int(app.return_code)
     return int(result or 0)

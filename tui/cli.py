@@ -321,6 +321,23 @@ def cmd_poll(args: argparse.Namespace) -> int:
     catalogue = load_catalogue(settings.agreements)
 
     async def rounds() -> int:
+        import signal
+
+        # SIGTERM (systemd stop, kill) ends the daemon as Ctrl-C does: the round is cancelled and the
+        # poller closes its pools and fork server, instead of dying by the signal with them running.
+        main_task = asyncio.current_task()
+        terminated: list[bool] = []
+
+        def on_sigterm() -> None:
+            terminated.append(True)
+            if main_task is not None:
+                main_task.cancel()
+
+        loop = asyncio.get_running_loop()
+        try:
+            loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+        except (NotImplementedError, RuntimeError, ValueError):  # no signal handlers here (Windows, a thread)
+            pass
         poller = Poller(settings, db_path, catalogue)
         try:
             while True:
@@ -347,8 +364,17 @@ def cmd_poll(args: argparse.Namespace) -> int:
 
                 wait = 60.0 if next_at is None else (next_at - datetime.now(UTC)).total_seconds()
                 await asyncio.sleep(min(max(wait, 1.0), 3600.0))
+        except asyncio.CancelledError:
+            if not terminated or main_task is None:
+                raise
+            main_task.uncancel()
+            return 128 + signal.SIGTERM
         finally:
             await poller.aclose()
+            try:
+                loop.remove_signal_handler(signal.SIGTERM)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
 
     return asyncio.run(rounds())
 
