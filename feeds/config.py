@@ -24,8 +24,9 @@ MAX_INTERVAL = 30 * 86400.0
 MAX_CONCURRENCY = 256
 MAX_TIMEOUT = 600.0
 MAX_BODY = 1024**3  # a feed over a gigabyte is not a feed
-# Control characters (C0, DEL, C1) and bidi overrides have no place in a name, a tag or a path.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Control characters (C0, DEL, C1), zero-width and bidi marks, line and paragraph separators and the BOM
+# have no place in a name, a tag, a path or a URL: they hide or reorder what the user reads.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2069\ufeff]")
 
 
 class ConfigError(Exception):
@@ -124,8 +125,8 @@ def parse_size(value: object) -> int:
 def check_feed_url(url: str, base: Path | None) -> str:
     """A feed URL: http(s), file://, or a plain path (made absolute against the config's folder)."""
     url = url.strip()
-    if not url or any(ord(c) < 32 or c == "\x7f" for c in url):
-        raise ValueError("is empty or has control characters")
+    if not url or _CONTROL.search(url):
+        raise ValueError("is empty or has control, zero-width or bidi characters")
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme in ("http", "https"):

@@ -447,3 +447,89 @@ def test_sigterm_to_the_dashboard_restores_the_terminal(tmp_path: Path, fixture_
     assert proc.returncode == 143
     assert seen.rfind(b"\x1b[?1049l") > seen.rfind(b"\x1b[?1049h")  # the alternate screen is off again
     assert after[3] & termios.ICANON and after[3] & termios.ECHO == before[3] & termios.ECHO
+
+
+# ------------------------------------------------------------------ 7. OPML
+
+
+def _opml(outlines: str) -> str:
+    return f'<?xml version="1.0" encoding="UTF-16"?><opml version="2.0"><head/><body>{outlines}</body></opml>'
+
+
+def test_a_utf16_opml_cannot_smuggle_a_doctype_or_entities(tmp_path: Path, capsys) -> None:
+    bomb = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE opml [<!ENTITY u "https://evil.example/">]>'
+            '<opml version="2.0"><body><outline text="&u;" xmlUrl="&u;feed"/></body></opml>')
+    opml = tmp_path / "subs.opml"
+    opml.write_bytes(bomb.encode("utf-16"))
+    config = tmp_path / "c.toml"
+    config.write_text('[poll]\ninterval = "15m"\n', encoding="utf-8")
+    assert main(["--config", str(config), "import-opml", str(opml)]) == 2
+    assert "DOCTYPE" in capsys.readouterr().err
+    assert "evil" not in config.read_text(encoding="utf-8")
+    # a plain UTF-16 subscription list still imports
+    opml.write_bytes(_opml('<outline text="A" xmlUrl="https://a.example/feed"/>').encode("utf-16"))
+    assert main(["--config", str(config), "import-opml", str(opml)]) == 0
+    assert "https://a.example/feed" in config.read_text(encoding="utf-8")
+
+
+def test_an_opml_url_with_bidi_or_c1_characters_is_skipped(tmp_path: Path, capsys) -> None:
+    opml = tmp_path / "subs.opml"
+    opml.write_text(_opml('<outline text="Bidi" xmlUrl="https://a.example/\u202efeed"/>'
+                          '<outline text="C1" xmlUrl="https://b.example/\u009bfeed"/>'
+                          '<outline text="Zero width" xmlUrl="https://c.example/\u200bfeed"/>'
+                          '<outline text="Fine" xmlUrl="https://d.example/feed"/>').replace("UTF-16", "UTF-8"),
+                    encoding="utf-8")
+    config = tmp_path / "c.toml"
+    config.write_text('[poll]\ninterval = "15m"\n', encoding="utf-8")
+    assert main(["--config", str(config), "import-opml", str(opml)]) == 0
+    captured = capsys.readouterr()
+    assert "added 1 feeds" in captured.out and captured.err.count("skipped outline") == 3
+    assert _no_controls(captured.err) and "\u202e" not in captured.err and "\u200b" not in captured.err
+    text = config.read_text(encoding="utf-8")
+    assert "d.example" in text and "\u202e" not in text and "\u009b" not in text and "\u200b" not in text
+    assert main(["--config", str(config), "--db", str(tmp_path / "m.db"), "feeds"]) == 0
+    assert "d.example" in capsys.readouterr().out
+
+
+def test_a_10_mb_opml_is_refused_or_read_quickly(tmp_path: Path, capsys) -> None:
+    import time
+
+    def rows(n: int) -> str:
+        return "".join(f'<outline text="Feed {i}" type="rss" xmlUrl="https://ex{i}.example/f.xml"/>' for i in range(n))
+
+    opml = tmp_path / "big.opml"
+    opml.write_text(f'<?xml version="1.0"?><opml version="2.0"><body>{rows(128_000)}</body></opml>', encoding="utf-8")
+    assert 9_500_000 < opml.stat().st_size < 10 << 20
+    config = tmp_path / "c.toml"
+    config.write_text('[poll]\ninterval = "15m"\n', encoding="utf-8")
+    started = time.monotonic()
+    code = main(["--config", str(config), "import-opml", str(opml)])
+    assert time.monotonic() - started < 10
+    assert code == 2 and "more than 20,000 feeds" in capsys.readouterr().err
+    small = tmp_path / "small.opml"
+    small.write_text(f'<?xml version="1.0"?><opml version="2.0"><body>{rows(10_000)}</body></opml>',
+                     encoding="utf-8")
+    started = time.monotonic()
+    assert main(["--config", str(config), "import-opml", str(small)]) == 0
+    assert time.monotonic() - started < 10
+    assert "added 10000 feeds" in capsys.readouterr().out
+
+
+def test_import_opml_keeps_the_config_mode_and_writes_through_a_symlink(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    real = tmp_path / "dotfiles" / "migwatch.toml"
+    real.parent.mkdir()
+    real.write_text('# my feeds\n[poll]\ninterval = "15m"\n', encoding="utf-8")
+    real.chmod(0o640)
+    link = tmp_path / "config.toml"
+    link.symlink_to(real)
+    opml = tmp_path / "subs.opml"
+    opml.write_text('<?xml version="1.0"?><opml version="2.0"><body><outline text="A" '
+                    'xmlUrl="https://a.example/feed"/></body></opml>', encoding="utf-8")
+    assert main(["--config", str(link), "import-opml", str(opml)]) == 0
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    text = real.read_text(encoding="utf-8")
+    assert text.startswith("# my feeds\n") and "https://a.example/feed" in text

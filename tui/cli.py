@@ -6,6 +6,7 @@ Headless commands (poll, analyze, export, feeds, opml) never import Textual: onl
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -404,10 +405,11 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_import_opml(args: argparse.Namespace) -> int:
-    import tomlkit
+    import tomllib
 
     from feeds.config import ConfigError, check_feed_url, settings_from_dict
     from feeds.opml import OpmlError, read_opml
+    from feeds.text import one_line
 
     try:
         data = Path(args.file).expanduser().read_bytes()
@@ -420,20 +422,18 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
     path, _ = _config_path(args)
     if path.exists():
         try:
-            doc = tomlkit.parse(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomlkit.exceptions.TOMLKitError) as exc:
+            original = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"{path}: cannot read the config: {exc}") from None
         _load_settings(args)  # the existing file must be valid before we add to it
+        existing = tomllib.loads(original.removeprefix("\ufeff"))
     else:
-        doc = tomlkit.document()
-        doc.add(tomlkit.comment("migwatch config, created by `migwatch import-opml`; see `migwatch init` for every key"))
-    feeds = doc.get("feeds")
-    if feeds is None:
-        feeds = tomlkit.aot()
-        doc["feeds"] = feeds
-    known = {str(f.get("url", "")) for f in feeds}
+        original = "# migwatch config, created by `migwatch import-opml`; see `migwatch init` for every key\n"
+        existing = {}
+    known = {str(f.get("url", "")) for f in existing.get("feeds", []) if isinstance(f, dict)}
     added = skipped = 0
     problems = []
+    tables = []
     for i, feed in enumerate(opml_feeds):
         try:
             url = check_feed_url(feed.url, None)
@@ -447,36 +447,85 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
             skipped += 1
             continue
         known.add(url)
-        table = tomlkit.table()
-        table["name"] = feed.name
-        table["url"] = url
-        if feed.tags:
-            table["tags"] = list(feed.tags)
-        feeds.append(table)
+        table = {"name": feed.name, "url": url, **({"tags": list(feed.tags)} if feed.tags else {})}
+        tables.append(table)
         added += 1
-    text = tomlkit.dumps(doc)
+    text = _with_feed_tables(original, tables)
     try:
-        settings_from_dict(tomlkit.parse(text).unwrap(), path)
-    except ConfigError as exc:
+        settings_from_dict(tomllib.loads(text.removeprefix("\ufeff")), path)
+    except (ConfigError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"{args.file}: the result would not be a valid config: {exc}") from None
     _write_atomically(path, text)
     for problem in problems:
-        print(f"migwatch: {args.file}: skipped {problem}", file=sys.stderr)
+        print(f"migwatch: {args.file}: skipped {one_line(problem, 300)}", file=sys.stderr)
     print(f"{path}: added {added} feeds ({skipped} already there, {len(problems)} skipped)")
     return 0
 
 
+def _with_feed_tables(original: str, tables: list[dict[str, object]]) -> str:
+    """The config with [[feeds]] tables added. Appended as text when the file's feeds are [[feeds]] tables
+    (or there are none): the file stays as written, and 10,000 feeds take a blink instead of tomlkit's
+    minute; a config that spells its feeds another way is edited through tomlkit."""
+    import re
+
+    if not tables:
+        return original
+    if re.search(r"^\s*feeds\s*=", original, re.MULTILINE) or re.search(r"^\s*\[\s*feeds\s*\]", original,
+                                                                          re.MULTILINE):
+        import tomlkit
+
+        doc = tomlkit.parse(original)
+        feeds = doc.get("feeds")
+        if feeds is None:
+            feeds = tomlkit.aot()
+            doc["feeds"] = feeds
+        for table in tables:
+            feeds.append(table)
+        return tomlkit.dumps(doc)
+    parts = [original if original.endswith("\n") or not original else original + "\n"]
+    for table in tables:
+        parts.append("\n[[feeds]]\n")
+        for key, value in table.items():
+            parts.append(f"{key} = {_toml_value(value)}\n")
+    return "".join(parts)
+
+
+def _toml_value(value: object) -> str:
+    """A TOML basic string (or an array of them): JSON's escapes are TOML's, but for DEL."""
+    import json
+
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
 def _write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file and a rename. A symlinked path is written through the
+    link (the link stays a link), and an existing file keeps its permissions."""
+    import stat
     import tempfile
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".migwatch-", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        target = path.resolve() if path.is_symlink() else path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            mode = stat.S_IMODE(target.stat().st_mode)
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        fd, tmp = tempfile.mkstemp(prefix=".migwatch-", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fchmod(fh.fileno(), mode)
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
     except OSError as exc:
         raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
@@ -562,7 +611,8 @@ def feed_health_line(st, now) -> str:  # type: ignore[no-untyped-def]
         nxt = "due now" if delta <= 0 else f"in {_human(delta)}"
     why = f" — {st.next_poll_why}" if st.next_poll_why else ""
     failures = f" ({plural(st.failures, 'failure')} in a row)" if st.failures else ""
-    return f"{one_line(st.name or st.url, 60)}  [{st.url}]\n    {result}{failures}; next poll {nxt}{why}"
+    return (f"{one_line(st.name or st.url, 60)}  [{one_line(st.url, 2100)}]\n    {result}{failures}; next poll "
+            f"{nxt}{why}")
 
 
 def _human(seconds: float) -> str:
