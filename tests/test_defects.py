@@ -533,3 +533,37 @@ def test_import_opml_keeps_the_config_mode_and_writes_through_a_symlink(tmp_path
     assert stat.S_IMODE(real.stat().st_mode) == 0o640
     text = real.read_text(encoding="utf-8")
     assert text.startswith("# my feeds\n") and "https://a.example/feed" in text
+
+
+# ------------------------------------------------------------------ 8. config
+
+
+def test_a_config_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    from feeds.config import load_config
+
+    config = tmp_path / "c.toml"
+    config.write_bytes(b"\xef\xbb\xbf" + b'[poll]\ninterval = "20m"\n')
+    assert load_config(config).poll.interval == 1200
+
+
+@pytest.mark.parametrize("mark", ["\u200b", "\u200f", "\u202e", "\u2066", "\ufeff"])
+def test_zero_width_and_bidi_marks_in_names_are_refused_naming_the_key(tmp_path: Path, mark: str, capsys) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(f'[[feeds]]\nname = "UN{mark}HCR"\nurl = "https://a.example/feed"\n', encoding="utf-8")
+    assert main(["--config", str(config), "feeds"]) == 2
+    err = capsys.readouterr().err
+    assert "feeds[0].name" in err and "bidi" in err and mark not in err
+
+
+def test_near_duplicate_feed_urls_are_refused_in_one_line_naming_both(tmp_path: Path, capsys) -> None:
+    variants = ["HTTP://127.0.0.1:8080/feed.xml", "http://127.0.0.1:8080/feed.xml#frag",
+                "http://127.0.0.1:8080//feed.xml", "http://localhost:8080/feed.xml", "http://LOCALHOST.:8080/feed.xml"]
+    for variant in variants:
+        config = write_config(tmp_path / "c.toml", [("A", "http://127.0.0.1:8080/feed.xml"), ("B", variant)])
+        assert main(["--config", str(config), "feeds"]) == 2, variant
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "feeds[1].url" in err and "feeds[0].url" in err, err
+    config = write_config(tmp_path / "c.toml", [("A", "http://127.0.0.1:8080/feed.xml"),
+                                                ("B", "http://127.0.0.1:8080/feed.xml?page=2"),
+                                                ("C", "https://127.0.0.1:8080/feed.xml")])
+    assert main(["--config", str(config), "--db", str(tmp_path / "m.db"), "feeds"]) == 0

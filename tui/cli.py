@@ -407,7 +407,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_import_opml(args: argparse.Namespace) -> int:
     import tomllib
 
-    from feeds.config import ConfigError, check_feed_url, settings_from_dict
+    from feeds.config import ConfigError, check_feed_url, feed_url_key, settings_from_dict
     from feeds.opml import OpmlError, read_opml
     from feeds.text import one_line
 
@@ -430,7 +430,7 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
     else:
         original = "# migwatch config, created by `migwatch import-opml`; see `migwatch init` for every key\n"
         existing = {}
-    known = {str(f.get("url", "")) for f in existing.get("feeds", []) if isinstance(f, dict)}
+    known = {feed_url_key(str(f.get("url", ""))) for f in existing.get("feeds", []) if isinstance(f, dict)}
     added = skipped = 0
     problems = []
     tables = []
@@ -443,10 +443,10 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
         except ValueError as exc:
             problems.append(f"outline {i + 1} ({feed.name}): {exc}")
             continue
-        if url in known:
+        if feed_url_key(url) in known:
             skipped += 1
             continue
-        known.add(url)
+        known.add(feed_url_key(url))
         table = {"name": feed.name, "url": url, **({"tags": list(feed.tags)} if feed.tags else {})}
         tables.append(table)
         added += 1
