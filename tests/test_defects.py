@@ -567,3 +567,53 @@ def test_near_duplicate_feed_urls_are_refused_in_one_line_naming_both(tmp_path: 
                                                 ("B", "http://127.0.0.1:8080/feed.xml?page=2"),
                                                 ("C", "https://127.0.0.1:8080/feed.xml")])
     assert main(["--config", str(config), "--db", str(tmp_path / "m.db"), "feeds"]) == 0
+
+
+# ------------------------------------------------------------------ 9. long links
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom", "feedparser"])
+def test_links_are_kept_whole_up_to_2048_characters_and_a_longer_one_is_marked_cut(kind: str) -> None:
+    from feeds.parse import _feedparser_parse, parse_feed
+    from feeds.text import MAX_LINK, link_was_cut
+
+    whole = "https://news.example/a?" + "q" * (MAX_LINK - 23)
+    huge = "https://news.example/b?" + "x" * 100_000
+    assert len(whole) == MAX_LINK
+    if kind == "atom":
+        entries = "".join(f'<entry><id>urn:{i}</id><title>t{i}</title><summary>s</summary><link href="{u}"/></entry>'
+                          for i, u in enumerate((whole, huge)))
+        body = f'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>{entries}</feed>'.encode()
+    else:
+        items = "".join(f"<item><guid>urn:{i}</guid><title>t{i}</title><description>s</description><link>{u}</link></item>"
+                        for i, u in enumerate((whole, huge)))
+        body = f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+    parsed = (_feedparser_parse if kind == "feedparser" else parse_feed)(body, "http://x/f", None)
+    links = {s.title: s.link for s in parsed.stories}
+    assert links["t0"] == whole and not link_was_cut(whole)
+    assert links["t1"] is not None and link_was_cut(links["t1"]) and links["t1"].startswith(huge[:MAX_LINK])
+
+
+async def test_o_refuses_to_open_a_cut_link(tmp_path: Path) -> None:
+    from test_tui_keys import SIZE, make_app, ready, settle
+    from test_tui_support import build_db
+
+    from feeds.models import Analysis, FeedState, Story
+    from feeds.text import gate_link
+
+    db = build_db(tmp_path / "t.db")
+    cut = gate_link("https://news.example/b?" + "x" * 100_000)
+    with Store(db) as store:
+        store.sync_feeds([("http://x/f", "Long links", ())])
+        story = Story(id="s-long", title="A story with a very long link", text="t", link=cut)
+        store.save_feed_result(FeedState(url="http://x/f"), [(story, Analysis(story.id))])
+    opened: list[str] = []
+    app = make_app(db, url_opener=opened.append)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        app.inbox.move_to_key("s-long")
+        await pilot.pause()
+        await pilot.press("o")
+        await settle(app, pilot)
+        assert opened == []
+        assert any("was cut when stored" in n.message for n in app._notifications)

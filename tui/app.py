@@ -36,7 +36,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header
 
 from feeds.config import Settings
-from feeds.text import plural
+from feeds.text import MAX_LINK, link_was_cut, plural
 from store import Counts, InboxRow, LedgerRow, Negotiation, Store, StoreError
 from tui.screens import FeedHealthScreen, HelpScreen, PickerScreen, SearchScreen
 from tui.widgets import (
@@ -599,6 +599,10 @@ class MigwatchApp(App[int]):
         link = row.link if row is not None else None
         if not link:
             self.notify("This story has no link.", title="Open")
+            return
+        if link_was_cut(link):
+            self.notify(f"Not opening this link: it is longer than {MAX_LINK:,} characters and was cut when "
+                        "stored, so it would lead elsewhere.", title="Open", severity="warning")
             return
         parts = urlsplit(link)
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
