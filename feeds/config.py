@@ -26,8 +26,9 @@ MAX_TIMEOUT = 600.0
 MAX_BODY = 1024**3  # a feed over a gigabyte is not a feed
 FULL_TEXT_MODES = ("auto", "always", "never")
 MAX_ARTICLE_DELAY = 3600.0
-# Control characters (C0, DEL, C1) and bidi overrides have no place in a name, a tag or a path.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Control characters (C0, DEL, C1), zero-width and bidi marks, line and paragraph separators and the BOM
+# have no place in a name, a tag, a path or a URL: they hide or reorder what the user reads.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2069\ufeff]")
 
 
 class ConfigError(Exception):
@@ -134,8 +135,8 @@ def parse_size(value: object) -> int:
 def check_feed_url(url: str, base: Path | None) -> str:
     """A feed URL: http(s), file://, or a plain path (made absolute against the config's folder)."""
     url = url.strip()
-    if not url or any(ord(c) < 32 or c == "\x7f" for c in url):
-        raise ValueError("is empty or has control characters")
+    if not url or _CONTROL.search(url):
+        raise ValueError("is empty or has control, zero-width or bidi characters")
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
@@ -183,6 +184,28 @@ def check_proxy_url(url: str) -> str:
     except ValueError:
         raise ValueError(f"{_show(url)} has a bad port") from None
     return url
+
+
+_LOOPBACK = {"localhost", "127.0.0.1", "::1", "localhost.localdomain"}
+
+
+def feed_url_key(url: str) -> str:
+    """What two feed URLs are compared by: the scheme and host in lower case, the default port, a
+    trailing dot, the fragment (never sent) and repeated slashes aside, and every loopback name alike.
+    `HTTP://Example.org//feed#top` and `http://example.org/feed` fetch the same feed."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        return url
+    host = (parts.hostname or "").rstrip(".")
+    if host in _LOOPBACK:
+        host = "loopback"
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError:
+        port = 0
+    path = re.sub(r"/{2,}", "/", parts.path) or "/"
+    return f"{scheme}://{host}:{port}{path}" + (f"?{parts.query}" if parts.query else "")
 
 
 _INTERVAL_RANGE = "must be between 1m and 30d (a bare number is seconds: write \"15m\")"
@@ -247,7 +270,7 @@ class _Reader:
 
     def printable(self, key: str, value: str) -> str:
         if _CONTROL.search(value):
-            raise self.error(key, f"contains a control character: {_show(value)}")
+            raise self.error(key, f"contains a control, zero-width or bidi character: {_show(value)}")
         return value
 
 
@@ -272,7 +295,7 @@ def load_config(path: Path) -> Settings:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark (Windows editors write one) is not content
         data = tomllib.loads(text)
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
@@ -357,9 +380,12 @@ def settings_from_dict(data: Mapping[str, Any], path: Path) -> Settings:
             url = check_feed_url(url_text, base)
         except ValueError as exc:
             raise r.error(f"{where}.url", str(exc)) from None
-        if url in seen:
-            raise r.error(f"{where}.url", f"same feed as feeds[{seen[url]}]")
-        seen[url] = i
+        key = feed_url_key(url)
+        if key in seen:
+            first = seen[key]
+            raise r.error(f"{where}.url", f"{_show(url)} is the same feed as feeds[{first}].url "
+                                          f"{_show(feeds[first].url)}: remove one of them")
+        seen[key] = i
         name = r.printable(f"{where}.name", r.get(item, where, "name", str, "")) or url
         feed_interval = None
         if "interval" in item:

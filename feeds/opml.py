@@ -12,6 +12,7 @@ from feeds.config import FeedConfig
 from feeds.text import one_line
 
 MAX_OPML = 10 * 1024 * 1024
+MAX_OPML_FEEDS = 20_000  # more subscriptions than any reader's list; bounds the time and memory of an import
 
 
 class OpmlError(Exception):
@@ -25,6 +26,36 @@ class OpmlFeed:
     tags: tuple[str, ...] = ()
 
 
+_NO_DTD = "OPML with a DOCTYPE or entity declarations is not accepted"
+
+
+def _parse_without_dtd(data: bytes) -> ET.Element:
+    """The tree, from a parser that stops at a DOCTYPE whatever the file's encoding (the byte test above
+    cannot see one spelled in UTF-16)."""
+
+    class _Refused(Exception):
+        pass
+
+    def refuse(*_args: object) -> None:
+        raise _Refused
+
+    from xml.parsers import expat
+
+    checker = expat.ParserCreate()
+    checker.StartDoctypeDeclHandler = refuse
+    checker.EntityDeclHandler = refuse
+    try:
+        checker.Parse(data, True)
+    except _Refused:
+        raise OpmlError(_NO_DTD) from None
+    except expat.ExpatError as exc:
+        raise OpmlError(f"not valid XML: {exc}") from None
+    try:
+        return ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise OpmlError(f"not valid XML: {exc}") from None
+
+
 def read_opml(data: bytes) -> list[OpmlFeed]:
     if len(data) > MAX_OPML:
         raise OpmlError(f"file is over {MAX_OPML // 1024 // 1024} MB")
@@ -32,11 +63,8 @@ def read_opml(data: bytes) -> list[OpmlFeed]:
     # Entity declarations are how XML bombs are built, and no feed list needs one (nor a DOCTYPE, which may
     # come after any amount of comment).
     if b"<!entity" in lowered or b"<!doctype" in lowered:
-        raise OpmlError("OPML with a DOCTYPE or entity declarations is not accepted")
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        raise OpmlError(f"not valid XML: {exc}") from None
+        raise OpmlError(_NO_DTD)
+    root = _parse_without_dtd(data)
     if root.tag.lower() != "opml":
         raise OpmlError(f"not OPML: the root element is <{one_line(root.tag, 40)}>")
     body = next((child for child in root if child.tag.lower() == "body"), None)
@@ -54,6 +82,8 @@ def read_opml(data: bytes) -> list[OpmlFeed]:
             url = (attrs.get("xmlurl") or "").strip()
             title = one_line(attrs.get("title") or attrs.get("text") or "", 300)
             if url:
+                if len(feeds) >= MAX_OPML_FEEDS:
+                    raise OpmlError(f"more than {MAX_OPML_FEEDS:,} feeds")
                 # Folders first (they round-trip as folders), then the outline's own categories.
                 extra = [one_line(c, 100).strip("/") for c in (attrs.get("category") or "").split(",")]
                 tags = tuple(dict.fromkeys([*folders, *(t for t in extra if t)]))

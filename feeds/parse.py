@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from feeds.models import Story, fast_pickle
-from feeds.text import one_line, plain_text
+from feeds.text import gate_link, one_line, plain_text
 
 MAX_ENTRIES = 2_000  # per feed and fetch; a feed longer than this is cut (Media Cloud does the same)
 _URLISH = re.compile(r"^(https?|urn|tag|ftp):", re.IGNORECASE)
@@ -181,7 +181,7 @@ def _feedparser_parse(body: bytes, url: str, content_type: str | None, feed_url:
     for entry in entries:
         title = one_line(entry.get("title"), 500)
         text = plain_text(_entry_text(entry))
-        link = one_line(entry.get("link"), 2000) or None
+        link = gate_link(entry.get("link")) or None
         if link and not re.match(r"^https?://", link, re.IGNORECASE):
             link = None if ":" in link.split("/")[0] else link
         if not title and not text:
@@ -320,7 +320,7 @@ def _fast_rss(root: Any, url: str, feed_url: str) -> ParsedFeed:
         if not link and guid_el is not None and guid_el.get("isPermaLink", "true").lower() == "true" and \
                 guid.lower().startswith(("http://", "https://")):
             link = guid
-        link = one_line(link, 2000) or None
+        link = gate_link(link) or None
         if link and not re.match(r"^https?://", link, re.IGNORECASE):
             link = None
         _check_complete(title, text, item, _RSS_KNOWN)
@@ -377,7 +377,7 @@ def _fast_atom(root: Any, url: str, feed_url: str) -> ParsedFeed:
             continue
         seen.add(sid)
         author = entry.findtext(f"{_ATOM}author/{_ATOM}name") or ""
-        stories.append(Story(id=sid, title=title, text=text, link=one_line(link, 2000) or None,
+        stories.append(Story(id=sid, title=title, text=text, link=gate_link(link) or None,
                              published=published, author=one_line(author, 200), feed_url=feed_url))
     return ParsedFeed(title=one_line(_atom_text(root.find(_ATOM + "title")), 300), stories=tuple(stories),
                       cut=len(entries) - len(kept), items=len(entries))

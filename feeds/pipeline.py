@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable
@@ -168,6 +169,12 @@ class ArticleTally:
         return f"articles: {', '.join(parts)}{review}"
 
 
+def _is_database_fault(exc: BaseException) -> bool:
+    from store import DatabaseFault
+
+    return isinstance(exc, DatabaseFault)
+
+
 class Poller:
     def __init__(self, settings: Settings, db_path: Path, catalogue: Any = None, *, workers: int | None = None,
                  clock: Callable[[], datetime] | None = None, address_policy: AddressPolicy | None = None) -> None:
@@ -218,7 +225,16 @@ class Poller:
 
     async def _run_db(self, fn: Callable[..., Any], *args: Any) -> Any:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writer, fn, *args)
+        try:
+            return await loop.run_in_executor(self._writer, fn, *args)
+        except (sqlite3.Error, OSError) as exc:
+            from store import database_fault
+
+            # A full disk, a read-only or corrupt file is the round's failure, never one feed's.
+            fault = database_fault(exc, self.db_path)
+            if fault is None:
+                raise
+            raise fault from exc
 
     def _executor(self) -> Executor:
         if self._pool is None:
@@ -339,7 +355,6 @@ class Poller:
 
         if progress is not None:
             progress(RoundProgress(0, total, 0, 0))
-        self._feeds_idle.clear()
         self._pending = []
         self._clusterer = None  # seeded afresh each round: another process may have stored stories meanwhile
         if not self._requeued:
@@ -348,13 +363,23 @@ class Poller:
             for story, feed_url in await self._run_db(self._db().pending_articles):
                 if story.link and self._full_text.get(feed_url or "", self.settings.poll.full_text) != "never":
                     self._enqueue(ArticleJob(story.id, story.link, feed_url), story)
+        self._feeds_idle.clear()
+        tasks = [asyncio.ensure_future(one(st)) for st in due]
+        faulted = False
         try:
-            await asyncio.gather(*(one(st) for st in due))
+            await asyncio.gather(*tasks)
+        except BaseException as exc:
+            faulted = _is_database_fault(exc)
+            for task in tasks:  # the others stop too: a fault would fail them all, Ctrl-C ends them
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         finally:
             self._feeds_idle.set()
             pending, self._pending = self._pending, []
-            await self._run_db(self._db().save_feed_states, pending)
-            await self._run_db(self._db().index_pending)
+            if not faulted:  # nothing more is written into a full, read-only or corrupt database
+                await self._run_db(self._db().save_feed_states, pending)
+                await self._run_db(self._db().index_pending)
         next_at = await self.next_poll_at()
         return RoundResult(polled=total, new=counters["new"], not_modified=counters["not_modified"],
                            errors=counters["errors"], skipped=skipped, seconds=time.monotonic() - started,
@@ -383,6 +408,8 @@ class Poller:
                                            deadline=poll.timeout)
             return await self._handle(st, fetched, interval, name, now, new_matched)
         except Exception as exc:  # noqa: BLE001 - one feed's failure must never stop the round
+            if _is_database_fault(exc):
+                raise  # ... but the database's does
             failures = st.failures + 1
             delay, why = schedule_failure(interval, failures)
             message = one_line(f"internal error: {type(exc).__name__}: {exc}", 300)

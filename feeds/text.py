@@ -13,6 +13,8 @@ import re
 
 MAX_TEXT = 100_000
 MAX_LINE = 1_000
+MAX_LINK = 2_048  # Media Cloud's URL cap: a link up to this long is kept whole
+LINK_CUT = "…"  # ends a link that was longer, and cut: never to be opened
 
 # Elements whose content is never text a reader should see.
 _DROP_BLOCKS = re.compile(
@@ -116,3 +118,21 @@ def one_line(value: object, limit: int = MAX_LINE) -> str:
     if len(text) > limit:
         text = text[:limit].rstrip() + "…"
     return text
+
+
+def gate_link(value: object) -> str:
+    """A story's link through the gate: kept whole up to MAX_LINK characters; a longer one is cut and marked
+    (LINK_CUT), so nothing ever opens the mangled URL (`link_was_cut`)."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > 4 * MAX_TEXT:
+        text = text[: 4 * MAX_TEXT]
+    text = one_line(text, limit=4 * MAX_TEXT)
+    if len(text) > MAX_LINK:
+        text = text[:MAX_LINK] + LINK_CUT
+    return text
+
+
+def link_was_cut(link: str | None) -> bool:
+    return bool(link) and len(link or "") == MAX_LINK + len(LINK_CUT) and (link or "").endswith(LINK_CUT)

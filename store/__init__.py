@@ -15,7 +15,7 @@ from store.rows import (
     TriageChange,
 )
 from store.schema import SCHEMA_VERSION
-from store.store import Store, StoreError
+from store.store import DatabaseFault, Store, StoreError, database_fault
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -24,6 +24,7 @@ __all__ = [
     "Counts",
     "Dossier",
     "DossierItem",
+    "DatabaseFault",
     "FactRow",
     "InboxRow",
     "LedgerRow",
@@ -33,4 +34,5 @@ __all__ = [
     "StoreError",
     "StoryDetail",
     "TriageChange",
+    "database_fault",
 ]

@@ -47,6 +47,65 @@ class StoreError(Exception):
     """The database cannot be opened or used; the message is one line for the user."""
 
 
+class DatabaseFault(StoreError):
+    """The database failed under us: the disk is full, the file is read-only or corrupt, or I/O failed.
+    Not one feed's problem: the round stops, and `migwatch` exits with `exit_code` (README, Failure modes)."""
+
+    EXIT_CODES = {"full": 3, "readonly": 3, "io": 3, "corrupt": 4}
+    ADVICE = {"full": "the disk is full: free some space",
+              "readonly": "the database is read-only: check the file's and its folder's permissions",
+              "io": "disk I/O error",
+              "corrupt": "the database file is corrupt: restore a backup, or try `sqlite3 FILE .recover`"}
+
+    def __init__(self, kind: str, path: Path | str, detail: str) -> None:
+        self.kind = kind
+        self.path = Path(path)
+        super().__init__(f"{path}: {self.ADVICE[kind]} ({detail})")
+
+    @property
+    def exit_code(self) -> int:
+        return self.EXIT_CODES[self.kind]
+
+
+def _disk_full(path: Path | str) -> bool:
+    import os
+
+    try:
+        st = os.statvfs(Path(path).parent)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 256 * 1024
+
+
+def database_fault(exc: BaseException, path: Path | str) -> DatabaseFault | None:
+    """The fault an exception from sqlite3 (or the OS) stands for, or None when it is something else
+    (a lock held too long, a bug)."""
+    import errno
+
+    if isinstance(exc, DatabaseFault):
+        return exc
+    if isinstance(exc, sqlite3.Error):
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        text = str(exc)
+        if name == "SQLITE_FULL" or "disk is full" in text:
+            return DatabaseFault("full", path, text)
+        if name.startswith("SQLITE_READONLY") or "readonly database" in text:
+            return DatabaseFault("readonly", path, text)
+        if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or "not a database" in text:
+            return DatabaseFault("corrupt", path, text)
+        if name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN")) or "disk I/O error" in text:
+            # A full disk often shows as an I/O error (the shared-memory file cannot grow)
+            return DatabaseFault("full" if _disk_full(path) else "io", path, text)
+        return None
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            return DatabaseFault("full", path, exc.strerror or str(exc))
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return DatabaseFault("readonly", path, exc.strerror or str(exc))
+        return DatabaseFault("io", path, exc.strerror or str(exc))
+    return None
+
+
 def now_utc() -> datetime:
     return datetime.now(UTC)
 
@@ -126,6 +185,9 @@ class Store(CorrectionsMixin, DossierMixin):
         except SchemaTooNew as exc:
             raise StoreError(f"{self.path}: {exc}") from None
         except sqlite3.DatabaseError as exc:
+            fault = database_fault(exc, self.path)
+            if fault is not None and fault.kind != "readonly" and "not a database" not in str(exc):
+                raise fault from None  # (a file that is not a database at all is bad input, not corruption)
             raise StoreError(f"{self.path}: cannot open database: {exc}") from None
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot open database: {exc.strerror or exc}") from None
@@ -159,7 +221,13 @@ class Store(CorrectionsMixin, DossierMixin):
         try:
             yield self.conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # SQLite may have rolled back already (a full disk, corruption): a second ROLLBACK would fail and
+            # hide the error that matters.
+            if self.conn.in_transaction:
+                try:
+                    self.conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
             raise
         else:
             self._retry(lambda: self.conn.execute("COMMIT"))

@@ -209,3 +209,411 @@ def test_a_date_in_the_future_sorts_by_first_seen_and_keeps_its_stated_date(tmp_
     with Store(tmp_path / "m.db") as store:
         store.save_feed_result(FeedState(url="http://x/f"), [(later, Analysis(later.id))])
         assert store.inbox()[0].title == "later"
+
+
+# ------------------------------------------------------------------ 5. database faults
+
+
+def _big_feed(tag: str, n: int = 60) -> bytes:
+    items = "".join(f"<item><guid>urn:{tag}:{i}</guid><title>{tag} story {i}</title>"
+                    f"<description>{(f'{tag} word{i} ' * 300)}</description></item>" for i in range(n))
+    return f'<rss version="2.0"><channel><title>{tag}</title>{items}</channel></rss>'.encode()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A real 2 MB filesystem (tmpfs), where mounting is allowed (root); else the test is skipped."""
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True,
+                          timeout=10)
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (not root)")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True, timeout=10)
+
+
+def _fill(disk: Path) -> Path:
+    import os
+
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        for _ in range(10_000):
+            os.write(fd, b"\1" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return filler
+
+
+def test_a_full_disk_is_one_line_and_exit_3_for_poll_once(feed_server: FeedServer, small_disk: Path,
+                                                          tmp_path: Path, capsys) -> None:
+    feed_server.routes["/a.xml"] = Route(body=_big_feed("a", 2))
+    config = write_config(tmp_path / "c.toml", [("A", feed_server.url("/a.xml"))])
+    db = small_disk / "m.db"
+    assert main(["--config", str(config), "--db", str(db), "poll", "--once"]) == 0
+    filler = _fill(small_disk)
+    feed_server.routes["/a.xml"] = Route(body=_big_feed("b"))
+    capsys.readouterr()
+    assert main(["--config", str(config), "--db", str(db), "poll", "--once"]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "disk is full" in err and "Traceback" not in err, err
+    filler.unlink()
+    assert main(["--config", str(config), "--db", str(db), "poll", "--once"]) == 0
+    with Store(db) as store:
+        assert store.integrity_check() == "ok"
+        assert store.counts().stories == 62
+
+
+def test_the_poll_daemon_keeps_trying_a_full_disk(feed_server: FeedServer, small_disk: Path, tmp_path: Path,
+                                                  capsys, monkeypatch) -> None:
+    import tui.cli
+    from feeds.pipeline import Poller
+
+    feed_server.routes["/a.xml"] = Route(body=_big_feed("a", 2))
+    config = write_config(tmp_path / "c.toml", [("A", feed_server.url("/a.xml"))])
+    db = small_disk / "m.db"
+    assert main(["--config", str(config), "--db", str(db), "poll", "--once"]) == 0
+    feed_server.routes["/a.xml"] = Route(body=_big_feed("b"))
+    real_round, real_wait = Poller.poll_round, tui.cli._disk_full_wait
+    waits: list[str] = []
+    results = []
+
+    async def round_on_a_full_disk(self, **kw):
+        if not waits and not results:
+            _fill(small_disk)  # after the daemon started: the round is what meets the full disk
+        result = await real_round(self, force=True)
+        results.append(result)
+        raise KeyboardInterrupt  # one good round after the disk had space again: stop the daemon
+
+    def wait(fault) -> None:
+        waits.append(str(fault))
+        if len(waits) == 2:
+            (small_disk / "filler").unlink()
+        if len(waits) > 10:
+            raise KeyboardInterrupt
+        real_wait(fault)
+
+    monkeypatch.setattr(tui.cli, "DISK_FULL_RETRY", 0.05)
+    monkeypatch.setattr(tui.cli, "_disk_full_wait", wait)
+    monkeypatch.setattr(Poller, "poll_round", round_on_a_full_disk)
+    capsys.readouterr()
+    assert main(["--config", str(config), "--db", str(db), "poll"]) == 130
+    captured = capsys.readouterr()
+    assert len(waits) == 2 and captured.err.count("disk is full") == 2 and "trying again" in captured.err
+    assert "Traceback" not in captured.err
+    assert len(results) == 1 and results[0].new == 60
+    with Store(db) as store:
+        assert store.counts().stories == 62
+
+
+def test_a_read_only_database_is_one_line_and_exit_3(feed_server: FeedServer, tmp_path: Path, capsys) -> None:
+    import os
+    import subprocess
+
+    feed_server.routes["/a.xml"] = Route(body=_big_feed("a", 2))
+    config = write_config(tmp_path / "c.toml", [("A", feed_server.url("/a.xml"))])
+    db = tmp_path / "m.db"
+    assert main(["--config", str(config), "--db", str(db), "poll", "--once"]) == 0
+    db.chmod(0o444)
+    immutable = os.geteuid() == 0  # root writes to a 0444 file anyway; an immutable one it cannot
+    if immutable and subprocess.run(["chattr", "+i", str(db)], capture_output=True, timeout=10).returncode:
+        pytest.skip("running as root on a filesystem without chattr +i")
+    try:
+        feed_server.routes["/a.xml"] = Route(body=_big_feed("b", 3))
+        capsys.readouterr()
+        assert main(["--config", str(config), "--db", str(db), "poll", "--once"]) == 3
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "read-only" in err and "Traceback" not in err, err
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(db)], capture_output=True, timeout=10)
+
+
+def test_a_corrupt_database_is_one_line_and_exit_4_and_poll_stops_writing(feed_server: FeedServer,
+                                                                         tmp_path: Path, capsys) -> None:
+    names = [f"f{i}" for i in range(10)]
+    for name in names:
+        feed_server.routes[f"/{name}.xml"] = Route(body=_big_feed(name, 20))
+    config = write_config(tmp_path / "c.toml", [(n, feed_server.url(f"/{n}.xml")) for n in names])
+    db = tmp_path / "m.db"
+    assert main(["--config", str(config), "--db", str(db), "poll", "--once"]) == 0
+    size = db.stat().st_size
+    with open(db, "r+b") as fh:  # garbage over a stretch in the middle of the file
+        fh.seek(size // 2 // 8192 * 8192)
+        fh.write(b"\xa5" * (size // 4))
+    capsys.readouterr()
+    assert main(["--db", str(db), "export", "stories", "--format", "json"]) == 4
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "corrupt" in err and "Traceback" not in err, err
+    for name in names:
+        feed_server.routes[f"/{name}.xml"] = Route(body=_big_feed(name + "x", 20))
+    assert main(["--config", str(config), "--db", str(db), "poll", "--once"]) == 4
+    err = capsys.readouterr().err
+    assert "corrupt" in err and "Traceback" not in err, err
+
+
+# ------------------------------------------------------------------ 6. SIGTERM
+
+
+def _spawn(args: list[str], cwd: Path, env: dict[str, str] | None = None, **kw):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONWARNINGS": "default", **(env or {})}
+    return subprocess.Popen([sys.executable, "-m", "tui", *args], cwd=cwd, env=env, **kw)
+
+
+def test_sigterm_stops_the_poll_daemon_as_ctrl_c_does(feed_server: FeedServer, fixture_bytes, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    feed_server.routes["/wire.xml"] = Route(body=fixture_bytes("rwanda.rss"))
+    config = write_config(tmp_path / "c.toml", [("Wire", feed_server.url("/wire.xml"))])
+    out = tmp_path / "out.txt"
+    with open(out, "wb") as fh:
+        proc = _spawn(["--config", str(config), "--db", str(tmp_path / "m.db"), "poll"], tmp_path, stdout=fh,
+                      stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 30
+            while b"migwatch poll: polled" not in out.read_bytes() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert b"polled 1 feed" in out.read_bytes()
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+    assert proc.returncode == 143, err
+    assert b"leaked" not in err and b"Traceback" not in err, err
+
+
+def test_sigterm_to_the_dashboard_restores_the_terminal(tmp_path: Path, fixture_bytes) -> None:
+    import os
+    import pty
+    import select
+    import signal
+    import termios
+    import time
+
+    feed = tmp_path / "wire.xml"
+    feed.write_bytes(fixture_bytes("rwanda.rss"))
+    config = write_config(tmp_path / "c.toml", [("Wire", str(feed))])
+    master, slave = pty.openpty()
+    before = termios.tcgetattr(slave)
+    env_term = {"TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
+    proc = _spawn(["--config", str(config), "--db", str(tmp_path / "m.db")], tmp_path, env=env_term, stdin=slave,
+                  stdout=slave, stderr=slave, start_new_session=True)
+    seen = b""
+
+    def read_for(seconds: float, until: bytes | None = None) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and (until is None or until not in seen):
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    seen += os.read(master, 65536)
+                except OSError:
+                    return
+            elif proc.poll() is not None:
+                return
+
+    try:
+        read_for(30, until=b"Wire")  # the dashboard is up (alternate screen, raw mode) and painted a feed
+        assert b"\x1b[?1049h" in seen
+        assert termios.tcgetattr(slave)[3] & termios.ICANON == 0  # raw mode
+        proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        while proc.poll() is None and time.monotonic() < deadline:
+            read_for(0.2)
+        read_for(0.5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+        after = termios.tcgetattr(slave)
+        os.close(master)
+        os.close(slave)
+    assert proc.returncode == 143
+    assert seen.rfind(b"\x1b[?1049l") > seen.rfind(b"\x1b[?1049h")  # the alternate screen is off again
+    assert after[3] & termios.ICANON and after[3] & termios.ECHO == before[3] & termios.ECHO
+
+
+# ------------------------------------------------------------------ 7. OPML
+
+
+def _opml(outlines: str) -> str:
+    return f'<?xml version="1.0" encoding="UTF-16"?><opml version="2.0"><head/><body>{outlines}</body></opml>'
+
+
+def test_a_utf16_opml_cannot_smuggle_a_doctype_or_entities(tmp_path: Path, capsys) -> None:
+    bomb = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE opml [<!ENTITY u "https://evil.example/">]>'
+            '<opml version="2.0"><body><outline text="&u;" xmlUrl="&u;feed"/></body></opml>')
+    opml = tmp_path / "subs.opml"
+    opml.write_bytes(bomb.encode("utf-16"))
+    config = tmp_path / "c.toml"
+    config.write_text('[poll]\ninterval = "15m"\n', encoding="utf-8")
+    assert main(["--config", str(config), "import-opml", str(opml)]) == 2
+    assert "DOCTYPE" in capsys.readouterr().err
+    assert "evil" not in config.read_text(encoding="utf-8")
+    # a plain UTF-16 subscription list still imports
+    opml.write_bytes(_opml('<outline text="A" xmlUrl="https://a.example/feed"/>').encode("utf-16"))
+    assert main(["--config", str(config), "import-opml", str(opml)]) == 0
+    assert "https://a.example/feed" in config.read_text(encoding="utf-8")
+
+
+def test_an_opml_url_with_bidi_or_c1_characters_is_skipped(tmp_path: Path, capsys) -> None:
+    opml = tmp_path / "subs.opml"
+    opml.write_text(_opml('<outline text="Bidi" xmlUrl="https://a.example/\u202efeed"/>'
+                          '<outline text="C1" xmlUrl="https://b.example/\u009bfeed"/>'
+                          '<outline text="Zero width" xmlUrl="https://c.example/\u200bfeed"/>'
+                          '<outline text="Fine" xmlUrl="https://d.example/feed"/>').replace("UTF-16", "UTF-8"),
+                    encoding="utf-8")
+    config = tmp_path / "c.toml"
+    config.write_text('[poll]\ninterval = "15m"\n', encoding="utf-8")
+    assert main(["--config", str(config), "import-opml", str(opml)]) == 0
+    captured = capsys.readouterr()
+    assert "added 1 feeds" in captured.out and captured.err.count("skipped outline") == 3
+    assert _no_controls(captured.err) and "\u202e" not in captured.err and "\u200b" not in captured.err
+    text = config.read_text(encoding="utf-8")
+    assert "d.example" in text and "\u202e" not in text and "\u009b" not in text and "\u200b" not in text
+    assert main(["--config", str(config), "--db", str(tmp_path / "m.db"), "feeds"]) == 0
+    assert "d.example" in capsys.readouterr().out
+
+
+def test_a_10_mb_opml_is_refused_or_read_quickly(tmp_path: Path, capsys) -> None:
+    import time
+
+    def rows(n: int) -> str:
+        return "".join(f'<outline text="Feed {i}" type="rss" xmlUrl="https://ex{i}.example/f.xml"/>' for i in range(n))
+
+    opml = tmp_path / "big.opml"
+    opml.write_text(f'<?xml version="1.0"?><opml version="2.0"><body>{rows(128_000)}</body></opml>', encoding="utf-8")
+    assert 9_500_000 < opml.stat().st_size < 10 << 20
+    config = tmp_path / "c.toml"
+    config.write_text('[poll]\ninterval = "15m"\n', encoding="utf-8")
+    started = time.monotonic()
+    code = main(["--config", str(config), "import-opml", str(opml)])
+    assert time.monotonic() - started < 10
+    assert code == 2 and "more than 20,000 feeds" in capsys.readouterr().err
+    small = tmp_path / "small.opml"
+    small.write_text(f'<?xml version="1.0"?><opml version="2.0"><body>{rows(10_000)}</body></opml>',
+                     encoding="utf-8")
+    started = time.monotonic()
+    assert main(["--config", str(config), "import-opml", str(small)]) == 0
+    assert time.monotonic() - started < 10
+    assert "added 10000 feeds" in capsys.readouterr().out
+
+
+def test_import_opml_keeps_the_config_mode_and_writes_through_a_symlink(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    real = tmp_path / "dotfiles" / "migwatch.toml"
+    real.parent.mkdir()
+    real.write_text('# my feeds\n[poll]\ninterval = "15m"\n', encoding="utf-8")
+    real.chmod(0o640)
+    link = tmp_path / "config.toml"
+    link.symlink_to(real)
+    opml = tmp_path / "subs.opml"
+    opml.write_text('<?xml version="1.0"?><opml version="2.0"><body><outline text="A" '
+                    'xmlUrl="https://a.example/feed"/></body></opml>', encoding="utf-8")
+    assert main(["--config", str(link), "import-opml", str(opml)]) == 0
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    text = real.read_text(encoding="utf-8")
+    assert text.startswith("# my feeds\n") and "https://a.example/feed" in text
+
+
+# ------------------------------------------------------------------ 8. config
+
+
+def test_a_config_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    from feeds.config import load_config
+
+    config = tmp_path / "c.toml"
+    config.write_bytes(b"\xef\xbb\xbf" + b'[poll]\ninterval = "20m"\n')
+    assert load_config(config).poll.interval == 1200
+
+
+@pytest.mark.parametrize("mark", ["\u200b", "\u200f", "\u202e", "\u2066", "\ufeff"])
+def test_zero_width_and_bidi_marks_in_names_are_refused_naming_the_key(tmp_path: Path, mark: str, capsys) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(f'[[feeds]]\nname = "UN{mark}HCR"\nurl = "https://a.example/feed"\n', encoding="utf-8")
+    assert main(["--config", str(config), "feeds"]) == 2
+    err = capsys.readouterr().err
+    assert "feeds[0].name" in err and "bidi" in err and mark not in err
+
+
+def test_near_duplicate_feed_urls_are_refused_in_one_line_naming_both(tmp_path: Path, capsys) -> None:
+    variants = ["HTTP://127.0.0.1:8080/feed.xml", "http://127.0.0.1:8080/feed.xml#frag",
+                "http://127.0.0.1:8080//feed.xml", "http://localhost:8080/feed.xml", "http://LOCALHOST.:8080/feed.xml"]
+    for variant in variants:
+        config = write_config(tmp_path / "c.toml", [("A", "http://127.0.0.1:8080/feed.xml"), ("B", variant)])
+        assert main(["--config", str(config), "feeds"]) == 2, variant
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "feeds[1].url" in err and "feeds[0].url" in err, err
+    config = write_config(tmp_path / "c.toml", [("A", "http://127.0.0.1:8080/feed.xml"),
+                                                ("B", "http://127.0.0.1:8080/feed.xml?page=2"),
+                                                ("C", "https://127.0.0.1:8080/feed.xml")])
+    assert main(["--config", str(config), "--db", str(tmp_path / "m.db"), "feeds"]) == 0
+
+
+# ------------------------------------------------------------------ 9. long links
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom", "feedparser"])
+def test_links_are_kept_whole_up_to_2048_characters_and_a_longer_one_is_marked_cut(kind: str) -> None:
+    from feeds.parse import _feedparser_parse, parse_feed
+    from feeds.text import MAX_LINK, link_was_cut
+
+    whole = "https://news.example/a?" + "q" * (MAX_LINK - 23)
+    huge = "https://news.example/b?" + "x" * 100_000
+    assert len(whole) == MAX_LINK
+    if kind == "atom":
+        entries = "".join(f'<entry><id>urn:{i}</id><title>t{i}</title><summary>s</summary><link href="{u}"/></entry>'
+                          for i, u in enumerate((whole, huge)))
+        body = f'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>{entries}</feed>'.encode()
+    else:
+        items = "".join(f"<item><guid>urn:{i}</guid><title>t{i}</title><description>s</description><link>{u}</link></item>"
+                        for i, u in enumerate((whole, huge)))
+        body = f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+    parsed = (_feedparser_parse if kind == "feedparser" else parse_feed)(body, "http://x/f", None)
+    links = {s.title: s.link for s in parsed.stories}
+    assert links["t0"] == whole and not link_was_cut(whole)
+    assert links["t1"] is not None and link_was_cut(links["t1"]) and links["t1"].startswith(huge[:MAX_LINK])
+
+
+async def test_o_refuses_to_open_a_cut_link(tmp_path: Path) -> None:
+    from test_tui_keys import SIZE, make_app, ready, settle
+    from test_tui_support import build_db
+
+    from feeds.models import Analysis, FeedState, Story
+    from feeds.text import gate_link
+
+    db = build_db(tmp_path / "t.db")
+    cut = gate_link("https://news.example/b?" + "x" * 100_000)
+    with Store(db) as store:
+        store.sync_feeds([("http://x/f", "Long links", ())])
+        story = Story(id="s-long", title="A story with a very long link", text="t", link=cut)
+        store.save_feed_result(FeedState(url="http://x/f"), [(story, Analysis(story.id))])
+    opened: list[str] = []
+    app = make_app(db, url_opener=opened.append)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        app.inbox.move_to_key("s-long")
+        await pilot.pause()
+        await pilot.press("o")
+        await settle(app, pilot)
+        assert opened == []
+        assert any("was cut when stored" in n.message for n in app._notifications)

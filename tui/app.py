@@ -36,7 +36,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Tab, Tabs
 
 from feeds.config import Settings
-from feeds.text import plural
+from feeds.text import MAX_LINK, link_was_cut, plural
 from store import Counts, DossierItem, FactRow, InboxRow, LedgerRow, Negotiation, Store, StoreError
 from store.corrections import CorrectionError
 from tui.panes import negotiations as negotiations_pane
@@ -851,6 +851,10 @@ class MigwatchApp(App[int]):
         if not link:
             self.notify("This story has no link.", title="Open")
             return
+        if link_was_cut(link):
+            self.notify(f"Not opening this link: it is longer than {MAX_LINK:,} characters and was cut when "
+                        "stored, so it would lead elsewhere.", title="Open", severity="warning")
+            return
         parts = urlsplit(link)
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
             self.notify("Not opening this link: only http and https links are opened.", title="Open",
@@ -1227,9 +1231,28 @@ def check_keys(settings: Settings) -> str | None:
 
 def run_dashboard(settings: Settings, db_path: Path, *, demo: bool = False, agreement: str | None = None) -> int:
     """The `migwatch` dashboard; returns the exit code."""
+    import signal
+
     _start_forkserver()
     app = MigwatchApp(settings, db_path, demo=demo, start_dossier=agreement)
-    result = app.run()
+    terminated: list[int] = []
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        # As `q` does: the app ends on its own loop, so the terminal leaves raw mode and the alternate
+        # screen, and the poller's pools shut down. (A signal handler runs on the main thread, the loop's.)
+        terminated.append(signum)
+        try:
+            asyncio.get_running_loop().call_soon_threadsafe(app.exit)
+        except RuntimeError:  # the app is not running (yet, or any more)
+            raise KeyboardInterrupt from None
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        result = app.run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if terminated:
+        return 128 + signal.SIGTERM
     if app.return_code not in (None, 0):
         return int(app.return_code)
     return int(result or 0)

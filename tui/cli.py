@@ -6,6 +6,7 @@ Headless commands (poll, analyze, export, feeds, opml) never import Textual: onl
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -100,12 +101,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handlers[args.command](args)
     except UsageError as exc:
         return _fail(str(exc))
+    except Exception as exc:
+        fault = _database_fault(exc, args)
+        if fault is None:
+            raise
+        # A full disk, a read-only or corrupt database: one line, and an exit code of its own.
+        print(f"migwatch: {fault}", file=sys.stderr)
+        return fault.exit_code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         # `migwatch export … | head`: the reader went away; that is not an error.
         sys.stderr.close()
         return 0
+
+
+def _database_fault(exc: BaseException, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The DatabaseFault `exc` is (or stands for: a sqlite3 error from a command's queries), else None."""
+    import sqlite3
+
+    if not isinstance(exc, sqlite3.Error) and "store" not in sys.modules:
+        return None
+    from store import DatabaseFault, database_fault
+
+    if isinstance(exc, DatabaseFault):
+        return exc
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    path = getattr(args, "db", None) or "the database"
+    return database_fault(exc, path)
 
 
 def run() -> None:
@@ -209,10 +233,12 @@ def _in_existing_folder(path: Path, what: str) -> Path:
 
 
 def _open_store(path: Path):  # type: ignore[no-untyped-def]
-    from store import Store, StoreError
+    from store import DatabaseFault, Store, StoreError
 
     try:
         return Store(path)
+    except DatabaseFault:
+        raise  # its own exit code (main)
     except StoreError as exc:
         raise UsageError(str(exc)) from None
 
@@ -264,25 +290,67 @@ def _run_demo(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------- poll
 
 
+DISK_FULL_RETRY = 60.0  # seconds between rounds while the disk is full
+
+
+def _disk_full_wait(fault: Exception) -> None:
+    """A full disk may be freed: the daemon says so once a round and tries again."""
+    import time
+
+    print(f"migwatch poll: {fault}; trying again in {DISK_FULL_RETRY:g}s", file=sys.stderr, flush=True)
+    time.sleep(DISK_FULL_RETRY)
+
+
 def cmd_poll(args: argparse.Namespace) -> int:
     import asyncio
 
     from feeds.agreements import load_catalogue
     from feeds.pipeline import Poller
     from feeds.text import one_line, plural
+    from store import DatabaseFault
 
     settings = _load_settings(args)
     db_path = _db_path(args, settings)
-    _open_store(db_path).close()
+    while True:
+        try:
+            _open_store(db_path).close()
+            break
+        except DatabaseFault as fault:
+            if args.once or fault.kind != "full":
+                raise
+            _disk_full_wait(fault)
     if not settings.feeds:
         raise UsageError(f"{settings.path}: no [[feeds]] to poll (add some, or `migwatch import-opml FILE`)")
     catalogue = load_catalogue(settings.agreements)
 
     async def rounds() -> int:
+        import signal
+
+        # SIGTERM (systemd stop, kill) ends the daemon as Ctrl-C does: the round is cancelled and the
+        # poller closes its pools and fork server, instead of dying by the signal with them running.
+        main_task = asyncio.current_task()
+        terminated: list[bool] = []
+
+        def on_sigterm() -> None:
+            terminated.append(True)
+            if main_task is not None:
+                main_task.cancel()
+
+        loop = asyncio.get_running_loop()
+        try:
+            loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+        except (NotImplementedError, RuntimeError, ValueError):  # no signal handlers here (Windows, a thread)
+            pass
         poller = Poller(settings, db_path, catalogue)
         try:
             while True:
-                result = await poller.poll_round(force=args.once)
+                try:
+                    result = await poller.poll_round(force=args.once)
+                except DatabaseFault as fault:
+                    if args.once or fault.kind != "full":
+                        raise
+                    await asyncio.to_thread(_disk_full_wait, fault)
+                    continue
                 if not args.quiet:
                     print(f"migwatch poll: {result.summary()}", flush=True)
                 for outcome in result.outcomes:
@@ -307,8 +375,17 @@ def cmd_poll(args: argparse.Namespace) -> int:
 
                 wait = 60.0 if next_at is None else (next_at - datetime.now(UTC)).total_seconds()
                 await asyncio.sleep(min(max(wait, 1.0), 3600.0))
+        except asyncio.CancelledError:
+            if not terminated or main_task is None:
+                raise
+            main_task.uncancel()
+            return 128 + signal.SIGTERM
         finally:
             await poller.aclose()
+            try:
+                loop.remove_signal_handler(signal.SIGTERM)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
 
     return asyncio.run(rounds())
 
@@ -338,10 +415,11 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_import_opml(args: argparse.Namespace) -> int:
-    import tomlkit
+    import tomllib
 
-    from feeds.config import ConfigError, check_feed_url, settings_from_dict
+    from feeds.config import ConfigError, check_feed_url, feed_url_key, settings_from_dict
     from feeds.opml import OpmlError, read_opml
+    from feeds.text import one_line
 
     try:
         data = Path(args.file).expanduser().read_bytes()
@@ -354,20 +432,18 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
     path, _ = _config_path(args)
     if path.exists():
         try:
-            doc = tomlkit.parse(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomlkit.exceptions.TOMLKitError) as exc:
+            original = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"{path}: cannot read the config: {exc}") from None
         _load_settings(args)  # the existing file must be valid before we add to it
+        existing = tomllib.loads(original.removeprefix("\ufeff"))
     else:
-        doc = tomlkit.document()
-        doc.add(tomlkit.comment("migwatch config, created by `migwatch import-opml`; see `migwatch init` for every key"))
-    feeds = doc.get("feeds")
-    if feeds is None:
-        feeds = tomlkit.aot()
-        doc["feeds"] = feeds
-    known = {str(f.get("url", "")) for f in feeds}
+        original = "# migwatch config, created by `migwatch import-opml`; see `migwatch init` for every key\n"
+        existing = {}
+    known = {feed_url_key(str(f.get("url", ""))) for f in existing.get("feeds", []) if isinstance(f, dict)}
     added = skipped = 0
     problems = []
+    tables = []
     for i, feed in enumerate(opml_feeds):
         try:
             url = check_feed_url(feed.url, None)
@@ -377,40 +453,89 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
         except ValueError as exc:
             problems.append(f"outline {i + 1} ({feed.name}): {exc}")
             continue
-        if url in known:
+        if feed_url_key(url) in known:
             skipped += 1
             continue
-        known.add(url)
-        table = tomlkit.table()
-        table["name"] = feed.name
-        table["url"] = url
-        if feed.tags:
-            table["tags"] = list(feed.tags)
-        feeds.append(table)
+        known.add(feed_url_key(url))
+        table = {"name": feed.name, "url": url, **({"tags": list(feed.tags)} if feed.tags else {})}
+        tables.append(table)
         added += 1
-    text = tomlkit.dumps(doc)
+    text = _with_feed_tables(original, tables)
     try:
-        settings_from_dict(tomlkit.parse(text).unwrap(), path)
-    except ConfigError as exc:
+        settings_from_dict(tomllib.loads(text.removeprefix("\ufeff")), path)
+    except (ConfigError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"{args.file}: the result would not be a valid config: {exc}") from None
     _write_atomically(path, text)
     for problem in problems:
-        print(f"migwatch: {args.file}: skipped {problem}", file=sys.stderr)
+        print(f"migwatch: {args.file}: skipped {one_line(problem, 300)}", file=sys.stderr)
     print(f"{path}: added {added} feeds ({skipped} already there, {len(problems)} skipped)")
     return 0
 
 
+def _with_feed_tables(original: str, tables: list[dict[str, object]]) -> str:
+    """The config with [[feeds]] tables added. Appended as text when the file's feeds are [[feeds]] tables
+    (or there are none): the file stays as written, and 10,000 feeds take a blink instead of tomlkit's
+    minute; a config that spells its feeds another way is edited through tomlkit."""
+    import re
+
+    if not tables:
+        return original
+    if re.search(r"^\s*feeds\s*=", original, re.MULTILINE) or re.search(r"^\s*\[\s*feeds\s*\]", original,
+                                                                          re.MULTILINE):
+        import tomlkit
+
+        doc = tomlkit.parse(original)
+        feeds = doc.get("feeds")
+        if feeds is None:
+            feeds = tomlkit.aot()
+            doc["feeds"] = feeds
+        for table in tables:
+            feeds.append(table)
+        return tomlkit.dumps(doc)
+    parts = [original if original.endswith("\n") or not original else original + "\n"]
+    for table in tables:
+        parts.append("\n[[feeds]]\n")
+        for key, value in table.items():
+            parts.append(f"{key} = {_toml_value(value)}\n")
+    return "".join(parts)
+
+
+def _toml_value(value: object) -> str:
+    """A TOML basic string (or an array of them): JSON's escapes are TOML's, but for DEL."""
+    import json
+
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
 def _write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file and a rename. A symlinked path is written through the
+    link (the link stays a link), and an existing file keeps its permissions."""
+    import stat
     import tempfile
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".migwatch-", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        target = path.resolve() if path.is_symlink() else path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            mode = stat.S_IMODE(target.stat().st_mode)
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        fd, tmp = tempfile.mkstemp(prefix=".migwatch-", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fchmod(fh.fileno(), mode)
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
     except OSError as exc:
         raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
@@ -536,7 +661,8 @@ def feed_health_line(st, now) -> str:  # type: ignore[no-untyped-def]
         nxt = "due now" if delta <= 0 else f"in {_human(delta)}"
     why = f" — {st.next_poll_why}" if st.next_poll_why else ""
     failures = f" ({plural(st.failures, 'failure')} in a row)" if st.failures else ""
-    return f"{one_line(st.name or st.url, 60)}  [{st.url}]\n    {result}{failures}; next poll {nxt}{why}"
+    return (f"{one_line(st.name or st.url, 60)}  [{one_line(st.url, 2100)}]\n    {result}{failures}; next poll "
+            f"{nxt}{why}")
 
 
 def _human(seconds: float) -> str:
