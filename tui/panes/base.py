@@ -31,6 +31,7 @@ TRIAGE_BINDINGS = [
     Binding("u", "app.triage('unread')", "Unread", id="triage.unread"),
     Binding("l", "app.link", "Link", id="triage.link"),
     Binding("o", "app.open_link", "Open", id="story.open"),
+    Binding("A", "app.fetch_article", "Fetch article", id="story.fetch_article"),
 ]
 
 
