@@ -267,6 +267,15 @@ class CorrectionsMixin:
         return [replace(r, fact=f) for r, f in zip(rows, facts, strict=True)
                 if keep_rejected or f.user != "rejected"]
 
+    def refreshed_row(self, row: LedgerRow) -> LedgerRow | None:
+        """One ledger row read again with the corrections over it (None: the user rejected it): what a pane
+        shows right after a correction, before its full re-read."""
+        stored = next(iter(self._facts("WHERE id = ?", (row.fact.id,))), None) if row.fact.id >= 0 else None
+        if stored is None:
+            return None
+        fact = self.overlay_facts([stored])[0]
+        return None if fact.user == "rejected" else replace(row, fact=fact)
+
     def added_facts(self, kind: str | None = None, agreement: str | None = None) -> list[FactRow]:
         return [added_fact(c) for c in self.active_corrections(agreement=agreement)
                 if c.action == "add" and (kind is None or c.kind == kind)]

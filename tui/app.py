@@ -236,6 +236,7 @@ class MigwatchApp(App[int]):
         self.last_dossier_ms = 0.0  # how long the last dossier took to read (bench/dashboard_scale.py)
         self.last_correction_ms = 0.0
         self.start_dossier = start_dossier
+        self._dossier_after_round: str | None = None
 
     # ----------------------------------------------------------------------------------- layout
 
@@ -661,6 +662,10 @@ class MigwatchApp(App[int]):
             return
         self.last_dossier_ms = (time.perf_counter() - started) * 1000
         if dossier is None:
+            if agreement_id == self.start_dossier and self._last_round is None and self.autopoll:
+                # A new database learns the catalogue's agreements in the first round: open it after that.
+                self._dossier_after_round = agreement_id
+                return
             if not refresh_only:
                 self.notify(f"No agreement {clean(agreement_id, limit=40)} is known.", title="Dossier", markup=False)
             return
@@ -783,6 +788,11 @@ class MigwatchApp(App[int]):
             return
         finally:
             self._writes_in_flight -= 1
+        focused = self.focused
+        if isinstance(row, LedgerRow) and isinstance(focused, LedgerTable) and self.store is not None \
+                and what != "add":
+            # Shown at once from one row's re-read; the panes' full re-read follows.
+            focused.replace_item(str(row.fact.id), self.store.refreshed_row(row))
         self.last_correction_ms = (time.perf_counter() - started) * 1000
         self._last_saved = f"saved: {done} (z undoes)"
         self._status_dirty = True
@@ -1111,6 +1121,9 @@ class MigwatchApp(App[int]):
         self._poll_error = None
         self._reloaded_at_new = 0
         self.reload()
+        if self._dossier_after_round:
+            agreement, self._dossier_after_round = self._dossier_after_round, None
+            self.open_dossier(agreement)
         matched = list(result.new_matched)
         if matched:
             # One note a round, however many stories it brought: the inbox holds them all.

@@ -55,6 +55,7 @@ class DossierTable(PagedTable):
 
     def __init__(self, kind: str, columns: tuple[tuple[str, str, int, int], ...], *, id: str | None = None) -> None:
         self.COLUMNS = columns
+        self.KEEP = frozenset({"date", "stage", "amount", "status"})  # whole at any width; the evidence gives way
         super().__init__(id=id, classes="dossier-table")
         self.kind = kind
         self.item_of: dict[str, DossierItem | InboxRow] = {}
