@@ -138,8 +138,11 @@ async def measure(db: Path, presses: int, poller_factory: Any = None, poll_durin
 
 
 async def measure_ledger(app: Any, pilot: Any, repeats: int = 5) -> dict[str, Any]:
-    """The dossier of the agreement with most stories (read on the db thread and drawn), and a correction
-    (c on a Payments row) from the key to the row showing the user's mark."""
+    """The dossier of the agreement with most stories, from the call to its first paint (read on the db
+    thread, then drawn), and a correction: `c` on a Payments row posted as the terminal driver would, to the
+    row showing the user's mark (the write on the db thread included)."""
+    from textual import events
+
     from tui.panes.dossier import DossierScreen
 
     top = app.store.conn.execute("SELECT agreement_id, count(*) FROM matches WHERE main = 1 GROUP BY 1 "
@@ -150,22 +153,25 @@ async def measure_ledger(app: Any, pilot: Any, repeats: int = 5) -> dict[str, An
         t = time.perf_counter()
         app.open_dossier(top[0])
         while not (isinstance(app.screen, DossierScreen) and app.screen.dossier is not None):  # noqa: ASYNC110
-            await asyncio.sleep(0.001)
-        await pilot.pause()  # drawn
+            await asyncio.sleep(0.0005)
+        painted = asyncio.Event()
+        app.screen.call_after_refresh(painted.set)
+        await painted.wait()
         out["dossier_ms"].append((time.perf_counter() - t) * 1000)
         out["dossier_read_ms"].append(app.last_dossier_ms)
         app.pop_screen()
         await pilot.pause()
     payments = app.query_one("#payments")
-    for i in range(repeats):
+    unmarked = [i for i, k in enumerate(payments.rows) if not payments.get_row(k)[0].plain.startswith("✎")]
+    for i in unmarked[:repeats]:
         payments.focus()
         payments.move_cursor(row=i, animate=False)
         await pilot.pause()
         key = payments.current_key()
         t = time.perf_counter()
-        await pilot.press("c")
+        app.post_message(events.Key("c", "c"))
         while not str(payments.get_row(key)[0].plain).startswith("✎"):  # noqa: ASYNC110 - what is timed
-            await asyncio.sleep(0.001)
+            await asyncio.sleep(0.0005)
         out["correction_ms"].append((time.perf_counter() - t) * 1000)
         out["correction_write_ms"].append(app.last_correction_ms)
         await asyncio.wait_for(app.workers.wait_for_complete(), 30)

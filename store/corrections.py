@@ -310,6 +310,14 @@ class CorrectionsMixin:
         # Fields the form leaves out keep what the fact says (its amount's kind, say).
         fields = validate(kind, {**_values(facts[0], kind), **(values or {})}) if action == "edit" else {}
         at = _now()
+        # Every target story's facts of this kind in a few queries: their keys and stored values.
+        stories = sorted({f.story_id for f in facts if f.user != "added"})
+        story_facts: list[FactRow] = []
+        for start in range(0, len(stories), 500):
+            part = stories[start:start + 500]
+            story_facts += self._facts(f"WHERE kind = ? AND story_id IN ({','.join('?' * len(part))})", (kind, *part))
+        keys = fact_keys(story_facts)
+        by_id = {f.id: f for f in story_facts}
         with self.transaction() as conn:
             ids = []
             for fact in facts:
@@ -320,10 +328,9 @@ class CorrectionsMixin:
                                             fields or _values(fact, kind), {}, note or fact.note,
                                             link or fact.user_link, at))
                     continue
-                keys = fact_keys(self._facts("WHERE story_id = ? AND kind = ?", (fact.story_id, kind)))
-                if fact.id not in keys:
+                stored = by_id.get(fact.id)
+                if stored is None:
                     raise KeyError(f"fact {fact.id} is no longer stored (the story was analysed again)")
-                stored = next(iter(self._facts("WHERE id = ?", (fact.id,))))
                 base = _values(stored, kind)
                 fields_now = fields if action == "edit" else (base if action == "confirm" else {})
                 ids.append(self._insert(conn, fact.story_id, kind, fact.agreement_id, keys[fact.id], action,
