@@ -132,7 +132,49 @@ async def measure(db: Path, presses: int, poller_factory: Any = None, poll_durin
         await pilot.pause()
         out["page_fetch_ms"] = (time.perf_counter() - t) * 1000
         out["inbox_rows_after_page"] = app.inbox.row_count
+        out.update(await measure_ledger(app, pilot))
         await pilot.press("q")
+    return out
+
+
+async def measure_ledger(app: Any, pilot: Any, repeats: int = 5) -> dict[str, Any]:
+    """The dossier of the agreement with most stories, from the call to its first paint (read on the db
+    thread, then drawn), and a correction: `c` on a Payments row posted as the terminal driver would, to the
+    row showing the user's mark (the write on the db thread included)."""
+    from textual import events
+
+    from tui.panes.dossier import DossierScreen
+
+    top = app.store.conn.execute("SELECT agreement_id, count(*) FROM matches WHERE main = 1 GROUP BY 1 "
+                                 "ORDER BY 2 DESC LIMIT 1").fetchone()
+    out: dict[str, Any] = {"dossier_agreement": top[0], "dossier_stories": top[1], "dossier_ms": [],
+                           "dossier_read_ms": [], "correction_ms": [], "correction_write_ms": []}
+    for _ in range(repeats):
+        t = time.perf_counter()
+        app.open_dossier(top[0])
+        while not (isinstance(app.screen, DossierScreen) and app.screen.dossier is not None):  # noqa: ASYNC110
+            await asyncio.sleep(0.0005)
+        painted = asyncio.Event()
+        app.screen.call_after_refresh(painted.set)
+        await painted.wait()
+        out["dossier_ms"].append((time.perf_counter() - t) * 1000)
+        out["dossier_read_ms"].append(app.last_dossier_ms)
+        app.pop_screen()
+        await pilot.pause()
+    payments = app.query_one("#payments")
+    unmarked = [i for i, k in enumerate(payments.rows) if not payments.get_row(k)[0].plain.startswith("✎")]
+    for i in unmarked[:repeats]:
+        payments.focus()
+        payments.move_cursor(row=i, animate=False)
+        await pilot.pause()
+        key = payments.current_key()
+        t = time.perf_counter()
+        app.post_message(events.Key("c", "c"))
+        while not str(payments.get_row(key)[0].plain).startswith("✎"):  # noqa: ASYNC110 - what is timed
+            await asyncio.sleep(0.0005)
+        out["correction_ms"].append((time.perf_counter() - t) * 1000)
+        out["correction_write_ms"].append(app.last_correction_ms)
+        await asyncio.wait_for(app.workers.wait_for_complete(), 30)
     return out
 
 
@@ -202,6 +244,13 @@ def main() -> int:
                   f"max {max(values):.1f}  (n={len(values)})")
         print(f"next page on scroll:     {result['page_fetch_ms']:.0f} ms "
               f"(rows now {result['inbox_rows_after_page']})")
+        d, r = result["dossier_ms"], result["dossier_read_ms"]
+        print(f"dossier of {result['dossier_agreement']} ({result['dossier_stories']:,} stories): "
+              f"open {statistics.median(d):.0f} ms median, max {max(d):.0f} (read on the db thread "
+              f"{statistics.median(r):.0f} ms)")
+        c, w = result["correction_ms"], result["correction_write_ms"]
+        print(f"correction (c on a payment) saved and shown: median {statistics.median(c):.0f} ms, "
+              f"max {max(c):.0f} (write {statistics.median(w):.0f} ms)")
         if args.poll_config:
             during = asyncio.run(measure_during_poll(args.db, args.poll_config, args.presses))
             values = during["latencies"]

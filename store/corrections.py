@@ -267,6 +267,15 @@ class CorrectionsMixin:
         return [replace(r, fact=f) for r, f in zip(rows, facts, strict=True)
                 if keep_rejected or f.user != "rejected"]
 
+    def refreshed_row(self, row: LedgerRow) -> LedgerRow | None:
+        """One ledger row read again with the corrections over it (None: the user rejected it): what a pane
+        shows right after a correction, before its full re-read."""
+        stored = next(iter(self._facts("WHERE id = ?", (row.fact.id,))), None) if row.fact.id >= 0 else None
+        if stored is None:
+            return None
+        fact = self.overlay_facts([stored])[0]
+        return None if fact.user == "rejected" else replace(row, fact=fact)
+
     def added_facts(self, kind: str | None = None, agreement: str | None = None) -> list[FactRow]:
         return [added_fact(c) for c in self.active_corrections(agreement=agreement)
                 if c.action == "add" and (kind is None or c.kind == kind)]
@@ -301,6 +310,14 @@ class CorrectionsMixin:
         # Fields the form leaves out keep what the fact says (its amount's kind, say).
         fields = validate(kind, {**_values(facts[0], kind), **(values or {})}) if action == "edit" else {}
         at = _now()
+        # Every target story's facts of this kind in a few queries: their keys and stored values.
+        stories = sorted({f.story_id for f in facts if f.user != "added"})
+        story_facts: list[FactRow] = []
+        for start in range(0, len(stories), 500):
+            part = stories[start:start + 500]
+            story_facts += self._facts(f"WHERE kind = ? AND story_id IN ({','.join('?' * len(part))})", (kind, *part))
+        keys = fact_keys(story_facts)
+        by_id = {f.id: f for f in story_facts}
         with self.transaction() as conn:
             ids = []
             for fact in facts:
@@ -311,10 +328,9 @@ class CorrectionsMixin:
                                             fields or _values(fact, kind), {}, note or fact.note,
                                             link or fact.user_link, at))
                     continue
-                keys = fact_keys(self._facts("WHERE story_id = ? AND kind = ?", (fact.story_id, kind)))
-                if fact.id not in keys:
+                stored = by_id.get(fact.id)
+                if stored is None:
                     raise KeyError(f"fact {fact.id} is no longer stored (the story was analysed again)")
-                stored = next(iter(self._facts("WHERE id = ?", (fact.id,))))
                 base = _values(stored, kind)
                 fields_now = fields if action == "edit" else (base if action == "confirm" else {})
                 ids.append(self._insert(conn, fact.story_id, kind, fact.agreement_id, keys[fact.id], action,

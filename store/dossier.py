@@ -91,7 +91,9 @@ class DossierMixin:
     def agreement_info(self, agreement_id: str) -> tuple[str, tuple[str, ...]] | None:
         r = self.conn.execute("SELECT title, parties FROM agreements WHERE id = ?", (agreement_id,)).fetchone()
         if r is None:
-            return None
+            # Stories matched to an agreement the catalogue no longer names still have a dossier.
+            known = self.conn.execute("SELECT 1 FROM matches WHERE agreement_id = ? LIMIT 1", (agreement_id,))
+            return (agreement_id, ()) if known.fetchone() else None
         return r[0] or agreement_id, tuple(json.loads(r[1] or "[]"))
 
     def added_row(self, f: FactRow) -> LedgerRow:

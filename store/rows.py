@@ -23,6 +23,7 @@ class InboxRow:
     cluster_size: int
     conflicts: int
     link: str | None
+    needs_review: bool = False  # the article changed the facts of this accepted story (they wait for review)
 
 
 @dataclass(frozen=True, slots=True)

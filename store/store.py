@@ -154,7 +154,8 @@ SELECT s.id, s.title, s.published, s.first_seen, s.link, s.cluster_id,
          WHERE sf.story_id = s.id) AS feed_names,
        (SELECT count(*) FROM stories c WHERE c.cluster_id = s.cluster_id) AS cluster_size,
        (SELECT count(*) FROM facts x WHERE x.story_id = s.id AND x.kind = 'conflict') AS conflicts,
-       EXISTS(SELECT 1 FROM matches m WHERE m.story_id = s.id AND m.main = 1) AS matched
+       EXISTS(SELECT 1 FROM matches m WHERE m.story_id = s.id AND m.main = 1) AS matched,
+       s.needs_review
 FROM stories s JOIN triage t ON t.story_id = s.id
 """
 
@@ -678,6 +679,7 @@ class Store(CorrectionsMixin, DossierMixin):
             agreements=tuple(str(r[9]).split()) if r[9] else (),
             feeds=tuple(str(r[10]).split("\x1f")) if r[10] else (),
             cluster_size=int(r[11] or 1), conflicts=int(r[12] or 0),  # type: ignore[call-overload]
+            needs_review=bool(r[14]),
         )
 
     def inbox_count(self, *, agreement: str | None = None, include_dismissed: bool = False) -> int:

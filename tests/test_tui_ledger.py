@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from test_tui_keys import make_app, ready, settle
-from test_tui_support import build_db, settings
+from test_tui_support import FakePoller, build_db, settings
 from textual.widgets import Input, Label, Select
 
 from store import Store
@@ -242,3 +242,97 @@ async def test_dossier_opens_fast_enough_to_feel_instant(db: Path) -> None:
         await open_dossier(app, pilot)
         assert 0 < app.last_dossier_ms < 1000
         await asyncio.sleep(0)
+
+
+# ------------------------------------------------------------------------------------------- articles (issue 11.7)
+
+
+def _article(db: Path, story_id: str, **columns) -> None:
+    with Store(db) as store:
+        sets = ", ".join(f"{k} = ?" for k in columns)
+        store.conn.execute(f"UPDATE stories SET {sets} WHERE id = ?", (*columns.values(), story_id))
+
+
+async def test_the_preview_shows_the_article_with_its_evidence_or_says_why_there_is_none(db: Path) -> None:
+    article = "Officials in Kigali said on Monday that the United Kingdom still owes Rwanda £50m. More text follows."
+    _article(db, "s-owes", article=article, article_status="ok", article_fetched="2025-03-10T10:00:00+00:00")
+    with Store(db) as store:
+        start = article.index("the United Kingdom still owes")
+        store.conn.execute("UPDATE facts SET ev_source = 'article', ev_start = ?, ev_end = ? "
+                           "WHERE story_id = 's-owes' AND kind = 'payment'", (start, start + 40))
+    _article(db, "s-owes-2", article_status="blocked", article_http=403)
+    _article(db, "s-talks", article_status="pending")
+    _article(db, "s-albania", article_status="robots")
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        expected = {"s-owes": "Article  fetched 2025-03-10", "s-owes-2": "feed summary only — the site answered 403",
+                    "s-talks": "waiting for the article…", "s-albania": "robots.txt disallows"}
+        for story_id, words in expected.items():
+            app.show_preview(story_id)
+            await pilot.pause()
+            body = app.query_one("#preview-body").render()
+            assert words in str(body), story_id
+        app.show_preview("s-owes")
+        await pilot.pause()
+        from tui.panes.preview import render_story
+
+        rendered = render_story(app.store.story("s-owes"), app.titles)
+        at = rendered.plain.index("Monday that the United Kingdom") + len("Monday that ")  # in the article
+        assert rendered.plain.index("Article  fetched") < at
+        assert any(span.start <= at < span.end and "yellow" in str(span.style) for span in rendered.spans)
+        assert "articles: 1 fetched · 1 pending · 2 blocked" in str(app.query_one("#status").render())
+
+
+async def test_a_story_waiting_for_review_is_marked_in_the_inbox_and_the_preview(db: Path) -> None:
+    _article(db, "s-albania", needs_review=1)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        assert "↻" in app.inbox.get_row("s-albania")[0].plain
+        assert "↻" not in app.inbox.get_row("s-talks")[0].plain
+        app.show_preview("s-albania")
+        await pilot.pause()
+        assert "facts wait for review" in str(app.query_one("#preview-body").render())
+
+
+class ArticlePoller(FakePoller):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fetched: list[str] = []
+        self.gate = asyncio.Event()
+
+    async def fetch_article(self, story_id: str) -> str:
+        self.fetched.append(story_id)
+        await self.gate.wait()
+        return "ok"
+
+
+async def test_A_fetches_the_article_now_without_blocking_the_keys(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        poller = ArticlePoller()
+        app._poller = poller
+        await pilot.press("A")
+        await until(pilot, lambda: poller.fetched == ["s-talks"], "the fetch")
+        await pilot.press("j")  # keys go on while the article is fetched
+        assert app.inbox.current_key() == "s-owes-2"
+        poller.gate.set()
+        await settle(app, pilot)
+        assert "article fetched" in str(app.query_one("#status").render())
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert "Fetch article" in titles
+
+
+async def test_feed_health_lists_the_sites_that_gave_no_article(db: Path) -> None:
+    _article(db, "s-owes-2", article_status="blocked", article_http=403, article_host="coastline.example",
+             article_error="HTTP 403 [b]Forbidden[/b]", article_fetched="2025-03-14T11:00:00+00:00")
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("h")
+        await pilot.pause()
+        hosts = app.screen.query_one("#articles-table")
+        rows = table_texts(hosts)
+        assert rows == ["coastline.example | blocked | 1 | 1h00m ago | HTTP 403 [b]Forbidden[/b]"]

@@ -97,6 +97,7 @@ class Snapshot:
     more_payments: bool
     more_warnings: bool
     unread: int | None = None  # unread stories in the filtered or searched view (None: counts.unread)
+    articles: dict[str, int] | None = None  # stories by what happened to their article
     ledger: bool = True  # False: the ledger panes were not read (the first page at start-up): keep them
 
 
@@ -112,7 +113,8 @@ def load_snapshot(store: Store, *, agreement: str | None, query: str | None, inb
     if recent is not None:
         # The first page at start-up: the inbox alone paints sooner; the panes come with the full load.
         return Snapshot(ids=ids, rows=rows, negotiations=[], payments=[], warnings=[], counts=store.counts(),
-                        titles=store.agreement_titles(), more_payments=False, more_warnings=False, ledger=False)
+                        titles=store.agreement_titles(), more_payments=False, more_warnings=False, ledger=False,
+                        articles=store.article_counts())
     payments = payments_pane.query(store, agreement, payments_wanted + 1)
     warnings = warnings_pane.query(store, agreement, warnings_wanted + 1)
     negotiations = negotiations_pane.query(store, agreement)
@@ -121,7 +123,7 @@ def load_snapshot(store: Store, *, agreement: str | None, query: str | None, inb
     return Snapshot(ids=ids, rows=rows, negotiations=negotiations, payments=payments[:payments_wanted],
                     warnings=warnings[:warnings_wanted], counts=store.counts(), titles=store.agreement_titles(),
                     more_payments=len(payments) > payments_wanted, more_warnings=len(warnings) > warnings_wanted,
-                    unread=unread)
+                    unread=unread, articles=store.article_counts())
 
 
 # ------------------------------------------------------------------------------------------- the app
@@ -230,9 +232,11 @@ class MigwatchApp(App[int]):
         self._poller: Any = None
         self._preview_timer: Any = None
         self._catalogue: dict[str, Any] | None = None
+        self.article_counts: dict[str, int] = {}
         self.last_dossier_ms = 0.0  # how long the last dossier took to read (bench/dashboard_scale.py)
         self.last_correction_ms = 0.0
         self.start_dossier = start_dossier
+        self._dossier_after_round: str | None = None
 
     # ----------------------------------------------------------------------------------- layout
 
@@ -370,6 +374,8 @@ class MigwatchApp(App[int]):
         with self.batch_update():
             self.titles = snap.titles
             self.counts = snap.counts
+            if snap.articles is not None:
+                self.article_counts = snap.articles
             if not keep_inbox:
                 self._view_unread = snap.unread if snap.unread is not None else snap.counts.unread
             was_empty = not self.inbox.row_count
@@ -656,6 +662,10 @@ class MigwatchApp(App[int]):
             return
         self.last_dossier_ms = (time.perf_counter() - started) * 1000
         if dossier is None:
+            if agreement_id == self.start_dossier and self._last_round is None and self.autopoll:
+                # A new database learns the catalogue's agreements in the first round: open it after that.
+                self._dossier_after_round = agreement_id
+                return
             if not refresh_only:
                 self.notify(f"No agreement {clean(agreement_id, limit=40)} is known.", title="Dossier", markup=False)
             return
@@ -778,6 +788,11 @@ class MigwatchApp(App[int]):
             return
         finally:
             self._writes_in_flight -= 1
+        focused = self.focused
+        if isinstance(row, LedgerRow) and isinstance(focused, LedgerTable) and self.store is not None \
+                and what != "add":
+            # Shown at once from one row's re-read; the panes' full re-read follows.
+            focused.replace_item(str(row.fact.id), self.store.refreshed_row(row))
         self.last_correction_ms = (time.perf_counter() - started) * 1000
         self._last_saved = f"saved: {done} (z undoes)"
         self._status_dirty = True
@@ -841,6 +856,40 @@ class MigwatchApp(App[int]):
             return
         self._saved(f"linked to {agreement_id}", row.title)
         self.reload()
+
+    def action_fetch_article(self) -> None:
+        """A: fetch the story's article now (even if it was fetched before), without blocking the keys."""
+        row = self._story_row()
+        if row is None:
+            self.bell()
+            return
+        if not row.link:
+            self.notify("This story has no link to fetch.", title="Article", markup=False)
+            return
+        if self._poller is None or not hasattr(self._poller, "fetch_article"):
+            self.notify("Polling is off in this session, so no article can be fetched.", title="Article",
+                        markup=False)
+            return
+        self._fetch_article(row.id, row.title)
+
+    @work(group="article", exit_on_error=False)
+    async def _fetch_article(self, story_id: str, title: str) -> None:
+        self._last_saved = f"fetching the article of “{clean(title, limit=40)}”…"
+        self._status_dirty = True
+        if self.preview.story_id == story_id:
+            self.show_preview(story_id)  # "waiting for the article…" once the poller marks it pending
+        try:
+            status = await self._poller.fetch_article(story_id)
+        except Exception as exc:  # noqa: BLE001 - say so; the dashboard goes on
+            self.notify(f"Could not fetch the article: {clean(str(exc), limit=200)}", title="Article",
+                        severity="error", markup=False)
+            return
+        words = {"ok": "article fetched", "pending": "the article is queued"}.get(status, f"no article: {status}")
+        self._last_saved = f"{words} — “{clean(title, limit=40)}”"
+        self._status_dirty = True
+        self.reload(inbox=False)
+        if self.preview.story_id == story_id:
+            self.show_preview(story_id)
 
     def action_open_link(self) -> None:
         if isinstance(self.screen, StoryScreen):
@@ -940,7 +989,8 @@ class MigwatchApp(App[int]):
             self.pop_screen()
             return
         states = self.store.feed_states() if self.store is not None else []
-        self.push_screen(FeedHealthScreen(states, self.clock()))
+        hosts = self.store.article_failures_by_host() if self.store is not None else []
+        self.push_screen(FeedHealthScreen(states, self.clock(), article_hosts=hosts))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every action in the palette, built from the bindings: a key remapped in [keys] shows remapped."""
@@ -1075,6 +1125,9 @@ class MigwatchApp(App[int]):
         self._poll_error = None
         self._reloaded_at_new = 0
         self.reload()
+        if self._dossier_after_round:
+            agreement, self._dossier_after_round = self._dossier_after_round, None
+            self.open_dossier(agreement)
         matched = list(result.new_matched)
         if matched:
             # One note a round, however many stories it brought: the inbox holds them all.
@@ -1130,6 +1183,11 @@ class MigwatchApp(App[int]):
             c = self.counts
             health = plural(c.feeds, "feed") + (f", {c.unhealthy} unhealthy (h)" if c.unhealthy else "")
             parts.append(Text(health, style="red" if c.unhealthy else ""))
+        a = self.article_counts
+        if any(a.get(k) for k in ("ok", "pending", "blocked", "robots", "failed")):
+            refused = a.get("blocked", 0) + a.get("robots", 0)
+            line = f"articles: {a.get('ok', 0):,} fetched · {a.get('pending', 0):,} pending · {refused:,} blocked"
+            parts.append(Text(line, style="yellow" if refused else ""))
         if self._writes_in_flight:
             parts.append(Text("saving…", style="yellow"))
         elif self._last_saved:
@@ -1169,6 +1227,7 @@ PALETTE: dict[str, tuple[str, str]] = {
     "triage.unread": ("Toggle unread", "Mark the story read or unread"),
     "triage.link": ("Link to agreement", "Say the story is about an agreement"),
     "story.open": ("Open link", "Open the story in the browser"),
+    "story.fetch_article": ("Fetch article", "Fetch the page behind the story's link now"),
     "app.dossier": ("Open a dossier", "One agreement whole: stage, timeline, payments, warnings, stories"),
     "fact.edit": ("Edit fact", "Correct the fact under the cursor (a ledger pane or the dossier)"),
     "fact.reject": ("Reject fact", "Say the fact under the cursor is wrong"),

@@ -101,12 +101,13 @@ def format_when(value: datetime | None, now: datetime) -> str:
 
 
 def flags_text(row: InboxRow) -> Text:
-    """Four fixed cells: unread ●, starred ★, accepted ✓, contradiction ⚠."""
+    """Five fixed cells: unread ●, starred ★, accepted ✓, contradiction ⚠, facts waiting for review ↻."""
     text = Text()
     text.append("●" if row.unread else " ", "bold dodger_blue1")
     text.append("★" if row.starred else " ", "bold yellow")
     text.append("✓" if row.state == "accepted" else " ", "bold green")
     text.append("⚠" if row.conflicts else " ", "bold red")
+    text.append("↻" if row.needs_review else " ", "bold yellow")
     return text
 
 

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Markdown, OptionLis
 from textual.widgets.option_list import Option
 
 from feeds.models import FeedState
+from store import ArticleHostRow
 from tui.widgets import NAV_BINDINGS, clean, format_when, lit
 
 # ------------------------------------------------------------------------------------------- help
@@ -74,10 +75,12 @@ class FeedHealthScreen(Screen[None]):
         Binding("escape,h,F,q", "app.pop_screen", "Back", id="feeds.close"),
     ]
 
-    def __init__(self, states: Iterable[FeedState], now: datetime) -> None:
+    def __init__(self, states: Iterable[FeedState], now: datetime, *,
+                 article_hosts: Sequence[ArticleHostRow] = ()) -> None:
         super().__init__()
         self.states = list(states)
         self.now = now
+        self.article_hosts = list(article_hosts)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="feeds-box") as box:
@@ -86,6 +89,11 @@ class FeedHealthScreen(Screen[None]):
             table: DataTable = DataTable(id="feeds-table", cursor_type="row")
             yield table
             yield Static(id="feeds-detail")
+            failed = sum(h.count for h in self.article_hosts)
+            yield Label(Content(f"Articles not fetched, by site — {failed:,}" if failed
+                                else "Articles: no site refused or failed"), id="articles-label")
+            hosts: DataTable = DataTable(id="articles-table", cursor_type="row")
+            yield hosts
         yield Footer()
 
     def on_mount(self) -> None:
@@ -110,6 +118,17 @@ class FeedHealthScreen(Screen[None]):
             )
         if not self.states:
             self.query_one("#feeds-detail", Static).update(Text("No feeds configured yet.", style="dim"))
+        hosts = self.query_one("#articles-table", DataTable)
+        hosts.add_column("Site", key="host", width=28)
+        hosts.add_column("Outcome", key="status", width=12)
+        hosts.add_column("Stories", key="count", width=7)
+        hosts.add_column("Last", key="last", width=12)
+        hosts.add_column("Last error", key="error")
+        for i, h in enumerate(self.article_hosts):
+            hosts.add_row(lit(h.host, "bold"), lit(h.status, "red" if h.status in ("failed", "blocked") else "yellow"),
+                          Text(f"{h.count:,}"), Text(format_when(h.last_at, self.now)), lit(h.last_error or "", "dim"),
+                          key=str(i))
+        hosts.display = bool(self.article_hosts)
         table.focus()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

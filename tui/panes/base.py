@@ -31,6 +31,7 @@ TRIAGE_BINDINGS = [
     Binding("u", "app.triage('unread')", "Unread", id="triage.unread"),
     Binding("l", "app.link", "Link", id="triage.link"),
     Binding("o", "app.open_link", "Open", id="story.open"),
+    Binding("A", "app.fetch_article", "Fetch article", id="story.fetch_article"),
 ]
 
 
@@ -154,6 +155,23 @@ class LedgerTable(PagedTable):
     def current_item(self) -> object | None:
         key = self.current_key()
         return self.item_of.get(key) if key else None
+
+    def replace_item(self, key: str, item: object | None) -> None:
+        """One row changed in place (a correction shown at once), or gone (None)."""
+        if key not in self.item_of:
+            return
+        if item is None:
+            del self.item_of[key]
+            self.story_of.pop(key, None)
+            self.remove_row(key)
+            return
+        new_key, story_id, cells = self.row_cells(item)
+        if new_key != key:
+            return
+        self.item_of[key] = item
+        self.story_of[key] = story_id
+        for (_label, column, _w, _f), cell in zip(self.COLUMNS, cells, strict=True):
+            self.update_cell(key, column, cell)
 
     def row_cells(self, item: object) -> tuple[str, str, tuple[Text, ...]]:
         """(row key, story id, cells)."""

@@ -55,6 +55,7 @@ class DossierTable(PagedTable):
 
     def __init__(self, kind: str, columns: tuple[tuple[str, str, int, int], ...], *, id: str | None = None) -> None:
         self.COLUMNS = columns
+        self.KEEP = frozenset({"date", "stage", "amount", "status"})  # whole at any width; the evidence gives way
         super().__init__(id=id, classes="dossier-table")
         self.kind = kind
         self.item_of: dict[str, DossierItem | InboxRow] = {}
@@ -168,6 +169,13 @@ STORY_COLUMNS = (("Date", "date", 10, 0), ("", "flags", 4, 0), ("Title", "title"
                  ("Reports", "outlet", 12, 1))
 
 
+ROWS = 40  # lines a dossier table shows; `migwatch export dossier` has them all
+
+
+def _more(total: int, shown: int) -> str:
+    return f" (the newest {shown:,} of {total:,}; the export has all)" if total > shown else ""
+
+
 class DossierScreen(Screen[None]):
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="dossier.close")]
 
@@ -182,12 +190,13 @@ class DossierScreen(Screen[None]):
             yield Static(Text("Loading…", style="dim"), id="dossier-head")
             with Horizontal(id="dossier-timeline-row"):
                 with Vertical(id="dossier-events-box"):
-                    yield Label(Content("Timeline — what the news says"), classes="dossier-section")
+                    yield Label(Content("Timeline — what the news says"), id="dossier-events-label",
+                                classes="dossier-section")
                     yield DossierTable("stage", EVENT_COLUMNS, id="dossier-events")
                 yield Static(id="dossier-known")
-            yield Label(Content("Payments"), classes="dossier-section")
+            yield Label(Content("Payments"), id="dossier-payments-label", classes="dossier-section")
             yield DossierTable("payment", PAYMENT_COLUMNS, id="dossier-payments")
-            yield Label(Content("Rights warnings"), classes="dossier-section")
+            yield Label(Content("Rights warnings"), id="dossier-warnings-label", classes="dossier-section")
             yield DossierTable("warning", WARNING_COLUMNS, id="dossier-warnings")
             yield Label(Content("Stories"), id="dossier-stories-label", classes="dossier-section")
             yield DossierTable("story", STORY_COLUMNS, id="dossier-stories")
@@ -199,13 +208,18 @@ class DossierScreen(Screen[None]):
         self.query_one("#dossier-body").border_title = Content.assemble("Dossier — ", Content(clean(d.title, limit=60)))
         self.query_one("#dossier-head", Static).update(render_head(d, timeline))
         self.query_one("#dossier-known", Static).update(render_timeline(timeline))
-        for table_id, items in (("#dossier-events", d.events), ("#dossier-payments", d.payments),
-                                ("#dossier-warnings", d.warnings)):
+        # A table shows the newest ROWS lines (the export has every one): a dossier opens at once however
+        # many stories the agreement has.
+        for table_id, label_id, label, items in (
+                ("#dossier-events", "#dossier-events-label", "Timeline — what the news says", d.events),
+                ("#dossier-payments", "#dossier-payments-label", "Payments", d.payments),
+                ("#dossier-warnings", "#dossier-warnings-label", "Rights warnings", d.warnings)):
             self.query_one(table_id, DossierTable).fill(
-                [(f"{i.fact.kind}:{i.fact.id}:{n}", i, _fact_cells(i)) for n, i in enumerate(items)])
-        self.query_one("#dossier-stories", DossierTable).fill([(r.id, r, _story_cells(r)) for r in d.stories])
-        more = f" (the first {len(d.stories):,} of {d.story_count:,})" if d.story_count > len(d.stories) else ""
-        self.query_one("#dossier-stories-label", Label).update(Content(f"Stories{more}"))
+                [(f"{i.fact.kind}:{i.fact.id}:{n}", i, _fact_cells(i)) for n, i in enumerate(items[:ROWS])])
+            self.query_one(label_id, Label).update(Content(label + _more(len(items), ROWS)))
+        stories = d.stories[:ROWS]
+        self.query_one("#dossier-stories", DossierTable).fill([(r.id, r, _story_cells(r)) for r in stories])
+        self.query_one("#dossier-stories-label", Label).update(Content("Stories" + _more(d.story_count, len(stories))))
         rejected = Text()
         if d.rejected:
             rejected.append("Rejected by you (counted nowhere; z undoes)\n", "bold")

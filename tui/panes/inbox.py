@@ -22,7 +22,7 @@ class InboxTable(PagedTable):
         *TRIAGE_BINDINGS,
     ]
     PAGE = 300
-    COLUMNS = (("", "flags", 4, 0), ("Title", "title", 20, 4), ("Agreements", "agreements", 16, 0),
+    COLUMNS = (("", "flags", 5, 0), ("Title", "title", 20, 4), ("Agreements", "agreements", 16, 0),
                ("Reports", "sources", 12, 0), ("Date", "date", 10, 0))
 
     class NeedAll(Message):

@@ -50,28 +50,80 @@ def render_story(story: StoryDetail, titles: dict[str, str], *, focus: FactRow |
         state.append("unread")
     if story.starred:
         state.append("★ starred")
+    if story.needs_review:
+        state.append("↻ facts wait for review")
     out.append(" · ".join(state), "italic")
     out.append("\n\n")
 
-    body = lit(story.text, one_line=False)
-    n = len(body.plain)
-    # Offsets index the stored text; the gate already removed controls, so clean() keeps them valid.
+    # Each piece of evidence is highlighted in the text it came from: the headline, the feed's text or the
+    # article (ev_source); offsets index the stored text, which the gate already cleaned.
+    texts = {"feed": lit(story.text, one_line=False), "article": lit(story.article, one_line=False)}
+    headline = lit(story.title, "bold")
+    texts["headline"] = headline
     for m in story.matches:
-        if m.ev_start is not None and m.ev_end is not None and 0 <= m.ev_start < m.ev_end <= n:
-            body.stylize("underline", m.ev_start, m.ev_end)
+        _mark_span(texts.get(getattr(m, "ev_source", "feed"), texts["feed"]), m.ev_start, m.ev_end, "underline")
     for f in story.facts:
-        if f.ev_start is not None and f.ev_end is not None and 0 <= f.ev_start < f.ev_end <= n:
-            body.stylize(_FACT_STYLES.get(f.kind, "reverse"), f.ev_start, f.ev_end)
-    if focus is not None and focus.ev_start is not None and focus.ev_end is not None \
-            and 0 <= focus.ev_start < focus.ev_end <= n:
-        body.stylize("bold reverse", focus.ev_start, focus.ev_end)  # the fact the story was opened on
-    out.append_text(body)
+        _mark_span(texts.get(f.ev_source, texts["feed"]), f.ev_start, f.ev_end, _FACT_STYLES.get(f.kind, "reverse"))
+    if focus is not None:
+        _mark_span(texts.get(focus.ev_source, texts["feed"]), focus.ev_start, focus.ev_end, "bold reverse")
+    out.append_text(texts["feed"])
+    out.append("\n\n")
+    out.append_text(article_part(story, texts["article"]))
+    if any(f.ev_source == "headline" and f.ev_start is not None for f in (*story.facts, *story.matches)):
+        out.append("\n\nHeadline evidence: ", "dim")
+        out.append_text(headline)
+    if story.needs_review:
+        out.append("\n\n↻ The article changed the facts of this accepted story; they wait for review "
+                   "(accept it again, a, to take them):\n", "bold yellow")
+        for f in story.review_facts:
+            out.append_text(fact_line(f, titles))
+            out.append("\n")
 
     if story.facts:
         out.append("\n\nFacts\n", "bold underline")
         for f in story.facts:
             out.append_text(fact_line(f, titles))
             out.append("\n")
+    return out
+
+
+def _mark_span(text: Text, start: int | None, end: int | None, style: str) -> None:
+    if start is not None and end is not None and 0 <= start < end <= len(text.plain):
+        text.stylize(style, start, end)
+
+
+def article_words(story: StoryDetail) -> str:
+    """Why a story has no article, in the user's words (our words only: the error is shown apart)."""
+    status = story.article_status
+    if status == "pending":
+        return "waiting for the article…"
+    if status == "blocked":
+        answered = f"answered {story.article_http_status}" if story.article_http_status else "refused the request"
+        return f"feed summary only — the site {answered}"
+    if status == "robots":
+        return "feed summary only — robots.txt disallows fetching it"
+    if status == "too-short":
+        return "feed summary only — the page had too little text to be the article"
+    if status == "not-html":
+        return "feed summary only — the link is not a web page"
+    if status == "failed":
+        return "feed summary only — the article could not be fetched"
+    return "feed summary only — the article was not fetched (A fetches it)"
+
+
+def article_part(story: StoryDetail, article: Text) -> Text:
+    out = Text()
+    if story.article_status == "ok" and story.article:
+        out.append("Article", "bold underline")
+        if story.article_fetched is not None:
+            out.append(f"  fetched {format_date(story.article_fetched)}", "dim")
+        out.append("\n")
+        out.append_text(article)
+        return out
+    out.append(article_words(story), "italic dim")
+    if story.article_status == "failed" and story.article_error:
+        out.append(": ", "dim")
+        out.append_text(lit(story.article_error, "dim"))
     return out
 
 
