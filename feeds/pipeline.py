@@ -203,6 +203,7 @@ class Poller:
         self._article_queues: dict[str, deque[tuple[ArticleJob, Story, asyncio.Future[str] | None]]] = {}
         self._article_tasks: dict[str, asyncio.Task[None]] = {}
         self._article_slots: asyncio.Semaphore | None = None
+        self._extract_slots: asyncio.Semaphore | None = None
         self._article_inflight = 0
         self._hosts_loaded = False
         self._requeued = False
@@ -510,6 +511,8 @@ class Poller:
                                             timeout=poll.article_timeout, max_body=poll.article_max_body,
                                             policy=self.address_policy)
             self._article_slots = asyncio.Semaphore(poll.concurrency)
+            # Extraction leaves one worker (a core, on a small machine) to the feeds and the dashboard.
+            self._extract_slots = asyncio.Semaphore(max(1, self.workers - 1))
         return self._articles
 
     def _enqueue(self, job: ArticleJob, story: Story, done: asyncio.Future[str] | None = None,
@@ -598,15 +601,17 @@ class Poller:
             work = partial(workers.article_and_analyze, page.body, page.final_url, story)
             from concurrent.futures.process import BrokenProcessPool
 
-            self._inflight += 1
-            try:
+            assert self._extract_slots is not None
+            async with self._extract_slots:
+                self._inflight += 1
                 try:
-                    status, text, error, analysis = await loop.run_in_executor(self._executor(), work)
-                except BrokenProcessPool:
-                    self._reset_pool()
-                    status, text, error, analysis = await loop.run_in_executor(self._executor(), work)
-            finally:
-                self._inflight -= 1
+                    try:
+                        status, text, error, analysis = await loop.run_in_executor(self._executor(), work)
+                    except BrokenProcessPool:
+                        self._reset_pool()
+                        status, text, error, analysis = await loop.run_in_executor(self._executor(), work)
+                finally:
+                    self._inflight -= 1
         review = await self._run_db(partial(
             self._db().save_article, job.story_id, status, text=text, http_status=page.http_status,
             error=one_line(error) if error else None, host=page.host, fetched=page.fetched_at, analysis=analysis))
