@@ -674,8 +674,17 @@ class MigwatchApp(App[int]):
         if screen is None:
             if refresh_only:
                 return
-            screen = DossierScreen(agreement_id)
-            await self.push_screen(screen)
+            # One dossier screen, installed once and reused: composing and styling it anew cost more than
+            # reading the dossier of an agreement with thousands of stories.
+            if not self.is_screen_installed("dossier"):
+                self.install_screen(DossierScreen(agreement_id), "dossier")
+            screen = self.get_screen("dossier")  # type: ignore[assignment]
+            assert isinstance(screen, DossierScreen)
+            screen.agreement_id = agreement_id
+            screen.show(dossier, self._catalogue_timeline(agreement_id), fresh=True)
+            if screen not in self.screen_stack:  # on the stack already: it now shows this agreement
+                await self.push_screen(screen)
+            return
         screen.show(dossier, self._catalogue_timeline(agreement_id))
 
     def _refresh_dossiers(self) -> None:

@@ -183,6 +183,13 @@ class DossierScreen(Screen[None]):
         super().__init__()
         self.agreement_id = agreement_id
         self.dossier: Dossier | None = None
+        self._pending_show: tuple[Dossier, Sequence[TimelineEvent]] | None = None
+
+    def on_mount(self) -> None:
+        if self._pending_show is not None:
+            d, timeline = self._pending_show
+            self._pending_show = None
+            self.show(d, timeline)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dossier-body") as body:
@@ -203,7 +210,13 @@ class DossierScreen(Screen[None]):
             yield Static(id="dossier-rejected")
         yield Footer()
 
-    def show(self, d: Dossier, timeline: Sequence[TimelineEvent]) -> None:
+    def show(self, d: Dossier, timeline: Sequence[TimelineEvent], *, fresh: bool = False) -> None:
+        """Fill the screen (fresh: the screen reused for another agreement: start at the top)."""
+        if not self.query("#dossier-head"):  # installed, not yet composed: on_mount fills it
+            self._pending_show = (d, timeline)
+            return
+        if fresh:
+            self.set_focus(None)
         self.dossier = d
         self.query_one("#dossier-body").border_title = Content.assemble("Dossier — ", Content(clean(d.title, limit=60)))
         self.query_one("#dossier-head", Static).update(render_head(d, timeline))
