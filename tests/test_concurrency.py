@@ -122,3 +122,66 @@ def test_two_overlapping_polls_on_a_fresh_database(feed_server: FeedServer, tmp_
         assert conn.execute("PRAGMA user_version").fetchone()[0] >= 1
     finally:
         conn.close()
+
+
+async def test_the_dashboard_and_cron_poll_once_on_one_database_with_keys_pressed_throughout(
+        feed_server: FeedServer, tmp_path: Path) -> None:
+    """Issue 14.4: the real dashboard (Pilot) triages with keys while `poll --once` runs in another process,
+    articles included: no "database is locked" anywhere, every triage action kept."""
+    import asyncio
+
+    from feeds.config import load_config
+    from tui.app import MigwatchApp
+
+    first = serve_farm(feed_server, "d", 2, 5)
+    later = serve_farm(feed_server, "e", 10, 6)
+    db = tmp_path / "m.db"
+    seeded = subprocess.run([*CLI, "--config", str(write_config(tmp_path / "seed.toml", first)),  # noqa: ASYNC221
+                             "--db", str(db), "poll", "--once"], capture_output=True, text=True, timeout=120)
+    assert seeded.returncode == 0, seeded.stderr
+    config = write_config(tmp_path / "c.toml", first + later)
+    app = MigwatchApp(load_config(config), db, autopoll=False)
+    notes: list[str] = []
+    original_notify = app.notify
+
+    def notify(message, *args, **kw):  # type: ignore[no-untyped-def]
+        notes.append(str(message))
+        return original_notify(message, *args, **kw)
+
+    app.notify = notify  # type: ignore[method-assign]
+    presses = 0
+    async with app.run_test(size=(160, 48)) as pilot:
+        await asyncio.wait_for(app.loaded.wait(), 10)
+        proc = subprocess.Popen([*CLI, "--config", str(config), "--db", str(db), "poll", "--once"],  # noqa: ASYNC220
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        actions = 0  # keys that write a triage action: s (star) and u (unread)
+        try:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                finished = proc.poll() is not None
+                key = ("s", "j", "u", "j")[presses % 4]
+                await pilot.press(key)
+                presses += 1
+                actions += key in ("s", "u")
+                await pilot.pause(0.02)
+                if finished and presses >= 40:
+                    break
+            await asyncio.wait_for(app.workers.wait_for_complete(), 30)
+            await pilot.pause()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            out, err = proc.communicate(timeout=30)
+        await pilot.press("q")
+    assert proc.returncode == 0, err
+    assert "locked" not in err and "Traceback" not in err
+    assert not [n for n in notes if "locked" in n.lower() or "could not" in n.lower()], notes
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        journalled = conn.execute("SELECT count(*) FROM triage_log").fetchone()[0]
+        stored, distinct = conn.execute("SELECT count(*), count(DISTINCT id) FROM stories").fetchone()
+    finally:
+        conn.close()
+    assert journalled == actions and actions >= 20, (journalled, actions)  # every triage action kept
+    assert stored == distinct == 12 * 40
