@@ -25,7 +25,7 @@ from functools import cache, lru_cache
 from feeds.agreements import COUNTRIES
 from feeds.models import Evidence, RightsWarning
 from feeds.understand.doc import Doc, Folded
-from feeds.understand.lexicon import Rule, alternation, rules, tables
+from feeds.understand.lexicon import Rule, alternation, first_guard, rules, tables
 from feeds.understand.refer import attribute
 
 
@@ -55,13 +55,16 @@ def grammar() -> _Grammar:
     # Names are read case-sensitively; the common nouns of unnamed groups in lower case, which `re` runs
     # several times faster than a case-insensitive alternation.
     speakers = re.compile(r"\b(?=[A-Za-zÉé])(?:" + "|".join(
-        f"(?P<k{n}>{r.pattern})" for n, r in enumerate(speaker_rules) if r.case_sensitive) + ")")
+        f"{first_guard(r.pattern, False)}(?P<k{n}>{r.pattern})" for n, r in enumerate(speaker_rules)
+        if r.case_sensitive) + ")")
     groups = Folded(re.compile(r"\b(?=[a-z])(?:" + "|".join(
-        f"(?P<k{n}>{r.pattern})" for n, r in enumerate(speaker_rules) if not r.case_sensitive) + r")\b",
+        f"{first_guard(r.pattern)}(?P<k{n}>{r.pattern})" for n, r in enumerate(speaker_rules)
+        if not r.case_sensitive) + r")\b",
         re.IGNORECASE))
     verb_rules = [r for r in rules("verbs") if r.label != "denial"]
     verbs = re.compile(
-        r"\b(?=[a-z])(?:" + "|".join(f"(?P<v{n}>{r.pattern})" for n, r in enumerate(verb_rules)) + r")\b",
+        r"\b(?=[a-z])(?:" + "|".join(f"{first_guard(r.pattern)}(?P<v{n}>{r.pattern})" for n, r in enumerate(verb_rules))
+        + r")\b",
         re.IGNORECASE,
     )
     stance = re.compile(
@@ -402,7 +405,7 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
                 _remember_surname(sp, surnames)
         speakers = _speakers(sentence)
         # "It said the men were denied lawyers": a pronoun refers back past the speakers named after it
-        cut = _pronoun_at(sentence)
+        cut = _pronoun_at(sentence) if speakers else 0
         for sp in speakers:
             if sp.start >= cut:
                 break
