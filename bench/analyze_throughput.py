@@ -9,8 +9,10 @@ that name the same countries without concerning any agreement, and long filler. 
 - "firehose mix": nine in ten are general news (markets, sport, weather, politics, often naming the same
   countries), as in the feeds a poller reads, where most stories concern no agreement;
 - "full articles": a headline, a one-sentence feed summary and the article behind the link (about 5,000
-  characters: an agreement story with its money and warnings inside a long report), as `feeds` reads a
-  story once its article is fetched.
+  characters: an agreement story with its money and warnings in a few sentences, inside paragraphs of
+  varied news prose — background, reaction, people introduced by name and role, quotes, figures — that
+  carry no fact, as most of a real report's sentences do), as `feeds` reads a story once its article is
+  fetched.
 
 Targets on one core: ≥ 500 stories/s on the agreement mix, ≥ 2000/s on the firehose mix, ≥ 200 full
 articles/s.
@@ -120,27 +122,81 @@ def make_story(rng: random.Random, n: int) -> Story:
     return Story(id=f"bench-{n}", title=title, text="\n\n".join(paragraphs))
 
 
-QUOTES = [
+# The prose of a real report around its facts: background, reaction, colour, figures, people introduced
+# by name and role, quotes that say nothing the ledger records. Most sentences of a long article are these.
+PROSE = [
+    "The announcement came after weeks of speculation in local media about the terms on offer.",
     "“We have seen nothing like this in years,” said a resident of the capital who asked not to be named.",
     "The ministry said in a statement that it would respond in detail once the report had been studied.",
     "Officials from both governments met again on {day} to review how the arrangement was working.",
     "Local newspapers in {b} carried the story on their front pages, alongside reports on the economy.",
     "A spokesperson for the opposition said the government had questions to answer about its plans.",
     "The figures published on {day} cover the period from {month} {year} to the end of last month.",
+    "Maria Lindqvist, a professor of public policy at a university in the capital, said the numbers "
+    "involved were small compared with the political attention the issue receives.",
+    "Turnout at the last general election was the lowest in two decades, and the governing coalition holds "
+    "a majority of only {k} seats.",
+    "The interior minister, who took office in {month}, has made border policy the centrepiece of her "
+    "first months in the job.",
+    "Opinion polls suggest that voters are divided, with roughly {k} per cent backing the government's "
+    "approach and a similar share opposed.",
+    "In the port town, fishermen said they had noticed more patrol boats in recent weeks, though few "
+    "wanted to talk about it on the record.",
+    "The cost of living remains the main concern of most households, according to a survey published by "
+    "the statistics office on {day}.",
+    "Diplomats in {b} said the talks had touched on trade, energy and security as well as the question of "
+    "who would pay for what.",
+    "“It is a question of fairness,” the prime minister told a press conference, adding that the details "
+    "would be set out in parliament.",
+    "Tomas Brenner, a spokesman for the foreign ministry, declined to say when the next round of meetings "
+    "would take place.",
+    "Critics of the government have seized on the issue ahead of regional elections due in {month}.",
+    "The city has grown rapidly over the past decade, and many of its {n},000 new residents work in "
+    "construction and services.",
+    "A similar debate took place in {year}, when the then government set out proposals that were later "
+    "quietly dropped.",
+    "Reporters were shown around a building on the edge of town that officials said could be used for "
+    "offices, a canteen and a clinic.",
+    "The finance ministry has yet to publish a full breakdown of the costs, which it says are commercially "
+    "sensitive.",
+    "Several business groups welcomed the clarity the announcement provided, while unions said they would "
+    "study the detail.",
+    "Ana Petrova, who runs a community centre in the capital, said people she worked with were anxious "
+    "about what the changes would mean for them.",
+    "The weather on the coast has been unusually calm for the time of year, officials noted.",
+    "Parliament is expected to debate the measures in the autumn, though no date has been set.",
+    "The government has faced a series of resignations this year, including that of its deputy leader in "
+    "{month}.",
+    "Asked about the timetable on {day}, a government source said only that work was continuing.",
+    "A regional governor said the area had the infrastructure to cope, pointing to a new road and a "
+    "hospital that opened in {year}.",
+    "The president's office posted a short video of the meeting on social media, without comment.",
+    "The two countries have had diplomatic relations since the 1960s and trade between them has grown "
+    "steadily.",
+    "Some analysts said the move was aimed as much at voters at home as at the partners abroad.",
+    "“We will not comment on speculation,” a spokeswoman said when asked about reports of a second site.",
+    "Officials said the figures would be updated every quarter and published on the ministry's website.",
+    "The issue has divided the coalition, with the junior partner calling for a review of the costs.",
+    "Shares in {b}'s largest bank rose {k} per cent on {day} after the central bank held interest rates.",
+    "The opposition leader, speaking at a rally on {day}, promised a different approach if elected.",
+    "Earlier this year the same ministry announced a new visa scheme for seasonal farm workers.",
+    "A court hearing in an unrelated tax case was adjourned until {month}, lawyers said.",
 ]
 
 
 def make_article(rng: random.Random, n: int) -> Story:
-    """A headline, a feed summary and a ~5,000-character article that carries the story."""
+    """A headline, a feed summary and a ~5,000-character article: the story's facts in a few sentences,
+    inside paragraphs of varied news prose that carry none."""
     story = make_story(rng, n)
-    a, b = rng.choice(PAIRS)
-    fill = {"a": a, "b": b, "day": rng.choice(DAYS), "month": rng.choice(MONTHS), "year": rng.randint(2016, 2025),
-            "n": rng.randint(2, 400), "m": rng.randint(5, 500), "k": rng.randint(2, 90)}
+    fill = {"a": rng.choice(PAIRS)[0], "b": rng.choice(PAIRS)[1], "day": rng.choice(DAYS),
+            "month": rng.choice(MONTHS), "year": rng.randint(2016, 2025), "n": rng.randint(2, 400),
+            "m": rng.randint(5, 500), "k": rng.randint(2, 90)}
     paragraphs = story.text.split("\n\n")
-    while sum(len(p) for p in paragraphs) < 4800:
-        pool = QUOTES if rng.random() < 0.5 else FILLER + NEWS
-        paragraphs.insert(rng.randint(1, len(paragraphs)), " ".join(
-            rng.choice(pool).format(**fill) for _ in range(rng.randint(1, 3))))
+    prose = rng.sample(PROSE, len(PROSE))
+    while sum(len(p) for p in paragraphs) < 4800 and prose:
+        take = rng.randint(1, 3)
+        paragraphs.insert(rng.randint(1, len(paragraphs)), " ".join(s.format(**fill) for s in prose[:take]))
+        prose = prose[take:]
     summary = paragraphs[0].split(". ")[0] + "."
     return Story(id=f"article-{n}", title=story.title, text=summary, article="\n\n".join(paragraphs))
 

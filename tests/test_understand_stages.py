@@ -63,3 +63,31 @@ def test_a_plan_named_by_its_owner_is_the_scheme_not_a_new_idea(analyzer: Analyz
     assert "exploratory" not in {e.stage for e in analyzer.analyze(Story(id="p", title="", text=named)).stages}
     intention = "Italy plans to send migrants rescued at sea to centres in Albania."
     assert stage(analyzer, intention) == {"italy-albania": "exploratory"}
+
+
+CENTRES = " Italy runs two centres in Albania for asylum seekers under the protocol."
+
+
+@pytest.mark.parametrize("text", [
+    "Amnesty International called for the centres in Albania to be closed for good.",
+    "Opposition senators want the Italy-Albania deal torn up.",
+    "Charities urged the government to halt transfers to the centres in Albania.",
+    "Protesters in Rome demanded an end to the Italy-Albania protocol.",
+    "A petition to scrap the Italy-Albania protocol has gathered 40,000 signatures.",
+    "Calls for the Albania centres to be shut grew louder after Italy's first transfers.",
+])
+def test_a_call_or_demand_is_no_stage_change(analyzer: Analyzer, text: str) -> None:
+    assert stage(analyzer, text + CENTRES).get("italy-albania") != "cancelled"
+
+
+@pytest.mark.parametrize("text", [
+    "Rome tore up its migration protocol with Albania.",
+    "Rights groups had demanded it for months, and Italy then scrapped the protocol with Albania.",
+])
+def test_the_deed_itself_is_still_read(analyzer: Analyzer, text: str) -> None:
+    assert stage(analyzer, text + CENTRES) == {"italy-albania": "cancelled"}
+
+
+def test_a_demand_over_a_deal_already_scrapped_keeps_its_stage(analyzer: Analyzer) -> None:
+    text = "Albania demands €20m from Italy over the scrapped migration protocol." + CENTRES
+    assert stage(analyzer, text) == {"italy-albania": "cancelled"}

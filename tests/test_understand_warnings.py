@@ -122,3 +122,41 @@ def test_the_head_of_a_speaker_named_before_is_that_speaker(analyzer: Analyzer) 
     text = (LEAD + "UN human rights experts said the men were held incommunicado. "
             "The experts also said the men faced torture.")
     assert speakers(analyzer, text) == ["UN human rights experts"]
+
+
+def warnings_of(analyzer: Analyzer, text: str, title: str = "") -> list[tuple[str, str]]:
+    return [(w.by, w.concern) for w in analyzer.analyze(Story(id="w", title=title, text=text)).warnings]
+
+
+@pytest.mark.parametrize(("title", "text", "by"), [
+    ("Rights group condemns Italy-Albania centres",
+     "Amnesty International criticised the centres Italy runs in Albania for asylum seekers, saying detention "
+     "there breaches international law.", "Amnesty International"),
+    ("Charity warns over Nauru camps",
+     "Australia's offshore processing on Nauru has left refugees in despair. The Refugee Council said children "
+     "held on the island were denied medical care.", "Refugee Council"),
+    ("UN agency alarmed by deportations to South Sudan",
+     "The United States deported eight men to South Sudan this week. UNHCR said the men risked being sent on "
+     "to countries where they face persecution.", "UNHCR"),
+])
+def test_a_described_speaker_the_body_names_is_one_warning(analyzer: Analyzer, title: str, text: str,
+                                                           by: str) -> None:
+    assert [b for b, _ in warnings_of(analyzer, text, title)] == [by]
+
+
+def test_the_group_refers_back_to_the_organisation_named(analyzer: Analyzer) -> None:
+    text = ("Human Rights Watch said Tunisian police had driven migrants to the desert near the Libyan border under "
+            "the EU-Tunisia deal, where lawyers could not reach them. The group warned that the expulsions put "
+            "lives at risk.")
+    assert warnings_of(analyzer, text) == [("Human Rights Watch", "danger to life")]
+
+
+def test_a_harm_named_replaces_the_generic_concern(analyzer: Analyzer) -> None:
+    text = (LEAD + "Amnesty International condemned the transfers. It said the men were held without charge and "
+            "denied access to lawyers.")
+    assert warnings_of(analyzer, text) == [("Amnesty International", "due process")]
+
+
+def test_a_stance_with_no_harm_named_keeps_the_generic_concern(analyzer: Analyzer) -> None:
+    assert warnings_of(analyzer, LEAD + "Amnesty International condemned the agreement on Tuesday.") == [
+        ("Amnesty International", "criticism of the arrangement")]

@@ -20,6 +20,8 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from re import _constants as _C  # type: ignore[attr-defined]
+from re import _parser  # type: ignore[attr-defined]
 from typing import Any
 
 _MACRO = re.compile(r"\{\{(\w+)\}\}")
@@ -104,10 +106,74 @@ def tables(kind: str) -> dict[str, Any]:
     return load(kind)[1]
 
 
+def _first_chars(seq: Any) -> tuple[set[str] | None, bool]:
+    """The characters a parsed regex can start with (None: any or unknown), and whether it can match empty."""
+    acc: set[str] = set()
+    for op, av in seq:
+        if op is _C.LITERAL:
+            acc.add(chr(av))
+            return acc, False
+        if op is _C.IN:
+            chars = _class_chars(av)
+            return (None if chars is None else acc | chars), False
+        if op in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
+            continue  # zero-width
+        if op is _C.SUBPATTERN:
+            first, empty = _first_chars(av[-1])
+            if first is not None and av[1] & re.IGNORECASE:  # "(?i:…)": either case
+                first = {c.lower() for c in first} | {c.upper() for c in first}
+        elif op is _C.BRANCH:
+            first, empty = set(), False
+            for item in av[1]:
+                f, e = _first_chars(item)
+                if f is None:
+                    return None, False
+                first |= f
+                empty = empty or e
+        elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):
+            first, empty = _first_chars(av[2])
+            empty = empty or av[0] == 0
+        else:
+            return None, False
+        if first is None:
+            return None, False
+        acc |= first
+        if not empty:
+            return acc, False
+    return acc, True
+
+
+def _class_chars(items: Any) -> set[str] | None:
+    out: set[str] = set()
+    for op, av in items:
+        if op is _C.LITERAL:
+            out.add(chr(av))
+        elif op is _C.RANGE and av[1] - av[0] <= 400:
+            out.update(chr(x) for x in range(av[0], av[1] + 1))
+        else:
+            return None
+    return out
+
+
+def first_guard(pattern: str, ignorecase: bool = True) -> str:
+    """A lookahead for the characters `pattern` can start with ("" when any may): put before each rule of
+    a big alternation, it lets `re` pass over a whole rule at a word no branch of it starts like, where it
+    would otherwise enter every branch (a branch that starts with \\b is not checked by its first letter)."""
+    try:
+        first, empty = _first_chars(_parser.parse(pattern, re.IGNORECASE if ignorecase else 0))
+    except (re.error, TypeError, ValueError):
+        return ""
+    if first is None or empty or not first:
+        return ""
+    if ignorecase:
+        first = {c.lower() for c in first} | {c.upper() for c in first}
+    return "(?=[" + "".join("\\" + c if c in "\\]^-[" else c for c in sorted(first)) + "])"
+
+
 def alternation(kind: str, prefix: str = "r", lead: str = r"\b(?=[a-z])") -> re.Pattern[str]:
     """All of a file's rules as one case-insensitive regex with a named group per rule (`prefix` + its
     index): one scan of the text finds every rule's matches. `lead` starts every match (a word start)."""
-    body = "|".join(f"(?P<{prefix}{n}>{rule.pattern})" for n, rule in enumerate(rules(kind)))
+    body = "|".join(f"{first_guard(rule.pattern)}(?P<{prefix}{n}>{rule.pattern})" for n, rule in enumerate(rules(kind)))
     return re.compile(f"{lead}(?:{body})", re.IGNORECASE)
 
 

@@ -336,12 +336,13 @@ def match_story(doc: Doc) -> list[Match]:
             title_countries = _named(doc.title_hits)[0]
             if (rest and first not in title_countries and any(p in title_countries for p in rest)
                     and STRONG_CUE.search(doc.title)
-                    and any(doc.cue[i] and first in countries[i] for i in range(n))):
+                    and any(doc.cue[i] and first in countries[i] for i in naming)):
                 score += 2.0
         # Spread evidence: both sides in several migration sentences, and the story is about transfers.
+        # (a sentence naming a party of the agreement is one of `naming`: only those need reading)
         if rest and doc_transfer and score < MAIN:
-            sender = sum(1 for i in range(n) if doc.cue[i] and first in countries[i])
-            receiver = sum(1 for i in range(n) if doc.cue[i] and any(p in countries[i] for p in rest))
+            sender = sum(1 for i in naming if doc.cue[i] and first in countries[i])
+            receiver = sum(1 for i in naming if doc.cue[i] and any(p in countries[i] for p in rest))
             if sender >= 2 and receiver >= 2:
                 score += 2.0
         if score < MENTION:

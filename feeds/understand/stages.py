@@ -8,7 +8,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from feeds.models import STAGES, Payment, StageEvent
-from feeds.understand.clauses import _BACKGROUND, _MODAL, _MODAL_STRICT, _NEG_AFTER, _NEGATION, _clause_before
+from feeds.understand.clauses import (
+    _BACKGROUND,
+    _MODAL,
+    _MODAL_STRICT,
+    _NEG_AFTER,
+    _NEGATION,
+    _clause_before,
+    _demanded,
+)
 from feeds.understand.doc import Doc, lowered
 from feeds.understand.lexicon import alternation, rules
 from feeds.understand.refer import _DEFINITE_DEAL, attribute
@@ -75,6 +83,8 @@ def _stage_of(stage: str, sentence: str, start: int, end: int) -> tuple[str | No
         return None, False
     if _NOT_A_STAGE.match(sentence, start):
         return None, False
+    if _demanded(sentence, start):
+        return None, False  # "called for the deal to be scrapped": a demand, not a stage change
     if stage == "exploratory" and sentence[start:end].lower().startswith(("proposal", "plan")) \
             and _names_a_known_plan(sentence, before, end):
         return None, False

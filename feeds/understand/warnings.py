@@ -25,7 +25,7 @@ from functools import cache, lru_cache
 from feeds.agreements import COUNTRIES
 from feeds.models import Evidence, RightsWarning
 from feeds.understand.doc import Doc, Folded
-from feeds.understand.lexicon import Rule, alternation, rules, tables
+from feeds.understand.lexicon import Rule, alternation, first_guard, rules, tables
 from feeds.understand.refer import attribute
 
 
@@ -55,13 +55,16 @@ def grammar() -> _Grammar:
     # Names are read case-sensitively; the common nouns of unnamed groups in lower case, which `re` runs
     # several times faster than a case-insensitive alternation.
     speakers = re.compile(r"\b(?=[A-Za-zÉé])(?:" + "|".join(
-        f"(?P<k{n}>{r.pattern})" for n, r in enumerate(speaker_rules) if r.case_sensitive) + ")")
+        f"{first_guard(r.pattern, False)}(?P<k{n}>{r.pattern})" for n, r in enumerate(speaker_rules)
+        if r.case_sensitive) + ")")
     groups = Folded(re.compile(r"\b(?=[a-z])(?:" + "|".join(
-        f"(?P<k{n}>{r.pattern})" for n, r in enumerate(speaker_rules) if not r.case_sensitive) + r")\b",
+        f"{first_guard(r.pattern)}(?P<k{n}>{r.pattern})" for n, r in enumerate(speaker_rules)
+        if not r.case_sensitive) + r")\b",
         re.IGNORECASE))
     verb_rules = [r for r in rules("verbs") if r.label != "denial"]
     verbs = re.compile(
-        r"\b(?=[a-z])(?:" + "|".join(f"(?P<v{n}>{r.pattern})" for n, r in enumerate(verb_rules)) + r")\b",
+        r"\b(?=[a-z])(?:" + "|".join(f"{first_guard(r.pattern)}(?P<v{n}>{r.pattern})" for n, r in enumerate(verb_rules))
+        + r")\b",
         re.IGNORECASE,
     )
     stance = re.compile(
@@ -134,7 +137,8 @@ _VERB_BEFORE = re.compile(
 )
 # "a suit was filed in the district court by X": the agent of a passive may stand further from its verb
 _BY_AGENT = re.compile(r"\bby\s+(?:the\s+)?$", re.IGNORECASE)
-_PRONOUN = re.compile(r"(?:^|[,;“”\"]\s*|\band\s+)(?P<p>[Hh]e|[Ss]he|[Tt]hey|[Ii]t)\s+(?:\w+\s+){0,2}?$")
+_PRONOUN = re.compile(r"(?:^|[,;“”\"]\s*|\band\s+)(?P<p>[Hh]e|[Ss]he|[Tt]hey|[Ii]t|[Tt]he\s+(?:group|organi[sz]ation|"
+                      r"agency|body))\s+(?:\w+\s+){0,2}?$")
 _QUOTE_OPEN = "“\"‘"
 # A harm the story states in its own voice: enough for an unattributed warning when nobody is named.
 _OWN_VOICE_HARMS = frozenset({"torture and abuse", "detention conditions", "refoulement"})
@@ -217,7 +221,7 @@ _CANON_ORGS = (
     (re.compile(r"European\s+Court\s+of\s+Human\s+Rights|ECtHR|Strasbourg"), "European Court of Human Rights"),
     (re.compile(r"European\s+Parliament|MEPs"), "European Parliament"),
     (re.compile(r"OHCHR|T[üu]rk|High\s+Commissioner\s+for\s+Human\s+Rights"), "UN human rights office"),
-    (re.compile(r"International\s+Organi[sz]ation\s+for\s+Migration|IOM"), "IOM"),
+    (re.compile(r"International\s+Organi[sz]ation\s+for\s+Migration|IOM|[Mm]igration\s+[Aa]gency"), "IOM"),
     (re.compile(r"M[ée]decins|Doctors\s+Without|MSF"), "Médecins Sans Frontières"),
     (re.compile(r"Red\s+Cross|ICRC"), "Red Cross"), (re.compile(r"Civil\s+Liberties|ACLU"), "ACLU"),
 )
@@ -320,13 +324,25 @@ def _unquoted(gap: str) -> str:
     return gap
 
 
+def _pronoun_at(sentence: str) -> int:
+    """Where a pronoun that is a verb's subject stands (the sentence's length when there is none)."""
+    g = grammar()
+    for v in g.verbs.finditer(sentence):
+        base = max(0, v.start() - 40)
+        m = _PRONOUN.search(sentence[base : v.start()])
+        if m:
+            return base + m.start("p")
+    return len(sentence)
+
+
 def _pronoun_subject(sentence: str) -> str | None:
     """'she added', '"…," he said', 'They argue …': the pronoun that is a verb's subject, if any."""
     g = grammar()
     for v in g.verbs.finditer(sentence):
         m = _PRONOUN.search(sentence[max(0, v.start() - 40) : v.start()])
         if m:
-            return m.group("p").lower()
+            p = m.group("p").lower()
+            return "the body" if p.startswith("the") else p
     return None
 
 
@@ -338,6 +354,8 @@ class _Entry:
     agreement_id: str | None
     denied_by: str | None = None
     denial: Evidence | None = None
+    kind: str = "org"
+    sentence: int = 0
 
 
 def extract_warnings(doc: Doc) -> list[RightsWarning]:
@@ -351,6 +369,7 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
     last_sentence = -10
     last_person: tuple[_Speaker, int] | None = None  # whom "she" or "he" refers to
     last_party: tuple[_Speaker, int] | None = None  # whom "they" or "it" refers to
+    last_body: tuple[_Speaker, int] | None = None  # which organisation "the group" or "the agency" is
     surnames: dict[str, _Speaker] = {}  # people already introduced, by the surname a second reference uses
     scanned = 0  # sentences before this one have been read for the people they introduce
     n = len(doc.spans)
@@ -385,11 +404,17 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
             for sp, _ in introduced:
                 _remember_surname(sp, surnames)
         speakers = _speakers(sentence)
+        # "It said the men were denied lawyers": a pronoun refers back past the speakers named after it
+        cut = _pronoun_at(sentence) if speakers else 0
         for sp in speakers:
+            if sp.start >= cut:
+                break
             if sp.persona:
                 last_person = (sp, i)
             if sp.kind in ("org", "un", "court", "group"):
                 last_party = (sp, i)
+            if sp.kind in ("org", "un"):
+                last_body = (sp, i)
         for sp in speakers:
             if sp.persona:
                 _remember_surname(sp, surnames)
@@ -399,7 +424,16 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
         link = _link(sentence, speakers)
         speaker, active = link if link else (None, False)
         if speaker is None:
-            speaker = _speaker_elsewhere(doc, i, sentence, last_person, last_party)
+            speaker = _speaker_elsewhere(doc, i, sentence, last_person, last_party, last_body)
+        for sp in speakers:
+            if sp.start < cut:
+                continue
+            if sp.persona:
+                last_person = (sp, i)
+            if sp.kind in ("org", "un", "court", "group"):
+                last_party = (sp, i)
+            if sp.kind in ("org", "un"):
+                last_body = (sp, i)
         if speaker is None:
             continue
         concerns = _concerns(sentence, [(speaker.start, speaker.end)] if speaker in speakers else [])
@@ -432,7 +466,7 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
                     key = earlier[-1]
             if key not in merged:
                 merged[key] = _Entry(sp.name, list(labels), doc.evidence(i),
-                                     attribute(doc, i, a + sp.start, fallback=True))
+                                     attribute(doc, i, a + sp.start, fallback=True), kind=sp.kind, sentence=i)
             else:
                 entry = merged[key]
                 entry.concerns.extend(lab for lab in labels if lab not in entry.concerns)
@@ -442,11 +476,12 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
                     entry.by = sp.name
             last_key = key
             last_sentence = i
+    _merge_generic(merged)
     if not merged:
         own = _own_voice_harm(doc)
         if own is not None:
             merged[""] = own
-    return [RightsWarning(by=e.by, concern="; ".join(e.concerns), evidence=e.evidence, agreement_id=e.agreement_id,
+    return [RightsWarning(by=e.by, concern="; ".join(_specific(e.concerns)), evidence=e.evidence, agreement_id=e.agreement_id,
                           denied_by=e.denied_by, denial=e.denial) for e in merged.values()]
 
 
@@ -455,6 +490,41 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
 _RICHER = {"headline": 0, "feed": 1, "article": 2}  # whose sentence says more, for a warning told twice
 _ANAPHORIC_GROUPS = frozenset({"critics", "opponents", "detractors", "sceptics", "skeptics", "rights watchdog",
                                "human rights watchdog"})
+
+
+# One organisation described, not named ("Rights group condemns …" over a story that names Amnesty): the
+# named speaker of the story, if there is one. Plurals ("rights groups") are speakers of their own.
+_GENERIC_ONE = frozenset({
+    "rights group", "human rights group", "rights organisation", "rights organization", "human rights organisation",
+    "human rights organization", "rights watchdog", "human rights watchdog", "watchdog", "charity", "ngo",
+    "aid group", "aid agency", "aid organisation", "aid organization", "campaign group", "advocacy group",
+    "refugee charity", "humanitarian group", "humanitarian organisation", "humanitarian organization",
+    "legal charity", "un agency",
+})
+_GENERIC = "criticism of the arrangement"  # a stance verb with no harm named
+
+
+def _merge_generic(merged: dict[str, _Entry]) -> None:
+    """Fold a warning by a described speaker ("a rights group", "the UN agency", "the charity") into the
+    warning of the organisation the story names, the nearest in the text (the headline's into the body's)."""
+    for key in [k for k in merged if k in _GENERIC_ONE]:
+        entry = merged[key]
+        un = key.startswith("un ")
+        pool = [e for k, e in merged.items() if k not in _GENERIC_ONE
+                and (e.kind == "un" or k in ("unhcr", "iom") if un else e.kind == "org" and k not in ("unhcr", "iom"))]
+        if not pool:
+            continue
+        target = min(pool, key=lambda e: (abs(e.sentence - entry.sentence), e.sentence < entry.sentence))
+        target.concerns.extend(c for c in entry.concerns if c not in target.concerns)
+        if target.denied_by is None and entry.denied_by is not None:
+            target.denied_by, target.denial = entry.denied_by, entry.denial
+        del merged[key]
+
+
+def _specific(concerns: list[str]) -> list[str]:
+    """The harms a warning names; the generic stance only when it names none."""
+    named = [c for c in concerns if c != _GENERIC]
+    return named or concerns
 
 
 def _introduced(doc: Doc, sentences: range) -> list[tuple[_Speaker, int]]:
@@ -499,12 +569,13 @@ def _labels(speaker: _Speaker, concerns: list[tuple[str, bool]], stance: bool, a
         return [lab for lab, substantive in concerns if substantive]
     labels = [lab for lab, _ in concerns]
     if not labels and stance:
-        labels = ["criticism of the arrangement"]
+        labels = [_GENERIC]
     return labels
 
 
 def _speaker_elsewhere(doc: Doc, i: int, sentence: str, last_person: tuple[_Speaker, int] | None,
-                       last_party: tuple[_Speaker, int] | None) -> _Speaker | None:
+                       last_party: tuple[_Speaker, int] | None,
+                       last_body: tuple[_Speaker, int] | None = None) -> _Speaker | None:
     """A speaker the sentence refers to without naming: a pronoun subject ("she added"), a quote
     attributed in the sentence after it, or a quote after "X said:"."""
     pronoun = _pronoun_subject(sentence)
@@ -512,6 +583,8 @@ def _speaker_elsewhere(doc: Doc, i: int, sentence: str, last_person: tuple[_Spea
         return last_person[0]
     if pronoun in ("they", "it") and last_party and i - last_party[1] <= 3:
         return last_party[0]
+    if pronoun == "the body" and last_body and i - last_body[1] <= 3:
+        return last_body[0]  # "The group warned …", "the agency said": the organisation named before
     if sentence[:1] in _QUOTE_OPEN:
         if i > 0 and doc.sentence(i - 1).rstrip().endswith(":"):
             prev = doc.sentence(i - 1)
