@@ -207,8 +207,8 @@ class Poller:
         self._article_inflight = 0
         self._hosts_loaded = False
         self._requeued = False
-        # Articles wait while a round fetches and parses feeds: the round's stories reach the inbox first,
-        # and the worker pool is not shared between the two (a user's own request does not wait).
+        # Article extraction waits while a round fetches and parses feeds: the round's stories reach the
+        # inbox first, and the worker pool is not shared between the two (a user's own request does not wait).
         self._feeds_idle = asyncio.Event()
         self._feeds_idle.set()
         self.articles = ArticleTally()
@@ -561,10 +561,6 @@ class Poller:
             fetcher.remember(await self._run_db(self._db().article_hosts))
         try:
             while queue:
-                if not queue[0][0].on_request:
-                    await self._feeds_idle.wait()
-                if not queue:
-                    break
                 job, story, done = queue.popleft()
                 self._article_inflight += 1
                 try:
@@ -597,6 +593,10 @@ class Poller:
             await self._run_db(self._db().save_article_hosts, changed)
         status, text, error, analysis = page.status, "", page.error, None
         if page.status == "fetched" and page.body is not None:
+            if not job.on_request:
+                # Requests go on while a round reads its feeds (they mostly wait for a site's turn); the CPU
+                # of extracting waits for the round, so its stories reach the inbox first.
+                await self._feeds_idle.wait()
             loop = asyncio.get_running_loop()
             work = partial(workers.article_and_analyze, page.body, page.final_url, story)
             from concurrent.futures.process import BrokenProcessPool
