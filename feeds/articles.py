@@ -211,6 +211,12 @@ class ArticleFetcher:
         changed, self._changed = self._changed, set()
         return [self._hosts[h].memory for h in sorted(changed)]
 
+    def refusal_for(self, job: ArticleJob) -> FetchedPage | None:
+        """The answer for `job` without a request, when its site is being left alone; else None."""
+        host = host_of(job.url)
+        state = self._hosts.get(host)
+        return None if state is None else self._refused(state, job, host)
+
     async def fetch(self, job: ArticleJob) -> FetchedPage:
         """One article, or the reason there is none. Never raises for anything a server can do."""
         url, seen = job.url, {job.url}

@@ -574,15 +574,38 @@ class Poller:
                                 error=one_line(f"internal error: {type(exc).__name__}: {exc}")))
                 finally:
                     self._article_inflight -= 1
-                self.articles.add(status)
-                if done is not None and not done.done():
-                    done.set_result(status)
-                if self.on_article is not None:
-                    self.on_article(job.story_id, status)
+                self._settled(job.story_id, status, done)
+                if queue:
+                    await self._settle_refused(fetcher, queue)
         finally:
             self._article_tasks.pop(host, None)
             if not queue:
                 self._article_queues.pop(host, None)
+
+    def _settled(self, story_id: str, status: str, done: asyncio.Future[str] | None) -> None:
+        self.articles.add(status)
+        if done is not None and not done.done():
+            done.set_result(status)
+        if self.on_article is not None:
+            self.on_article(story_id, status)
+
+    async def _settle_refused(self, fetcher: ArticleFetcher,
+                              queue: deque[tuple[ArticleJob, Story, asyncio.Future[str] | None]]) -> None:
+        """A site that refused us (or whose links lead nowhere): the stories waiting for it are settled in one
+        write instead of a transaction each."""
+        waiting, settled = list(queue), []
+        queue.clear()
+        for job, story, done in waiting:
+            page = fetcher.refusal_for(job)
+            if page is None:
+                queue.append((job, story, done))
+            else:
+                settled.append((job, done, page))
+        if settled:
+            await self._run_db(self._db().save_articles_unrequested,
+                               [(job.story_id, page.status, page.error, page.host) for job, _, page in settled])
+            for job, done, page in settled:
+                self._settled(job.story_id, page.status, done)
 
     async def _one_article(self, fetcher: ArticleFetcher, job: ArticleJob, story: Story) -> str:
         from feeds import workers

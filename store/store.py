@@ -498,6 +498,13 @@ class Store(CorrectionsMixin, DossierMixin):
         conn.execute("UPDATE stories SET needs_review = 0 WHERE id = ?", (story_id,))
         return True
 
+    def save_articles_unrequested(self, rows: Sequence[tuple[str, str, str | None, str]]) -> None:
+        """(story id, status, why, host) of articles not requested (their site is left alone), in one write."""
+        with self.transaction() as conn:
+            conn.executemany("UPDATE stories SET article_status = ?, article_error = ?, article_host = ?, "
+                             "article_http = NULL, article_fetched = NULL WHERE id = ?",
+                             [(status, error, host, story_id) for story_id, status, error, host in rows])
+
     def article_hosts(self) -> list[HostMemory]:
         """What earlier runs learnt about article sites (feeds.articles.HostMemory)."""
         from feeds.articles import HostMemory
