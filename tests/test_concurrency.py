@@ -25,19 +25,20 @@ from store import Store
 CLI = [sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main())"]
 
 
-def serve_farm(server: FeedServer, prefix: str, count: int, seed: int) -> list[tuple[str, str]]:
+def serve_farm(server: FeedServer, prefix: str, count: int, seed: int, stagger: float = 0.0) -> list[tuple[str, str]]:
+    """`stagger`: feed n answers after n % 4 × stagger seconds, so a poll's stores arrive over a while."""
     rng = random.Random(seed)
     feeds = []
     for n in range(count):
         path = f"/{prefix}/{n}.xml"
-        server.routes[path] = Route(body=farm_feed(rng, seed * 1000 + n))
+        server.routes[path] = Route(body=farm_feed(rng, seed * 1000 + n), delay=stagger * (n % 4))
         feeds.append((f"{prefix} {n}", server.url(path)))
     return feeds
 
 
 def test_dashboard_store_and_a_poll_write_at_once(feed_server: FeedServer, tmp_path: Path) -> None:
     first = serve_farm(feed_server, "a", 2, 1)
-    later = serve_farm(feed_server, "b", 12, 2)
+    later = serve_farm(feed_server, "b", 12, 2, stagger=0.4)  # the dashboard must see some arrive before others
     db = tmp_path / "m.db"
     # Stories the dashboard can triage from the start.
     seed_config = write_config(tmp_path / "seed.toml", first)
