@@ -204,6 +204,10 @@ async def connect(host: str, port: int, timeout: float | None = None) -> Asyncio
 class PeerRefused(httpx.ConnectError):
     """The address a connection reached is not one this request may talk to (see `allow_peer`)."""
 
+    @classmethod
+    def at(cls, host: str, address: str) -> PeerRefused:
+        return cls(f"{host} is at {address or 'an unknown address'}, which a link from a public feed may not reach")
+
 
 READ_SIZE = 64 * 1024
 MAX_HEAD = 100 * 1024  # bytes of status line and headers, as httpcore allows
@@ -311,8 +315,7 @@ _STALE = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
 def _check_peer(connection: _Connection, allow_peer: Callable[[str], bool] | None, url: httpx.URL) -> None:
     if allow_peer is not None and not allow_peer(connection.peer):
-        raise PeerRefused(f"{url.host} is at {connection.peer or 'an unknown address'}, which a link from a "
-                          "public feed may not reach")
+        raise PeerRefused.at(url.host, connection.peer)
 
 
 class AsyncioTransport(httpx.AsyncBaseTransport):

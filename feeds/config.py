@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from feeds.models import Agreement
 
@@ -140,14 +140,9 @@ def check_feed_url(url: str, base: Path | None) -> str:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
-        if not parts.hostname:
-            raise ValueError(f"{url!r} has no host")
+        _check_host_and_port(parts, repr(url))
         if " " in url:
             raise ValueError(f"{url!r} contains a space")
-        try:
-            parts.port  # noqa: B018 - raises on a bad port
-        except ValueError:
-            raise ValueError(f"{url!r} has a bad port") from None
         return url
     if scheme == "file":
         if not parts.path:
@@ -177,13 +172,18 @@ def check_proxy_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme.lower() not in PROXY_SCHEMES:
         raise ValueError(f"{_show(url)}: a proxy is an http://, https:// or socks5:// URL")
+    _check_host_and_port(parts, _show(url))
+    return url
+
+
+def _check_host_and_port(parts: SplitResult, shown: str) -> None:
+    """A network URL names a host, and its port (if any) is a number in range."""
     if not parts.hostname:
-        raise ValueError(f"{_show(url)} has no host")
+        raise ValueError(f"{shown} has no host")
     try:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
-        raise ValueError(f"{_show(url)} has a bad port") from None
-    return url
+        raise ValueError(f"{shown} has a bad port") from None
 
 
 _LOOPBACK = {"localhost", "127.0.0.1", "::1", "localhost.localdomain"}

@@ -176,7 +176,7 @@ async def _check_resolved(host: str, allow_peer: Callable[[str], bool]) -> None:
     for info in infos:
         address = str(info[4][0])
         if not allow_peer(address):
-            raise PeerRefused(f"{host} is at {address}, which a link from a public feed may not reach")
+            raise PeerRefused.at(host, address)
 
 
 def new_client(concurrency: int, timeout: float, proxy: str | None = None) -> Fetcher:

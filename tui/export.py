@@ -160,14 +160,9 @@ def render(kind: str, rows: list[dict[str, Any]], fmt: str) -> str:
 
 
 def _amount(f: FactRow) -> str:
-    from tui.format import format_amount, short_party
+    from tui.format import format_payment
 
-    amount = format_amount(f.amount, f.currency)
-    if f.amount_kind == "per-person":
-        amount += " per person"
-    elif f.amount_kind == "tranche":
-        amount += " (tranche)"
-    return f"{short_party(f.payer)} → {short_party(f.payee)} {amount} {f.status or ''}".rstrip()
+    return format_payment(f, tranche=" (tranche)")
 
 
 def _item(item: DossierItem) -> dict[str, Any]:

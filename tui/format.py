@@ -65,15 +65,25 @@ def format_amount(amount: float | None, currency: str | None) -> str:
     return f"{sign}{symbol}{number}"
 
 
-def format_payment(fact: FactRow) -> str:
-    """'UK → Rwanda £50m claimed' (plain str: the caller wraps it in Text)."""
-    parts = f"{short_party(fact.payer)} → {short_party(fact.payee)}"
+def amount_with_kind(fact: FactRow, per_person: str = " per person", tranche: str = " tranche") -> str:
+    """'£50m', with what kind of sum it is when it is not a total ('€2,000 per person', '$5m tranche')."""
     amount = format_amount(fact.amount, fact.currency)
     if fact.amount_kind == "per-person":
-        amount += " per person"
+        amount += per_person
     elif fact.amount_kind == "tranche":
-        amount += " tranche"
-    return f"{parts} {amount} {fact.status or ''}".rstrip()
+        amount += tranche
+    return amount
+
+
+def payment_amount(fact: FactRow) -> str:
+    """The amount as the narrow ledger columns show it ('€2,000/person', '$5m part')."""
+    return amount_with_kind(fact, per_person="/person", tranche=" part")
+
+
+def format_payment(fact: FactRow, tranche: str = " tranche") -> str:
+    """'UK → Rwanda £50m claimed' (plain str: the caller wraps it in Text)."""
+    parts = f"{short_party(fact.payer)} → {short_party(fact.payee)}"
+    return f"{parts} {amount_with_kind(fact, tranche=tranche)} {fact.status or ''}".rstrip()
 
 
 def format_date(value: datetime | None, now: datetime | None = None) -> str:

@@ -19,6 +19,7 @@ The words are data: rules/speakers.toml, rules/verbs.toml, rules/concerns.toml.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -406,15 +407,8 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
         speakers = _speakers(sentence)
         # "It said the men were denied lawyers": a pronoun refers back past the speakers named after it
         cut = _pronoun_at(sentence) if speakers else 0
-        for sp in speakers:
-            if sp.start >= cut:
-                break
-            if sp.persona:
-                last_person = (sp, i)
-            if sp.kind in ("org", "un", "court", "group"):
-                last_party = (sp, i)
-            if sp.kind in ("org", "un"):
-                last_body = (sp, i)
+        named_before = next((k for k, sp in enumerate(speakers) if sp.start >= cut), len(speakers))
+        last_person, last_party, last_body = _referents(speakers[:named_before], i, last_person, last_party, last_body)
         for sp in speakers:
             if sp.persona:
                 _remember_surname(sp, surnames)
@@ -425,15 +419,8 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
         speaker, active = link if link else (None, False)
         if speaker is None:
             speaker = _speaker_elsewhere(doc, i, sentence, last_person, last_party, last_body)
-        for sp in speakers:
-            if sp.start < cut:
-                continue
-            if sp.persona:
-                last_person = (sp, i)
-            if sp.kind in ("org", "un", "court", "group"):
-                last_party = (sp, i)
-            if sp.kind in ("org", "un"):
-                last_body = (sp, i)
+        last_person, last_party, last_body = _referents(
+            (sp for sp in speakers if sp.start >= cut), i, last_person, last_party, last_body)
         if speaker is None:
             continue
         concerns = _concerns(sentence, [(speaker.start, speaker.end)] if speaker in speakers else [])
@@ -571,6 +558,22 @@ def _labels(speaker: _Speaker, concerns: list[tuple[str, bool]], stance: bool, a
     if not labels and stance:
         labels = [_GENERIC]
     return labels
+
+
+_Referent = tuple[_Speaker, int] | None
+
+
+def _referents(speakers: Iterable[_Speaker], i: int, person: _Referent, party: _Referent, body: _Referent
+               ) -> tuple[_Referent, _Referent, _Referent]:
+    """Whom a later "she"/"he", "they"/"it" and "the group" refer to, once sentence `i`'s speakers are read."""
+    for sp in speakers:
+        if sp.persona:
+            person = (sp, i)
+        if sp.kind in ("org", "un", "court", "group"):
+            party = (sp, i)
+        if sp.kind in ("org", "un"):
+            body = (sp, i)
+    return person, party, body
 
 
 def _speaker_elsewhere(doc: Doc, i: int, sentence: str, last_person: tuple[_Speaker, int] | None,

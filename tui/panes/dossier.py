@@ -21,7 +21,16 @@ from textual.widgets import Footer, Label, Static
 
 from feeds.models import TimelineEvent
 from store import Dossier, DossierItem, FactRow, InboxRow, StoryDetail
-from tui.format import _STAGE_STYLES, clean, flags_text, format_amount, format_date, lit, short_party
+from tui.format import (
+    _STAGE_STYLES,
+    clean,
+    flags_text,
+    format_amount,
+    format_date,
+    lit,
+    payment_amount,
+    short_party,
+)
 from tui.panes.base import FACT_BINDINGS, NAV_BINDINGS, PagedTable, user_mark
 from tui.panes.preview import render_story
 
@@ -36,15 +45,6 @@ def outlet_text(item: DossierItem) -> Text:
     if len(item.story_ids) > 1:
         text.append(f" +{len(item.story_ids) - 1}", "bold")
     return text
-
-
-def payment_amount(f: FactRow) -> str:
-    amount = format_amount(f.amount, f.currency)
-    if f.amount_kind == "per-person":
-        amount += "/person"
-    elif f.amount_kind == "tranche":
-        amount += " part"
-    return amount
 
 
 class DossierTable(PagedTable):

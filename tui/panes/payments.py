@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from store import LedgerRow, Store
-from tui.format import format_amount, lit, short_party
+from tui.format import lit, payment_amount, short_party
 from tui.panes.base import LedgerTable, _confirmed, _source
 
 
@@ -20,11 +20,7 @@ class PaymentsTable(LedgerTable):
     def row_cells(self, item: object) -> tuple[str, str, tuple[Text, ...]]:
         r: LedgerRow = item  # type: ignore[assignment]
         f = r.fact
-        amount = format_amount(f.amount, f.currency)
-        if f.amount_kind == "per-person":
-            amount += "/person"
-        elif f.amount_kind == "tranche":
-            amount += " part"
+        amount = payment_amount(f)
         return str(f.id), f.story_id, (
             _confirmed(lit(amount, "bold"), r.confirmed, f.user, f.review),
             lit(f.status or "", "bold" if f.status in ("owed", "claimed") else ""),
