@@ -64,7 +64,7 @@ def could_match(story: Story, index: CatalogueIndex) -> bool:
                   or (_MONEY_MOVES.search(title) and _AMOUNT.search(title))):
         return True
     text = f"{title}\n{story.text or ''}\n{story.article or ''}"
-    if _PAIR_HINT.search(text):
+    if pair_hinted(text):
         return True  # "the UK–Rwanda deal": a deal named by its parties needs no cue
     if index.prefilter_rx is not None and index.prefilter_rx.search(text.lower()):
         return True
@@ -157,6 +157,25 @@ _PAIR_HINT = re.compile(r"[A-Z][\w.]*\s?[-\u2010\u2011\u2013\u2014/]\s?[A-Z][\w.
                         r"(?:(?:migration|migrant|asylum|deportation|returns?|refugee|transfer|processing)\s+)?"
                         r"(?:deal|agreement|protocol|pact|accord|memorandum|MoU|scheme|plan|partnership|"
                         r"arrangement|treaty|statement|declaration|policy)")
+# _PAIR_HINT from its dash: `re` looks for a dash or slash in C (a pattern that starts with a capital is
+# tried at every capital), and only where the rest follows is the name before the dash checked.
+_PAIR_HINT_TAIL = re.compile(_PAIR_HINT.pattern[_PAIR_HINT.pattern.index("[-"):])
+
+
+def pair_hinted(text: str) -> bool:
+    """Whether `_PAIR_HINT` matches somewhere in `text` (the same answer, several times faster)."""
+    for m in _PAIR_HINT_TAIL.finditer(text):
+        end = m.start()
+        if end and text[end - 1].isspace():
+            end -= 1  # the optional space before the dash
+        start = end
+        while start and (text[start - 1].isalnum() or text[start - 1] in "._"):
+            start -= 1
+        if any("A" <= ch <= "Z" for ch in text[start:end]):
+            return True
+    return False
+
+
 # Money changing hands between two states: a paying verb and an amount with its currency.
 _MONEY_MOVES = re.compile(r"\b(?:pa(?:y|ys|id|ying|yments?)|owe[sd]?|owing|fund(?:s|ed|ing)?|gives?|gave|"
                           r"pledg\w+|promis\w+|demand\w*|seek\w*|claims?)\b", re.IGNORECASE)
