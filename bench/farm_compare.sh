@@ -16,7 +16,9 @@ trap 'rm -rf "$work"' EXIT
 cp -r "$shared/bench/." "$work/"
 export PATH="$here/.venv/bin:$PATH"
 cd "$work"
-MIGWATCH_CMD="migwatch poll --once --config {config} --db {db}" \
+# newsboat and reader read the feeds only, so migwatch does the same work here: no article behind the links
+# (the farm has none; bench/articles_round.py measures articles, with pages of its own).
+MIGWATCH_CMD="migwatch poll --once --full-text never --config {config} --db {db}" \
 MIGWATCH_ENTRIES_SQL="SELECT COUNT(*) FROM stories" \
   bash run_anchors.sh --tools migwatch,newsboat-16t,reader-16w --reps 1 "$@" | tee "$work/run.log"
 python3 - "$work" <<'PY'

@@ -393,6 +393,18 @@ def test_poll_once_stores_the_story_then_its_article(feed_server: FeedServer, tm
     assert len([r for r in feed_server.requests if r.path.startswith("/a/")]) == before
 
 
+def test_poll_full_text_never_on_the_command_line_overrides_the_config(feed_server: FeedServer,
+                                                                      tmp_path: Path) -> None:
+    serve_wire(feed_server)
+    path = tmp_path / "c.toml"
+    path.write_text(f'[poll]\nfull_text = "always"\narticle_delay = 0\n[[feeds]]\nname = "Wire"\n'
+                    f'url = "{feed_server.url("/feed.xml")}"\nfull_text = "always"\n', encoding="utf-8")
+    db = tmp_path / "m.db"
+    assert main(["--config", str(path), "--db", str(db), "poll", "--once", "--full-text", "never"]) == 0
+    assert not [r for r in feed_server.requests if r.path.startswith("/a/") or r.path == "/robots.txt"]
+    assert {s["article"]["status"] for s in export(db).values()} == {"skipped"}
+
+
 def test_every_article_answering_403_leaves_every_story_stored_and_blocked(feed_server: FeedServer,
                                                                            tmp_path: Path, capsys) -> None:
     serve_wire(feed_server, 3, status=403)

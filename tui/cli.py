@@ -10,9 +10,11 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
+from feeds.config import FULL_TEXT_MODES
 from tui import __version__
 
 
@@ -57,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("poll", parents=[common], help="poll feeds headless (systemd, cron with --once)")
     p.add_argument("--once", action="store_true", help="one round over every feed now, then exit")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument("--full-text", choices=FULL_TEXT_MODES, metavar="MODE",
+                   help="fetch articles this way for every feed in this run: auto, always or never "
+                        "(overrides [poll] full_text and each feed's own)")
 
     p = sub.add_parser("analyze", parents=[common], help="JSON Lines of stories in, JSON Lines of facts out")
     p.add_argument("file", nargs="?", default="-", help="input file, or - for stdin (default)")
@@ -310,6 +315,9 @@ def cmd_poll(args: argparse.Namespace) -> int:
     from store import DatabaseFault
 
     settings = _load_settings(args)
+    if args.full_text:
+        settings = replace(settings, poll=replace(settings.poll, full_text=args.full_text),
+                           feeds=tuple(replace(f, full_text=None) for f in settings.feeds))
     db_path = _db_path(args, settings)
     while True:
         try:
