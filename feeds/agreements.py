@@ -207,6 +207,12 @@ class CatalogueIndex:
                     self.named_surfaces.add(key)
                     target_set.update(("party", c) for c in own)
         self.targets: dict[str, tuple[tuple[str, str], ...]] = {k: tuple(sorted(v)) for k, v in targets.items()}
+        # the aliases that name a party ("Rwanda scheme"): in a headline with its sender, the deal itself
+        party_aliases = [patterns[surface] for surface in patterns
+                         if _norm(surface) in self.named_surfaces
+                         and any(kind == "alias" for kind, _ in self.targets[_norm(surface)])]
+        self.party_alias_rx: re.Pattern[str] | None = (
+            re.compile("|".join(f"(?:{p})" for p in party_aliases)) if party_aliases else None)
         # One big alternation costs milliseconds a story in `re`; instead each form is filed under its
         # first run of letters, and only the forms whose first word is at hand are tried there.
         # Longest first so "South Sudan" wins over "Sudan" and "Manus Island" over "Manus".

@@ -63,6 +63,8 @@ def could_match(story: Story, index: CatalogueIndex) -> bool:
     if title and (_STRONG_F.search(title) or _TRANSFER_F.search(title)
                   or (_MONEY_MOVES.search(title) and _AMOUNT.search(title))):
         return True
+    if title and index.party_alias_rx is not None and index.party_alias_rx.search(title):
+        return True  # "Starmer confirms Rwanda scheme is dead": a scheme named by its receiving state
     text = f"{title}\n{story.text or ''}\n{story.article or ''}"
     if pair_hinted(text):
         return True  # "the UK–Rwanda deal": a deal named by its parties needs no cue
@@ -178,7 +180,8 @@ def pair_hinted(text: str) -> bool:
 
 # Money changing hands between two states: a paying verb and an amount with its currency.
 _MONEY_MOVES = re.compile(r"\b(?:pa(?:y|ys|id|ying|yments?)|owe[sd]?|owing|fund(?:s|ed|ing)?|gives?|gave|"
-                          r"pledg\w+|promis\w+|demand\w*|seek\w*|claims?)\b", re.IGNORECASE)
+                          r"pledg\w+|promis\w+|demand\w*|seek\w*|claims?|offer(?:s|ed|ing)?|propos\w+|"
+                          r"commit(?:s|ted|ting)?|allocat\w+|earmark\w*|grant(?:s|ed)?|receiv\w+)\b", re.IGNORECASE)
 _AMOUNT = re.compile(r"[£€$]\s?\d|\b\d[\d.,]*\s?(?:m|bn|mln|million|billion)\b", re.IGNORECASE)
 # "the UK–Rwanda deal", "the Italy-Albania protocol", "an EU/Tunisia memorandum": two parties joined by a dash
 # before a deal noun name the agreement itself, cue or no cue. A trade or peace deal between them is not it.
@@ -219,6 +222,29 @@ def _named(sentence_hits: list[Hit]) -> _Named:
         frozenset(h.key for h in sentence_hits if h.kind == "alias"),
         frozenset(h.key for h in sentence_hits if h.kind == "keyword"),
     )
+
+
+# "deported to Eswatini", "a deportation flight to South Sudan", "deportees sent to Ghana": the receiving
+# state named as where people are sent
+_TO_BEFORE = re.compile(r"\b(?:to|into)\s+(?:the\s+)?$")
+
+
+def _destination(index: CatalogueIndex, agreement_id: str, hits: list[Hit], text: str, transfer: bool) -> bool:
+    """Whether a sentence names the agreement by where people are sent: a transfer cue, "to" and a receiving
+    state that is in no other tracked agreement, and no other state in the sentence (the sender may go
+    unnamed: "Judge blocks deportation flight to South Sudan"; "Britain deports 50 to Ghana" is not it)."""
+    if not transfer:
+        return False
+    first, rest = index.required[agreement_id]
+    parties = set(index.parties[agreement_id])
+    states = {h.key for h in hits if h.kind == "party"}
+    if not states <= parties:
+        return False
+    for h in hits:
+        if h.kind == "party" and h.key in rest and index.by_party.get(h.key, ()) == (agreement_id,) \
+                and _TO_BEFORE.search(text, max(0, h.start - 12), h.start):
+            return True
+    return False
 
 
 def _anchor(index: CatalogueIndex, agreement_id: str, named: _Named) -> tuple[int, bool]:
@@ -298,16 +324,19 @@ def match_story(doc: Doc) -> list[Match]:
             if doc.is_headline(i):
                 continue  # the headline is weighed below, as the title
             weight = 0.0
-            # an alias names the deal's own places and schemes, so any migration cue beside it will do
+            # an alias names the deal's own places and schemes, so any migration cue beside it will do (or in
+            # the headline: "Italy to reopen Albanian migrant centres" over "… the facilities at Gjader")
             alias_here = agreement_id in named[i][1]
             # an alias that names the party ("the Rwanda scheme") is the deal itself in a migration story
             named_alias = alias_here and doc_cues and any(
                 h.kind == "alias" and h.key == agreement_id and index.names_party(doc.text[h.start : h.end])
                 for h in doc.hits[i])
-            if agreement_id in pairs[i]:
+            if agreement_id in pairs[i] or (level == 1 and _destination(index, agreement_id, doc.hits[i], doc.text,
+                                                                          doc.transfer[i])):
                 weight = STRONG
             elif level == 2 and (doc.strong[i] or keyword or named_alias
-                               or (doc.cue[i] and (doc.deal[i] or alias_here))):
+                               or ((doc.cue[i] or doc.title_cue) and alias_here)
+                               or (doc.cue[i] and doc.deal[i])):
                 weight = STRONG
             elif level == 2 and doc.cue[i]:
                 weight = 1.5
@@ -336,7 +365,16 @@ def match_story(doc: Doc) -> list[Match]:
         # The title says what the story is about.
         title_level, title_keyword = _anchor(index, agreement_id, _named(doc.title_hits))
         title_strong = bool(STRONG_CUE.search(doc.title)) or (doc.title_cue and doc.title_deal)
-        if agreement_id in title_pairs or (title_level == 2 and title_money):
+        title_alias = any(h.kind == "alias" and h.key == agreement_id and index.names_party(doc.title[h.start:h.end])
+                          for h in doc.title_hits)
+        if title_alias and (doc_cues or first in _named(doc.title_hits)[0]):
+            # "Starmer confirms Rwanda scheme is dead": a scheme named by its receiving state, with the
+            # sender or a migration cue, is the deal itself
+            score += STRONG
+        elif title_level == 1 and _destination(index, agreement_id, doc.title_hits, doc.title,
+                                               bool(TRANSFER_CUE.search(doc.title))):
+            score += STRONG
+        elif agreement_id in title_pairs or (title_level == 2 and title_money):
             # "the UK–Rwanda deal"; "Rwanda says UK still owes it £50m": both sides and money changing
             # hands, in the line that says what the story is about
             score += STRONG
