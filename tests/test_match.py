@@ -280,3 +280,21 @@ class TestShortItems:
         main, _ = about(catalogue, "Officials said the package would be discussed at a summit in June.",
                         title="EU earmarks €80m for Mauritania coastguard")
         assert main == {"eu-mauritania"}
+
+    def test_a_deal_named_by_its_only_receiving_state(self, catalogue: Catalogue) -> None:
+        main, _ = about(catalogue, "", title="Eswatini agreement faces court test as deportees wait in prison")
+        assert main == {"us-eswatini"}
+        # Rwanda receives under several deals: "the Rwanda deal" alone says not which
+        assert "us-rwanda" not in about(catalogue, "", title="Rwanda deal faces court test as deportees wait")[0]
+        # and a receiving state's deal in a story that is not about migration is some other deal
+        assert about(catalogue, "Cocoa exporters welcomed the terms.", title="Ghana agreement signed") == (set(), set())
+
+    def test_the_deals_own_place_in_a_migration_headline(self, catalogue: Catalogue) -> None:
+        main, _ = about(catalogue, "The flight left from Texas overnight.",
+                        title="Pentagon sends more migrants to Guantanamo")
+        assert main == {"us-guantanamo"}
+
+    def test_money_a_receiving_state_gets_from_its_partner(self, catalogue: Catalogue) -> None:
+        main, _ = about(catalogue, "The first tranche is due in the autumn.",
+                        title="Tunisia gets €50m from EU for border management")
+        assert main == {"eu-tunisia"}

@@ -181,7 +181,7 @@ def pair_hinted(text: str) -> bool:
 # Money changing hands between two states: a paying verb and an amount with its currency.
 _MONEY_MOVES = re.compile(r"\b(?:pa(?:y|ys|id|ying|yments?)|owe[sd]?|owing|fund(?:s|ed|ing)?|gives?|gave|"
                           r"pledg\w+|promis\w+|demand\w*|seek\w*|claims?|offer(?:s|ed|ing)?|propos\w+|"
-                          r"commit(?:s|ted|ting)?|allocat\w+|earmark\w*|grant(?:s|ed)?|receiv\w+)\b", re.IGNORECASE)
+                          r"commit(?:s|ted|ting)?|allocat\w+|earmark\w*|grant(?:s|ed)?|receiv\w+|gets?|getting)\b", re.IGNORECASE)
 _AMOUNT = re.compile(r"[£€$]\s?\d|\b\d[\d.,]*\s?(?:m|bn|mln|million|billion)\b", re.IGNORECASE)
 # "the UK–Rwanda deal", "the Italy-Albania protocol", "an EU/Tunisia memorandum": two parties joined by a dash
 # before a deal noun name the agreement itself, cue or no cue. A trade or peace deal between them is not it.
@@ -207,6 +207,25 @@ def _pair_named(index: CatalogueIndex, hits: list[Hit], text: str) -> frozenset[
         for agreement_id in index.by_party.get(h1.key, ()):
             if pair <= set(index.parties[agreement_id]):
                 named.add(agreement_id)
+    return frozenset(named)
+
+
+# "the Salvadoran prison deal", "the Eswatini agreement": a deal named by its receiving state alone
+_RECEIVER_NOUN = re.compile(
+    r"[\s-]*(?:(?:migration|migrant|asylum|deportation|deportee|returns?|refugee|transfer|prison|detention|"
+    r"resettlement|processing)\s+)?(?:deal|agreement|protocol|pact|accord|memorandum|MoU|scheme|arrangement|"
+    r"partnership|treaty)s?\b", re.IGNORECASE)
+
+
+def _receiver_named(index: CatalogueIndex, hits: list[Hit], text: str) -> frozenset[str]:
+    """The agreements named by a receiving state that is in no other tracked deal, before a deal noun."""
+    named: set[str] = set()
+    for h in hits:
+        if h.kind != "party":
+            continue
+        deals = index.by_party.get(h.key, ())
+        if len(deals) == 1 and h.key in index.required[deals[0]][1] and _RECEIVER_NOUN.match(text, h.end):
+            named.add(deals[0])
     return frozenset(named)
 
 
@@ -303,6 +322,9 @@ def match_story(doc: Doc) -> list[Match]:
                     rows.append(i)
     pairs = [_pair_named(index, h, doc.text) for h in doc.hits]
     title_pairs = _pair_named(index, doc.title_hits, doc.title)
+    if doc_cues:  # in a story about migration at all
+        pairs = [p | _receiver_named(index, h, doc.text) if h else p for p, h in zip(pairs, doc.hits, strict=True)]
+        title_pairs = title_pairs | _receiver_named(index, doc.title_hits, doc.title)
     title_money = bool(_MONEY_MOVES.search(doc.title) and _AMOUNT.search(doc.title))
     doc.pairs = pairs
     matches: list[Match] = []
@@ -378,7 +400,9 @@ def match_story(doc: Doc) -> list[Match]:
             # "the UK–Rwanda deal"; "Rwanda says UK still owes it £50m": both sides and money changing
             # hands, in the line that says what the story is about
             score += STRONG
-        elif title_level == 2 and (title_strong or title_keyword):
+        elif title_level == 2 and (title_strong or title_keyword
+                                   or (doc.title_cue and agreement_id in _named(doc.title_hits)[1])):
+            # (an alias is the deal's own place or scheme: "Pentagon flies first migrants to Guantanamo")
             score += STRONG
         elif title_level == 2 and doc.title_cue:
             score += 1.0
