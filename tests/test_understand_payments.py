@@ -95,3 +95,18 @@ def test_a_truncated_summary_and_its_article_count_once_with_the_article_as_evid
                "on Monday.")
     (p,) = analyzer.analyze(Story(id="p", title="Migrant centres", text=summary, article=article)).payments
     assert p.evidence.source == "article"
+
+
+def test_the_deals_value_in_the_sentence_after_the_headline(analyzer: Analyzer) -> None:
+    story = Story("v", "Brussels and Nouakchott seal migration pact",
+                  "The €95m agreement will pay for patrol boats and a reception centre.")
+    payments = analyzer.analyze(story).payments
+    assert [(p.amount, p.currency, p.payer, p.payee) for p in payments] == [
+        (95e6, "EUR", "European Union", "Mauritania")]
+
+
+def test_where_people_were_moved_is_not_who_paid(analyzer: Analyzer) -> None:
+    story = Story("w", "Australia and Cambodia resettlement deal ends",
+                  "Four refugees were flown from Nauru to Phnom Penh under the A$40m deal.")
+    payments = analyzer.analyze(story).payments
+    assert [(p.amount, p.payer, p.payee) for p in payments] == [(40e6, "Australia", "Cambodia")]

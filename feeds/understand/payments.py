@@ -16,7 +16,7 @@ _PAY_CONTEXT = re.compile(
     r"\b(?=[a-z])(?:pa(?:y|id|ys|ying|yment|yments)|fund\w*|financ\w*|aid|support|pledg\w*|promis\w*|commit\w*|"
     r"costs?|costing|spen[dt]\w*|worth|budget\w*|package|envelope|instal+ments?|tranches?|wired?|"
     r"disburs\w*|transfer\w*|ow(?:e|es|ed|ing)|debt|seek\w*|sought|demand\w*|compensat\w*|grants?|"
-    r"money|deal|agreement|partnership|pact|memorandum|accord|treaty|contract\w*|allocat\w*|earmark\w*|bill|price|receiv\w*|given|gave|offer\w*|"
+    r"money|deal|agreement|arrangement|partnership|pact|memorandum|accord|treaty|contract\w*|allocat\w*|earmark\w*|bill|price|receiv\w*|given|gave|offer\w*|"
     r"handed|release\w*|reimburs\w*|refund\w*|claim\w*|asking|trust\s+fund|fee|fees|investment|"
     r"upfront|annually|million|billion)\b",
     re.IGNORECASE,
@@ -29,6 +29,10 @@ _PER_PERSON = re.compile(
 _TRANCHE = re.compile(r"\b(?:instal+ments?|tranches?|annually|a\s+year|per\s+year|each\s+year|yearly)\b", re.I)
 _PAY_VERB_NEAR = re.compile(r"\b(?:pa(?:y|ys|id)|received|gave|wired|owes?|sent)\s+(?:\w+\s+){0,2}$", re.I)
 _FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.I)
+# A state after "from" or "to" that says where people were moved ("sent" and "transferred" move money too)
+_PEOPLE_MOVED = re.compile(r"\b(?:moved|moving|flown|flew|deported|relocated|resettled|taken|brought|returned)\s+"
+                           r"(?:(?:[\w’'-]+\s+){0,3}(?:from|to|into)\s+(?:the\s+)?[\w’'-]+\s+)?"
+                           r"(?:from|to|into)\s+(?:the\s+)?$", re.I)
 _TO = re.compile(r"\b(?:to|for)\s+(?:the\s+)?$", re.I)
 _SUBJECT_VERBS = re.compile(
     r"\b(?:pa(?:y|ys|id|ying)|pledg\w+|promis\w+|commit\w+|spen[dt]\w*|gave|give[ns]?|wired|offer\w*|"
@@ -285,6 +289,8 @@ def _payer_payee(
     to_distance = 10_000
     for hs, he, key in rel:
         gap_before = sentence[max(0, hs - 12) : hs]
+        if _PEOPLE_MOVED.search(sentence, max(0, hs - 70), hs):
+            continue  # "refugees moved from Nauru to Phnom Penh under the A$55m deal": where people went
         if _FROM.search(gap_before) and hs > s - 40:
             found_payer = found_payer or key
         elif _TO.search(gap_before) and hs > s - 60:

@@ -7,7 +7,10 @@ import re
 from feeds.understand.doc import Doc
 
 _DEFINITE_DEAL = re.compile(
-    r"\b(?:the|that|this|its|their|such\s+a|the\s+\w+)\s+(?:deal|agreement|plan|scheme|arrangement|talks|"
+    # "the deal", "the new deal", "the €210m deal", "the A$55m arrangement": the deal the story is about
+    r"\b(?:the|that|this|its|their|such\s+a|the\s+\w+|(?:the|that|this|its|their)\s+(?:[A-Z]{0,2}[$£€]\s?)?"
+    r"\d[\d.,]*\s?(?:m|bn|mn|million|billion)?(?:[\s-]+(?:euros?|pounds?|dollars?))?(?:\s+[a-z]+)?)\s+"
+    r"(?:deal|agreement|plan|scheme|arrangement|talks|"
     r"negotiations|discussions|memorandum|MoU|partnership|pact|treaty|accord|policy|proposal|protocol|"
     r"initiative|programme|program|framework|declaration|flights?|deportations|transfers|removals)\b",
     re.IGNORECASE,
