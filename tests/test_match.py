@@ -298,3 +298,19 @@ class TestShortItems:
         main, _ = about(catalogue, "The first tranche is due in the autumn.",
                         title="Tunisia gets €50m from EU for border management")
         assert main == {"eu-tunisia"}
+
+    def test_halting_transfers_to_a_receiving_state_with_its_sender_named(self, catalogue: Catalogue) -> None:
+        main, _ = about(catalogue, "Those sent there could face torture, the deportees' lawyers said.",
+                        title="Senators press Washington to stop removals to South Sudan")
+        assert main == {"us-south-sudan"}
+        # flights to a receiving state in a story that is not about migration are only flights
+        assert about(catalogue, "Airlines added seats for the summer.", title="More flights to Albania") == (set(), set())
+
+    def test_a_headline_with_both_parties_and_a_migration_cue_over_a_body_about_the_deal(self, catalogue: Catalogue) -> None:
+        main, _ = about(catalogue, "Diplomats said payments under the 2023 memorandum could be frozen.",
+                        title="EU weighs cutting Tunisia migration funds")
+        assert main == {"eu-tunisia"}
+
+    def test_a_deal_with_the_only_receiving_state_in_a_migration_sentence(self, catalogue: Catalogue) -> None:
+        main, _ = about(catalogue, "Reports of migrants abandoned in the desert in Tunisia put the deal under strain.")
+        assert main == {"eu-tunisia"}

@@ -20,6 +20,7 @@ from feeds.agreements import Catalogue, CatalogueIndex
 from feeds.models import Evidence, Match, Story
 from feeds.understand.doc import Doc, Folded, Hit, join_sources
 from feeds.understand.lexicon import rules, tables
+from feeds.understand.refer import _DEFINITE_DEAL
 
 
 def _cue(label: str) -> re.Pattern[str]:
@@ -243,27 +244,40 @@ def _named(sentence_hits: list[Hit]) -> _Named:
     )
 
 
-# "deported to Eswatini", "a deportation flight to South Sudan", "deportees sent to Ghana": the receiving
-# state named as where people are sent
-_TO_BEFORE = re.compile(r"\b(?:to|into)\s+(?:the\s+)?$")
+# "deported to Eswatini", "a deportation flight to South Sudan", "halt transfers to South Sudan": the
+# receiving state named as where people are sent
+_SENT_TO = re.compile(r"\b(?:deport\w*|transfer(?:s|red|ring)?|removals?|removed|expel\w*|expulsions?|relocat\w*|"
+                      r"flights?|flown)\s+(?:[\w’'-]+\s+){0,3}?(?:to|into)\s+(?:the\s+)?$", re.IGNORECASE)
+_SENT_TO_REACH = 60
 
 
-def _destination(index: CatalogueIndex, agreement_id: str, hits: list[Hit], text: str, transfer: bool) -> bool:
-    """Whether a sentence names the agreement by where people are sent: a transfer cue, "to" and a receiving
+def _destination(index: CatalogueIndex, agreement_id: str, hits: list[Hit], text: str, migration: bool) -> bool:
+    """Whether a sentence names the agreement by where people are sent: a sending word, "to" and a receiving
     state that is in no other tracked agreement, and no other state in the sentence (the sender may go
-    unnamed: "Judge blocks deportation flight to South Sudan"; "Britain deports 50 to Ghana" is not it)."""
-    if not transfer:
+    unnamed: "Judge blocks deportation flight to South Sudan"; "Britain deports 50 to Ghana" is not it).
+    `migration`: the story speaks of migration at all ("flights to Albania" in a travel story are not it)."""
+    if not migration:
         return False
-    first, rest = index.required[agreement_id]
+    _, rest = index.required[agreement_id]
     parties = set(index.parties[agreement_id])
     states = {h.key for h in hits if h.kind == "party"}
     if not states <= parties:
         return False
     for h in hits:
         if h.kind == "party" and h.key in rest and index.by_party.get(h.key, ()) == (agreement_id,) \
-                and _TO_BEFORE.search(text, max(0, h.start - 12), h.start):
+                and _SENT_TO.search(text, max(0, h.start - _SENT_TO_REACH), h.start):
             return True
     return False
+
+
+def _only_receiver(index: CatalogueIndex, agreement_id: str, hits: list[Hit]) -> bool:
+    """Whether the only state a sentence names is a receiving state of this agreement and of no other
+    ("the crackdown on migrants in Tunisia … a deal struck with its government")."""
+    states = {h.key for h in hits if h.kind == "party"}
+    if len(states) != 1:
+        return False
+    (state,) = states
+    return state in index.required[agreement_id][1] and index.by_party.get(state, ()) == (agreement_id,)
 
 
 def _anchor(index: CatalogueIndex, agreement_id: str, named: _Named) -> tuple[int, bool]:
@@ -353,8 +367,8 @@ def match_story(doc: Doc) -> list[Match]:
             named_alias = alias_here and doc_cues and any(
                 h.kind == "alias" and h.key == agreement_id and index.names_party(doc.text[h.start : h.end])
                 for h in doc.hits[i])
-            if agreement_id in pairs[i] or (level == 1 and _destination(index, agreement_id, doc.hits[i], doc.text,
-                                                                          doc.transfer[i])):
+            if agreement_id in pairs[i] or _destination(index, agreement_id, doc.hits[i], doc.text, doc_cues > 0) \
+                    or (doc.cue[i] and doc.deal[i] and _only_receiver(index, agreement_id, doc.hits[i])):
                 weight = STRONG
             elif level == 2 and (doc.strong[i] or keyword or named_alias
                                or ((doc.cue[i] or doc.title_cue) and alias_here)
@@ -393,8 +407,7 @@ def match_story(doc: Doc) -> list[Match]:
             # "Starmer confirms Rwanda scheme is dead": a scheme named by its receiving state, with the
             # sender or a migration cue, is the deal itself
             score += STRONG
-        elif title_level == 1 and _destination(index, agreement_id, doc.title_hits, doc.title,
-                                               bool(TRANSFER_CUE.search(doc.title))):
+        elif title_level and _destination(index, agreement_id, doc.title_hits, doc.title, doc_cues > 0):
             score += STRONG
         elif agreement_id in title_pairs or (title_level == 2 and title_money):
             # "the UK–Rwanda deal"; "Rwanda says UK still owes it £50m": both sides and money changing
@@ -406,6 +419,11 @@ def match_story(doc: Doc) -> list[Match]:
             score += STRONG
         elif title_level == 2 and doc.title_cue:
             score += 1.0
+            # "EU to suspend Tunisia migration aid" over "… payments under the 2023 memorandum": the body
+            # speaks of the deal the headline names
+            if any(_DEFINITE_DEAL.search(doc.text, a, b) for (a, b), body_sentence in zip(doc.spans, body, strict=True)
+                   if body_sentence and not doc.hits[doc.sentence_of(a)]):
+                score += 2.0
         elif title_level == 2 and doc.title_deal:
             score += 1.5 if doc_cues else 0.5
         elif title_level == 2 and doc_cues:
