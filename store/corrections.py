@@ -253,9 +253,9 @@ class CorrectionsMixin:
         # few hundred stories a query (a payment told by a thousand stories is a thousand touched stories).
         present = {(f.story_id, f.kind) for f in facts}
         touched: dict[str, set[str]] = {}
-        for c in by_target.values():
-            if (c.story_id, c.kind) in present and c.story_id is not None:
-                touched.setdefault(c.kind, set()).add(c.story_id)
+        for target in by_target.values():
+            if (target.story_id, target.kind) in present and target.story_id is not None:
+                touched.setdefault(target.kind, set()).add(target.story_id)
         keys: dict[int, str] = {}
         for kind, story_set in touched.items():
             ids = sorted(story_set)
