@@ -269,10 +269,12 @@ class CorrectionsMixin:
             out.append(corrected_fact(f, c) if c is not None else f)
         return out
 
-    def overlay_ledger(self, rows: Sequence[LedgerRow], *, keep_rejected: bool = False) -> list[LedgerRow]:
-        if not rows or not self.has_corrections():
+    def overlay_ledger(self, rows: Sequence[LedgerRow], *, keep_rejected: bool = False,
+                       corrections: Sequence[Correction] | None = None) -> list[LedgerRow]:
+        """corrections: those in force for these rows' stories, when the caller has read them already."""
+        if not rows or (not corrections if corrections is not None else not self.has_corrections()):
             return list(rows)
-        facts = self.overlay_facts([r.fact for r in rows])
+        facts = self.overlay_facts([r.fact for r in rows], corrections)
         return [replace(r, fact=f) for r, f in zip(rows, facts, strict=True)
                 if keep_rejected or f.user != "rejected"]
 
