@@ -155,11 +155,32 @@ async def measure_ledger(app: Any, pilot: Any, repeats: int = 5) -> dict[str, An
     out: dict[str, Any] = {"dossier_agreement": top[0], "dossier_stories": top[1], "dossier_facts": top[2],
                            "dossier_ms": [],
                            "dossier_read_ms": [], "correction_ms": [], "correction_write_ms": []}
+    # Told when the screen is on the stack and filled (no polling loop of ours competing with the db thread
+    # for the interpreter while it reads).
+    shown = asyncio.Event()
+    show = DossierScreen.show
+
+    def filled(screen: DossierScreen, *args: Any, **kw: Any) -> None:
+        show(screen, *args, **kw)
+        if screen.dossier is not None and screen in app.screen_stack:
+            shown.set()
+
+    push = app.push_screen
+
+    def pushed(screen: Any, *args: Any, **kw: Any) -> Any:
+        result = push(screen, *args, **kw)
+        if isinstance(screen, DossierScreen) and screen.dossier is not None:
+            shown.set()
+        return result
+
+    DossierScreen.show = filled  # type: ignore[method-assign]
+    app.push_screen = pushed
     for _ in range(repeats):
+        shown.clear()
         t = time.perf_counter()
         app.open_dossier(top[0])
-        while not (isinstance(app.screen, DossierScreen) and app.screen.dossier is not None):  # noqa: ASYNC110
-            await asyncio.sleep(0.0005)
+        await asyncio.wait_for(shown.wait(), 30)
+        assert isinstance(app.screen, DossierScreen) and app.screen.dossier is not None
         painted = asyncio.Event()
         app.screen.call_after_refresh(painted.set)
         await painted.wait()
@@ -167,6 +188,8 @@ async def measure_ledger(app: Any, pilot: Any, repeats: int = 5) -> dict[str, An
         out["dossier_read_ms"].append(app.last_dossier_ms)
         app.pop_screen()
         await pilot.pause()
+    app.push_screen = push
+    DossierScreen.show = show  # type: ignore[method-assign]
     payments = app.query_one("#payments")
     unmarked = [i for i, k in enumerate(payments.rows) if not payments.get_row(k)[0].plain.startswith("✎")]
     for i in unmarked[:repeats]:
