@@ -21,6 +21,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from feeds.models import PAYMENT_STATUSES, STAGES
@@ -191,6 +192,19 @@ def added_fact(c: Correction) -> FactRow:
                    **{k: v for k, v in c.fields.items() if k in EDITABLE[c.kind]})
 
 
+@lru_cache(maxsize=256)
+def _json_of(items: tuple[tuple[str, Any], ...]) -> str:
+    return json.dumps(dict(items))
+
+
+def _json(values: dict[str, Any]) -> str:
+    """json.dumps of a fact's values; the reports of one fact have the same, so each is made once."""
+    try:
+        return _json_of(tuple(values.items()))
+    except TypeError:  # an unhashable value
+        return json.dumps(values)
+
+
 def _iso_or_none(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value is not None else None
 
@@ -249,21 +263,32 @@ class CorrectionsMixin:
         by_target = {(c.story_id, c.kind, c.agreement_id, c.fact_key): c for c in corrections if c.action != "add"}
         if not by_target:
             return list(facts)
-        touched = {(c.story_id, c.kind) for c in by_target.values()}
+        # A fact's key counts its story's facts of its kind: read those of every touched story, a kind and a
+        # few hundred stories a query (a payment told by a thousand stories is a thousand touched stories).
+        present = {(f.story_id, f.kind) for f in facts}
+        touched: dict[str, set[str]] = {}
+        for target in by_target.values():
+            if (target.story_id, target.kind) in present and target.story_id is not None:
+                touched.setdefault(target.kind, set()).add(target.story_id)
         keys: dict[int, str] = {}
-        for story_id, kind in touched:
-            if any(f.story_id == story_id and f.kind == kind for f in facts):
-                keys.update(fact_keys(self._facts("WHERE story_id = ? AND kind = ?", (story_id, kind))))
+        for kind, story_set in touched.items():
+            ids = sorted(story_set)
+            for start in range(0, len(ids), 500):
+                part = ids[start:start + 500]
+                keys.update(fact_keys(self._facts(f"WHERE kind = ? AND story_id IN ({','.join('?' * len(part))})",
+                                                  (kind, *part))))
         out = []
         for f in facts:
             c = by_target.get((f.story_id, f.kind, f.agreement_id, keys.get(f.id, "")))
             out.append(corrected_fact(f, c) if c is not None else f)
         return out
 
-    def overlay_ledger(self, rows: Sequence[LedgerRow], *, keep_rejected: bool = False) -> list[LedgerRow]:
-        if not rows or not self.has_corrections():
+    def overlay_ledger(self, rows: Sequence[LedgerRow], *, keep_rejected: bool = False,
+                       corrections: Sequence[Correction] | None = None) -> list[LedgerRow]:
+        """corrections: those in force for these rows' stories, when the caller has read them already."""
+        if not rows or (not corrections if corrections is not None else not self.has_corrections()):
             return list(rows)
-        facts = self.overlay_facts([r.fact for r in rows])
+        facts = self.overlay_facts([r.fact for r in rows], corrections)
         return [replace(r, fact=f) for r, f in zip(rows, facts, strict=True)
                 if keep_rejected or f.user != "rejected"]
 
@@ -319,22 +344,22 @@ class CorrectionsMixin:
         keys = fact_keys(story_facts)
         by_id = {f.id: f for f in story_facts}
         with self.transaction() as conn:
-            ids = []
-            for fact in facts:
-                if fact.user == "added":
-                    # A fact the user added is corrected by a new version of the addition.
-                    ids.append(self._insert(conn, fact.story_id or None, kind, fact.agreement_id,
-                                            f"added:{-fact.id}", "add" if action != "reject" else "reject",
-                                            fields or _values(fact, kind), {}, note or fact.note,
-                                            link or fact.user_link, at))
-                    continue
-                stored = by_id.get(fact.id)
-                if stored is None:
-                    raise KeyError(f"fact {fact.id} is no longer stored (the story was analysed again)")
-                base = _values(stored, kind)
-                fields_now = fields if action == "edit" else (base if action == "confirm" else {})
-                ids.append(self._insert(conn, fact.story_id, kind, fact.agreement_id, keys[fact.id], action,
-                                        fields_now, base, note, link, at))
+            if not any(f.user == "added" for f in facts):
+                # One statement for every report of the fact (a payment told by a thousand stories).
+                ids = self._insert_many(conn, [self._row(by_id, keys, f, kind, action, fields, note, link, at)
+                                               for f in facts])
+            else:
+                ids = []
+                for fact in facts:
+                    if fact.user == "added":
+                        # A fact the user added is corrected by a new version of the addition.
+                        ids.append(self._insert(conn, fact.story_id or None, kind, fact.agreement_id,
+                                                f"added:{-fact.id}", "add" if action != "reject" else "reject",
+                                                fields or _values(fact, kind), {}, note or fact.note,
+                                                link or fact.user_link, at))
+                    else:
+                        ids += self._insert_many(conn, [self._row(by_id, keys, fact, kind, action, fields, note,
+                                                                  link, at)])
             story_id = facts[0].story_id or ""
             after: dict[str, object] = {"corrections": ids, "kind": kind, "agreement": facts[0].agreement_id}
             conn.execute("INSERT INTO triage_log (story_id, action, before, after, at) VALUES (?, ?, ?, ?, ?)",
@@ -354,6 +379,29 @@ class CorrectionsMixin:
             conn.execute("INSERT INTO triage_log (story_id, action, before, after, at) VALUES (?, ?, ?, ?, ?)",
                          (story_id or "", "fact.add", "{}", json.dumps(after), at))
         return TriageChange(story_id or "", "fact.add", {}, after)
+
+    @staticmethod
+    def _row(by_id: dict[int, FactRow], keys: dict[int, str], fact: FactRow, kind: str, action: str,
+             fields: dict[str, Any], note: str, link: str | None, at: str) -> tuple[object, ...]:
+        """The corrections row of an extracted fact, as `correct` writes it."""
+        stored = by_id.get(fact.id)
+        if stored is None:
+            raise KeyError(f"fact {fact.id} is no longer stored (the story was analysed again)")
+        base = _values(stored, kind)
+        fields_now = fields if action == "edit" else (base if action == "confirm" else {})
+        return (fact.story_id, kind, fact.agreement_id, keys[fact.id], action, _json(fields_now), _json(base), note,
+                link, at)
+
+    @staticmethod
+    def _insert_many(conn: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> list[int]:
+        """Insert corrections rows; their ids in order (the write lock is held: nobody else inserts meanwhile)."""
+        last = conn.execute("SELECT coalesce(max(id), 0) FROM corrections").fetchone()[0]
+        conn.executemany(
+            "INSERT INTO corrections (story_id, kind, agreement_id, fact_key, action, fields, base, note, link, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        ids = [r[0] for r in conn.execute("SELECT id FROM corrections WHERE id > ? ORDER BY id", (last,))]
+        assert len(ids) == len(rows), "corrections written meanwhile"
+        return ids
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, story_id: str | None, kind: str, agreement_id: str | None, key: str,

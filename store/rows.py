@@ -195,3 +195,8 @@ class Dossier:
     rejected: tuple[DossierItem, ...]  # facts the user rejected (shown struck, counted nowhere)
     stories: tuple[InboxRow, ...]  # the agreement's stories in inbox order (a cluster's together)
     story_count: int
+    # Lines in all, when the dossier was read for a screen that shows the first few (Store.dossier's `lines`):
+    # the totals and the stage are over every line; events, payments and warnings hold the first few.
+    event_count: int = 0
+    payment_count: int = 0
+    warning_count: int = 0

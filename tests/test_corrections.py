@@ -114,3 +114,82 @@ def test_amounts_as_people_write_them() -> None:
     assert parse_amount("1.2bn") == 1_200_000_000
     assert parse_amount("50,000,000") == 50_000_000
     assert parse_amount("12 000") == 12_000
+
+
+def _many_reports(path: Path, stories: int) -> Store:
+    """One payment told by `stories` stories (and a second payment by one more), for corrections at scale."""
+    from datetime import UTC, datetime, timedelta
+
+    from feeds.models import Analysis, Evidence, FeedState, Match, Payment, Story
+
+    store = Store(path)
+    url = "https://many.example/rss"
+    store.sync_feeds([(url, "Many", ())])
+    items = []
+    for i in range(stories + 1):
+        text = f"The UK paid {50 if i < stories else 7} million to Rwanda, officials said."
+        s = Story(id=f"m{i:05d}", title=f"Report {i}", text=text, link=f"https://many.example/{i}",
+                  published=datetime(2024, 1, 1, tzinfo=UTC) + timedelta(minutes=i))
+        ev = Evidence(text, 0, len(text))
+        items.append((s, Analysis(s.id, matches=(Match("uk-rwanda", 0.9, True, ev),), payments=(
+            Payment((50 if i < stories else 7) * 1e6, "GBP", "UK", "Rwanda", "paid", ev, "uk-rwanda"),))))
+    store.save_feed_result(FeedState(url=url, last_result="ok", last_status=200), items)
+    return store
+
+
+def test_a_correction_of_a_payment_told_by_a_thousand_stories_overlays_each(tmp_path: Path) -> None:
+    # More stories than one query's batch: every report of the payment shows the user's values.
+    with _many_reports(tmp_path / "many.db", 1200) as store:
+        row = next(r for r in store.payments(agreement="uk-rwanda", grouped=True) if r.fact.amount == 50e6)
+        targets = store.same_facts(row.fact)
+        assert len(targets) == 1200
+        store.correct(targets, "edit", {"status": "pledged"})
+        ungrouped = store.payments(limit=5000, agreement="uk-rwanda")
+        assert len(ungrouped) == 1201
+        assert {r.fact.status for r in ungrouped if r.fact.amount == 50e6} == {"pledged"}
+        assert all(r.fact.user == "edited" for r in ungrouped if r.fact.amount == 50e6)
+        assert [r.fact.user for r in ungrouped if r.fact.amount == 7e6] == [""]
+        d = store.dossier("uk-rwanda")
+        assert d is not None
+        assert d.totals == (("paid", "GBP", 7_000_000.0), ("pledged", "GBP", 50_000_000.0))
+        assert len(d.payments) == 2 and len(next(p for p in d.payments if p.fact.amount == 50e6).story_ids) == 1200
+
+
+def _cut(d, n: int):
+    from dataclasses import replace
+
+    return replace(d, events=d.events[:n], payments=d.payments[:n], warnings=d.warnings[:n])
+
+
+@pytest.mark.parametrize("lines", [1, 2, 40])
+def test_the_screens_dossier_is_the_whole_dossiers_first_lines(store: Store, lines: int) -> None:
+    # Store.dossier(lines=N) orders and groups the kinds no correction touches from their dates and values
+    # alone; it must say exactly what the whole dossier (the export's) says, cut to N lines.
+    agreements = [r[0] for r in store.conn.execute("SELECT DISTINCT agreement_id FROM matches")]
+
+    def same() -> None:
+        for agreement in agreements:
+            full = store.dossier(agreement)
+            assert full is not None
+            assert store.dossier(agreement, lines=lines) == _cut(full, lines)
+            assert (full.event_count, full.payment_count, full.warning_count) == (
+                len(full.events), len(full.payments), len(full.warnings))
+
+    same()
+    row = store.payments(agreement="uk-rwanda", grouped=True)[0]
+    store.correct(store.same_facts(row.fact), "edit", {"status": "paid"})
+    same()  # payments touched (read whole), stages not
+    stage = next(f for f in store.story("s-owes").facts if f.kind == "stage")  # type: ignore[union-attr]
+    store.correct([stage], "reject")
+    store.add_fact("warning", "uk-rwanda", {"speaker": "Amnesty", "concern": "detention"}, note="report", link=None)
+    same()
+
+
+def test_the_screens_dossier_of_a_payment_told_by_a_thousand_stories(tmp_path: Path) -> None:
+    with _many_reports(tmp_path / "many.db", 1200) as store:
+        lean = store.dossier("uk-rwanda", lines=40)
+        full = store.dossier("uk-rwanda")
+        assert lean is not None and full is not None and lean == _cut(full, 40)
+        assert lean.story_count == 1201 and len(lean.stories) == 300
+        assert [len(p.story_ids) for p in lean.payments] == [1, 1200]
+        assert lean.payments[1].outlet == "Many"

@@ -88,6 +88,36 @@ async def test_startup_shows_inbox_preview_and_panes(db: Path) -> None:
         assert app.focused is inbox
 
 
+async def test_a_big_database_shows_a_page_then_the_whole_order_then_the_panes(db: Path, monkeypatch) -> None:
+    # Above FAST_FIRST_ABOVE stories the first load comes in three steps, each shown as it arrives: the newest
+    # page, the exact order of every story (paging from then on), then the ledger panes and the counts.
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "FAST_FIRST_ABOVE", 2)
+    app = make_app(db)
+    steps: list[tuple[int, bool, bool]] = []
+    apply = app.apply_snapshot
+
+    def recorded(snap, **kw) -> None:
+        steps.append((len(snap.ids), snap.ledger, snap.counts is not None))
+        apply(snap, **kw)
+
+    app.apply_snapshot = recorded  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await asyncio.wait_for(app.ordered.wait(), 5)
+        await settle(app, pilot)
+        assert steps == [(2, False, True), (6, False, False), (0, True, True)]
+        assert titles(app.inbox)[:4] == ["US and Rwanda hold early talks on deportees",
+                                         "Kigali presses London over £50m", "Rwanda says UK still owes £50m",
+                                         "Court hears challenge to Albania centres"]
+        assert len(app.inbox.ids) == 6 and app.inbox.exhausted
+        assert any(r.startswith("£50m | claimed | UK → Rwanda") for r in cell_texts(app.query_one("#payments",
+                                                                                                  LedgerTable)))
+        assert app.counts is not None and (app.counts.stories, app.counts.matched) == (6, 4)
+        assert "6 stories, 6 unread" in str(app.inbox.border_title)
+
+
 async def test_j_k_and_arrows_move_and_preview_follows(db: Path) -> None:
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:

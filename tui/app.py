@@ -42,6 +42,7 @@ from store.corrections import CorrectionError
 from tui.panes import negotiations as negotiations_pane
 from tui.panes import payments as payments_pane
 from tui.panes import warnings as warnings_pane
+from tui.panes.dossier import ROWS as DOSSIER_ROWS
 from tui.panes.dossier import DossierScreen, DossierTable, StoryScreen
 from tui.panes.facts import FactForm, initial_values
 from tui.screens import FeedHealthScreen, HelpScreen, PickerScreen, SearchScreen
@@ -92,7 +93,7 @@ class Snapshot:
     negotiations: list[Negotiation]
     payments: list[LedgerRow]
     warnings: list[LedgerRow]
-    counts: Counts
+    counts: Counts | None  # None: not read in this step (keep the counts shown)
     titles: dict[str, str]
     more_payments: bool
     more_warnings: bool
@@ -103,7 +104,9 @@ class Snapshot:
 
 def load_snapshot(store: Store, *, agreement: str | None, query: str | None, inbox_rows_wanted: int,
                   payments_wanted: int = LEDGER_PAGE, warnings_wanted: int = LEDGER_PAGE,
-                  inbox: bool = True, recent: int | None = None) -> Snapshot:
+                  inbox: bool = True, recent: int | None = None, ledger: bool = True) -> Snapshot:
+    """What the panes show. recent: only the newest N of the inbox's order and the counts (the first page
+    of a big database); ledger=False: the inbox's whole ordering alone (the panes and counts come next)."""
     if inbox:
         # `recent`: only the first N of the order, a fast first page at start-up.
         ids = store.inbox_ids(agreement=agreement, query=query, limit=recent if recent is not None else -1)
@@ -111,15 +114,19 @@ def load_snapshot(store: Store, *, agreement: str | None, query: str | None, inb
     else:
         ids, rows = [], []
     if recent is not None:
-        # The first page at start-up: the inbox alone paints sooner; the panes come with the full load.
+        # The first page at start-up: the inbox alone paints sooner; the panes (and the articles' counts,
+        # a scan of every story) come with the full load.
         return Snapshot(ids=ids, rows=rows, negotiations=[], payments=[], warnings=[], counts=store.counts(),
+                        titles=store.agreement_titles(), more_payments=False, more_warnings=False, ledger=False)
+    unread = len(store.inbox_ids(agreement=agreement, query=query, unread_only=True)) \
+        if inbox and (agreement or query) else None
+    if not ledger:
+        return Snapshot(ids=ids, rows=rows, negotiations=[], payments=[], warnings=[], counts=None,
                         titles=store.agreement_titles(), more_payments=False, more_warnings=False, ledger=False,
-                        articles=store.article_counts())
+                        unread=unread)
     payments = payments_pane.query(store, agreement, payments_wanted + 1)
     warnings = warnings_pane.query(store, agreement, warnings_wanted + 1)
     negotiations = negotiations_pane.query(store, agreement)
-    unread = len(store.inbox_ids(agreement=agreement, query=query, unread_only=True)) \
-        if inbox and (agreement or query) else None
     return Snapshot(ids=ids, rows=rows, negotiations=negotiations, payments=payments[:payments_wanted],
                     warnings=warnings[:warnings_wanted], counts=store.counts(), titles=store.agreement_titles(),
                     more_payments=len(payments) > payments_wanted, more_warnings=len(warnings) > warnings_wanted,
@@ -228,6 +235,7 @@ class MigwatchApp(App[int]):
         self._status_dirty = True
         self._reload_generation = 0
         self.loaded: asyncio.Event | None = None  # set in on_mount (needs the loop)
+        self.ordered: asyncio.Event | None = None  # set once the inbox has the exact order of every story
         self._select_after_reload: str | None = None
         self._poller: Any = None
         self._preview_timer: Any = None
@@ -266,6 +274,7 @@ class MigwatchApp(App[int]):
 
     def on_mount(self) -> None:
         self.loaded = asyncio.Event()
+        self.ordered = asyncio.Event()
         self._wake = asyncio.Event()
         if self.settings.keys:
             self.set_keymap(dict(self.settings.keys))
@@ -349,12 +358,19 @@ class MigwatchApp(App[int]):
                       payments_wanted: int, warnings_wanted: int, inbox: bool, fast_first: bool) -> None:
         load = partial(load_snapshot, agreement=agreement, query=query, inbox_rows_wanted=min(inbox_wanted, 2000),
                        payments_wanted=min(payments_wanted, 2000), warnings_wanted=min(warnings_wanted, 2000))
-        if fast_first and self.store is not None and self._story_count() > FAST_FIRST_ABOVE:
-            snapshot = await self.on_db(partial(load, recent=FAST_FIRST_ABOVE))
-            if generation != self._reload_generation:
-                return
-            self.apply_snapshot(snapshot, partial_inbox=True)
         try:
+            if fast_first and self.store is not None and self._story_count() > FAST_FIRST_ABOVE:
+                # A big database: the newest page, then the exact order of every story, then the ledger panes
+                # and the counts, each shown as it arrives (at a million stories the panes take seconds).
+                snapshot = await self.on_db(partial(load, recent=FAST_FIRST_ABOVE))
+                if generation != self._reload_generation:
+                    return
+                self.apply_snapshot(snapshot, partial_inbox=True)
+                snapshot = await self.on_db(partial(load, ledger=False))
+                if generation != self._reload_generation:
+                    return
+                self.apply_snapshot(snapshot)
+                inbox = False
             snapshot = await self.on_db(partial(load, inbox=inbox))
         except Exception as exc:  # noqa: BLE001 - say so; never leave the inbox silently empty
             if generation == self._reload_generation:
@@ -373,11 +389,12 @@ class MigwatchApp(App[int]):
     def apply_snapshot(self, snap: Snapshot, *, keep_inbox: bool = False, partial_inbox: bool = False) -> None:
         with self.batch_update():
             self.titles = snap.titles
-            self.counts = snap.counts
+            if snap.counts is not None:
+                self.counts = snap.counts
             if snap.articles is not None:
                 self.article_counts = snap.articles
-            if not keep_inbox:
-                self._view_unread = snap.unread if snap.unread is not None else snap.counts.unread
+            if not keep_inbox and (snap.unread is not None or snap.counts is not None):
+                self._view_unread = snap.unread if snap.unread is not None else snap.counts.unread  # type: ignore[union-attr]
             was_empty = not self.inbox.row_count
             if not keep_inbox:
                 ids = [i for i in snap.ids if not (i in self._pending and self._pending[i].state == "dismissed")]
@@ -403,6 +420,8 @@ class MigwatchApp(App[int]):
             self._update_status()
         if self.loaded is not None and (self.inbox.row_count or not snap.ids):
             self.loaded.set()
+        if self.ordered is not None and not keep_inbox and not partial_inbox:
+            self.ordered.set()
 
     def _update_titles(self) -> None:
         label = f"Inbox — {plural(len(self.inbox.ids), 'story', 'stories')}"
@@ -656,7 +675,8 @@ class MigwatchApp(App[int]):
         """Read the dossier on the db thread, then show it (or refresh the one on screen)."""
         started = time.perf_counter()
         try:
-            dossier = await self.on_db(lambda s: s.dossier(agreement_id))
+            # The lines the screen shows (DossierScreen.ROWS); the stage, totals and counts are over every one.
+            dossier = await self.on_db(lambda s: s.dossier(agreement_id, lines=DOSSIER_ROWS))
         except Exception as exc:  # noqa: BLE001 - say so, keep the dashboard
             self.notify(f"Could not read the dossier: {clean(str(exc), limit=200)}", severity="error", markup=False)
             return

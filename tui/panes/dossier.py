@@ -138,8 +138,9 @@ def render_head(d: Dossier, timeline: Sequence[TimelineEvent]) -> Text:
     out.append("\n")
     out.append("Payments: ", "bold")
     out.append(format_totals(d.totals) or "none reported", "" if d.totals else "dim")
-    if len(d.payments):
-        out.append(f"  ({len(d.payments)} payment{'s' if len(d.payments) != 1 else ''}, each counted once)", "dim")
+    payments = max(d.payment_count, len(d.payments))  # the count: the screen's dossier holds the first lines
+    if payments:
+        out.append(f"  ({payments} payment{'s' if payments != 1 else ''}, each counted once)", "dim")
     return out
 
 
@@ -223,13 +224,14 @@ class DossierScreen(Screen[None]):
         self.query_one("#dossier-known", Static).update(render_timeline(timeline))
         # A table shows the newest ROWS lines (the export has every one): a dossier opens at once however
         # many stories the agreement has.
-        for table_id, label_id, label, items in (
-                ("#dossier-events", "#dossier-events-label", "Timeline — what the news says", d.events),
-                ("#dossier-payments", "#dossier-payments-label", "Payments", d.payments),
-                ("#dossier-warnings", "#dossier-warnings-label", "Rights warnings", d.warnings)):
+        for table_id, label_id, label, items, count in (
+                ("#dossier-events", "#dossier-events-label", "Timeline — what the news says", d.events,
+                 d.event_count),
+                ("#dossier-payments", "#dossier-payments-label", "Payments", d.payments, d.payment_count),
+                ("#dossier-warnings", "#dossier-warnings-label", "Rights warnings", d.warnings, d.warning_count)):
             self.query_one(table_id, DossierTable).fill(
                 [(f"{i.fact.kind}:{i.fact.id}:{n}", i, _fact_cells(i)) for n, i in enumerate(items[:ROWS])])
-            self.query_one(label_id, Label).update(Content(label + _more(len(items), ROWS)))
+            self.query_one(label_id, Label).update(Content(label + _more(max(count, len(items)), ROWS)))
         stories = d.stories[:ROWS]
         self.query_one("#dossier-stories", DossierTable).fill([(r.id, r, _story_cells(r)) for r in stories])
         self.query_one("#dossier-stories-label", Label).update(Content("Stories" + _more(d.story_count, len(stories))))
