@@ -60,6 +60,13 @@ LEAD = "The United States has begun deporting migrants to Eswatini under a new a
     (LEAD + "UN experts* today said the transfers could amount to refoulement.", "UN experts"),
     # a noun for the act of speaking: "calls from X", "criticism by X"
     (LEAD + "Calls from rights groups to halt the transfers grew louder this week.", "rights groups"),
+    # the judgment speaks for the court; a breach of the constitution; notice and hearings never given
+    (LEAD + "The ruling said the deportees had been removed without notice.", "court"),
+    (LEAD + "The three judges concluded that the decree breached the constitution.", "judge"),
+    (LEAD + "Judge Tomas Reid said the government had flown the men out without notice.", "Judge Tomas Reid"),
+    # a bare "UN" as the subject of a stance verb; an opposition party
+    (LEAD + "The UN has condemned the transfers as a breach of international law.", "UN"),
+    (LEAD + "The main opposition party slammed the detentions as cruel.", "opposition party"),
 ])
 def test_speaker(analyzer: Analyzer, text: str, by: str) -> None:
     assert speakers(analyzer, text)[:1] == [by]
@@ -160,3 +167,14 @@ def test_a_harm_named_replaces_the_generic_concern(analyzer: Analyzer) -> None:
 def test_a_stance_with_no_harm_named_keeps_the_generic_concern(analyzer: Analyzer) -> None:
     assert warnings_of(analyzer, LEAD + "Amnesty International condemned the agreement on Tuesday.") == [
         ("Amnesty International", "criticism of the arrangement")]
+
+
+def test_a_justice_named_again_by_surname(analyzer: Analyzer) -> None:
+    text = (LEAD + "Justices Ines Varga and Paul Okoro dissented from the order. "
+            "Varga further warns that the order exposes hundreds of people to torture.")
+    assert speakers(analyzer, text) == ["Justice Ines Varga"]
+
+
+def test_a_safe_country_that_cannot_be_treated_as_one(analyzer: Analyzer) -> None:
+    text = LEAD + "The Supreme Court ruled that Eswatini could not be treated as a safe third country."
+    assert warnings_of(analyzer, text) == [("Supreme Court", "refoulement")]

@@ -249,10 +249,15 @@ def _org_in(desc: str) -> str | None:
     return None
 
 
+_JUDGMENT = re.compile(r"(?:ruling|judg(?:e)?ment|verdict|opinion|decision)$")
+
+
 def _court_name(surface: str) -> str:
     name = re.sub(r"^(?:a|the|The)\s+", "", surface)
     name = re.sub(r"^(?:[Tt]hree|[Ff]ive|[Ss]even|[Nn]ine)-judge\s+", "", name)
     name = re.sub(r"^Justices(?=\s+[A-Z]\w+\s+[A-Z]\w+(?:,|$))", "Justice", name)
+    if _JUDGMENT.search(name):
+        return "court"  # "the ruling said …", "the court's judgment found …": the court speaks
     if re.match(r"[Jj]udges?\b", name):
         # "a U.S. district judge" and "District Judge Brian Murphy" are one speaker, the judge.
         tail = re.search(r"[Jj]udges?((?:\s+[A-Z][\w.’'-]*){0,3})$", name)
@@ -528,7 +533,7 @@ def _introduced(doc: Doc, sentences: range) -> list[tuple[_Speaker, int]]:
 
 def _remember_surname(person: _Speaker, surnames: dict[str, _Speaker]) -> None:
     surname = person.name.split()[-1]
-    if surname[:1].isupper() and len(surname) > 2 and person.kind == "person":
+    if surname[:1].isupper() and len(surname) > 2 and person.kind in ("person", "court"):
         surnames[surname] = person
 
 
