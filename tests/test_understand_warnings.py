@@ -67,6 +67,17 @@ LEAD = "The United States has begun deporting migrants to Eswatini under a new a
     # a bare "UN" as the subject of a stance verb; an opposition party
     (LEAD + "The UN has condemned the transfers as a breach of international law.", "UN"),
     (LEAD + "The main opposition party slammed the detentions as cruel.", "opposition party"),
+    # a person introduced by what they do rather than a role noun
+    (LEAD + "Kofi Asante, who represents six of the deportees, said they were held without lawyers.", "Kofi Asante"),
+    (LEAD + "Mira Stone, who took over as Amnesty International's director in May, said the camps were "
+     "overcrowded.", "Amnesty International"),
+    # one person named by their role alone: the role is the speaker
+    (LEAD + "Their lawyer said the women had been flown out despite the risk of torture.", "lawyer"),
+    (LEAD + "A lawyer for the families said the children were held without charge.", "lawyer"),
+    # a closing quote attributed to a name, before or after the verb
+    (LEAD + "“Not one of them was given a fair hearing,” said Ruth Okello.", "Ruth Okello"),
+    (LEAD + "“These men are being held incommunicado,” Okello told the BBC.", "Okello"),
+    (LEAD + "“They were removed without notice,” remarked Hal Brandt.", "Hal Brandt"),
 ])
 def test_speaker(analyzer: Analyzer, text: str, by: str) -> None:
     assert speakers(analyzer, text)[:1] == [by]
@@ -178,3 +189,13 @@ def test_a_justice_named_again_by_surname(analyzer: Analyzer) -> None:
 def test_a_safe_country_that_cannot_be_treated_as_one(analyzer: Analyzer) -> None:
     text = LEAD + "The Supreme Court ruled that Eswatini could not be treated as a safe third country."
     assert warnings_of(analyzer, text) == [("Supreme Court", "refoulement")]
+
+
+def test_a_denial_quoted_is_no_warning(analyzer: Analyzer) -> None:
+    text = LEAD + "“We reject these claims of torture entirely,” Sipho Dube, a government spokesman, said."
+    assert speakers(analyzer, text) == []
+
+
+def test_a_lawyer_for_the_state_is_no_critic(analyzer: Analyzer) -> None:
+    text = LEAD + "A government lawyer told the court the men were dangerous criminals."
+    assert speakers(analyzer, text) == []
