@@ -199,3 +199,21 @@ def test_a_denial_quoted_is_no_warning(analyzer: Analyzer) -> None:
 def test_a_lawyer_for_the_state_is_no_critic(analyzer: Analyzer) -> None:
     text = LEAD + "A government lawyer told the court the men were dangerous criminals."
     assert speakers(analyzer, text) == []
+
+
+@pytest.mark.parametrize(("title", "text", "by"), [
+    # the speaker before a colon, with no reporting verb: the quote in the next paragraph …
+    ("", LEAD + "Kofi Asante, a lawyer for six of the deportees, was blunt:\n\n"
+     "“These men are being held without charge.”", "Kofi Asante"),
+    # … or after the colon in the same sentence, as press releases and headlines put it
+    ("", LEAD + "Refugee commissioner Lorna Dee: “The transfers raise concerns about compliance with "
+     "international law.”", "Lorna Dee"),
+    ("Amnesty: deportees to Eswatini held without charge", LEAD, "Amnesty International"),
+])
+def test_a_colon_attributes_what_follows(analyzer: Analyzer, title: str, text: str, by: str) -> None:
+    assert speakers(analyzer, text, title) == [by]
+
+
+def test_a_colon_after_a_topic_is_no_speaker(analyzer: Analyzer) -> None:
+    title = "Eswatini deportations: what we know about the men held without charge"
+    assert speakers(analyzer, LEAD, title) == []

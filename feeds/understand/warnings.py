@@ -343,6 +343,18 @@ def _link(sentence: str, speakers: list[_Speaker]) -> tuple[_Speaker, bool] | No
     return None
 
 
+_COLON_TAIL = re.compile(r",?(?:\s*,[^,:;“”\"]{1,100},)?(?:\s+[\w’'-]+){0,5}?\s*:")
+
+
+def _colon_speaker(sentence: str, speakers: list[_Speaker]) -> _Speaker | None:
+    """The speaker a colon gives the words after it: "Amnesty: deportees face torture", "Lorna Dee, the
+    commissioner, was blunt:" (the speaker leads, and at most a few words stand before the colon)."""
+    for sp in speakers[:1]:
+        if sp.start < 40 and _COLON_TAIL.match(sentence, sp.end):
+            return sp
+    return None
+
+
 def _unquoted(gap: str) -> str:
     """A gap without its quote marks ("bodies ‘gravely concerned’": the quote is the headline's, not a clause)
     and footnote marks ("UN experts* said")."""
@@ -420,7 +432,7 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
         # the cheaper one, so it goes first.
         quoted = sentence[:1] in _QUOTE_OPEN
         worth = stance or quote_after or quoted or sentence.rstrip().endswith(":") \
-            or (doc.has(g.verbs, i) and doc.has(g.concerns, i))
+            or ((":" in sentence or doc.has(g.verbs, i)) and doc.has(g.concerns, i))
         if not worth:
             # No warning here; a person it introduces ("X, a lawyer for the men, visited …") is looked for
             # only when a later sentence says "she" or names them again (see _introduced).
@@ -444,6 +456,8 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
         speakers += _second_references(sentence, speakers, surnames)
         link = _link(sentence, speakers)
         speaker, active = link if link else (None, False)
+        if speaker is None and ":" in sentence:
+            speaker = _colon_speaker(sentence, speakers)
         if speaker is None:
             speaker = _speaker_elsewhere(doc, i, sentence, last_person, last_party, last_body)
         last_person, last_party, last_body = _referents(
@@ -618,7 +632,7 @@ def _speaker_elsewhere(doc: Doc, i: int, sentence: str, last_person: tuple[_Spea
     if sentence[:1] in _QUOTE_OPEN:
         if i > 0 and doc.sentence(i - 1).rstrip().endswith(":"):
             prev = doc.sentence(i - 1)
-            found = _linked(prev, _speakers(prev))
+            found = _linked(prev, _speakers(prev)) or _colon_speaker(prev, _speakers(prev))
             if found:
                 return found
         if i + 1 < len(doc.spans):
