@@ -217,3 +217,13 @@ def test_a_colon_attributes_what_follows(analyzer: Analyzer, title: str, text: s
 def test_a_colon_after_a_topic_is_no_speaker(analyzer: Analyzer) -> None:
     title = "Eswatini deportations: what we know about the men held without charge"
     assert speakers(analyzer, LEAD, title) == []
+
+
+def test_according_to_after_a_quote(analyzer: Analyzer) -> None:
+    text = LEAD + "The flights are “a flagrant breach of international law,” according to the UN refugee agency."
+    assert speakers(analyzer, text) == ["UNHCR"]
+
+
+def test_a_headline_attributed_after_its_claim(analyzer: Analyzer) -> None:
+    title = "Eswatini deportees held without charge, say rights groups"
+    assert speakers(analyzer, LEAD, title) == ["rights groups"]

@@ -136,7 +136,7 @@ _SUBJECT_GAP = re.compile(
     re.IGNORECASE,
 )
 _VERB_BEFORE = re.compile(
-    r"(?:\b(?:said|says|added|adds|wrote|writes|told|warned|warns|argued|argues|noted|notes|remarked|according\s+to|"
+    r"(?:\b(?:said|says|say|added|adds|wrote|writes|told|warned|warns|argued|argues|noted|notes|remarked|according\s+to|"
     r"by|from|stated)\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,2})$",
     re.IGNORECASE,
 )
@@ -326,7 +326,7 @@ def _link(sentence: str, speakers: list[_Speaker]) -> tuple[_Speaker, bool] | No
         return None
     for sp in speakers:
         if _OBJECT_POSITION.search(sentence[max(0, sp.start - 30) : sp.start]) \
-                and not re.search(r"(?i:\b(?:by|from|according\s+to)\s+(?:the\s+)?)$", sentence[max(0, sp.start - 16) : sp.start]):
+                and not re.search(r"(?i:\b(?:by|from|according\s+to)\s+(?:the\s+)?)$", sentence[max(0, sp.start - 18) : sp.start]):
             continue
         for v in verbs:
             if v.start() >= sp.end and _SUBJECT_GAP.match(_unquoted(sentence[sp.end : v.start()])):
