@@ -34,6 +34,18 @@ LEAD = "Britain agreed to send asylum seekers to Rwanda under its migration part
     ("Rwanda sent Britain an invoice for £50m over the cancelled deal.", "claimed"),
     ("Rwanda filed an arbitration claim for £100m against Britain over the deal.", "claimed"),
     ("Rwanda says Britain still owes it £50m over the cancelled deal.", "claimed"),
+    # an obligation with a date is money owed
+    ("Britain is due to pay Rwanda another £50m in April under the deal.", "owed"),
+    ("Rwanda is scheduled to receive a further £50m next year under the deal.", "owed"),
+    # a plan or a budget is a pledge
+    ("Rwanda is to receive £120m under the deal.", "pledged"),
+    ("The Home Office has budgeted £90m for the Rwanda deal.", "pledged"),
+    ("A £15m grant for Rwanda was approved under the deal.", "pledged"),
+    # a demand addressed to the other side
+    ("Rwanda has asked Britain for £50m over the cancelled deal.", "claimed"),
+    # floated, with the amount after "under the deal": the verb still governs ("under the deal" is no deal value)
+    ("Ministers have floated paying Rwanda an extra £10m under the deal.", "proposed"),
+    ("Up to £1m more can be provided to Rwanda under the deal.", "proposed"),
 ])
 def test_status_follows_the_governing_verb(analyzer: Analyzer, sentence: str, status: str) -> None:
     payments = analyzer.analyze(Story(id="p", title="", text=LEAD + sentence)).payments

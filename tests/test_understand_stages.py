@@ -38,9 +38,22 @@ def test_main_event(analyzer: Analyzer, title: str, text: str, expected: str) ->
     ("The UK–Rwanda deal was signed.", "uk-rwanda"),
     ("Officials discussed the Italy-Albania protocol.", "italy-albania"),
     ("Ministers defended the EU-Tunisia memorandum.", "eu-tunisia"),
+    # an en dash before an alias that holds the deal noun ("Albania protocol")
+    ("The Italy–Albania protocol came into force in the spring.", "italy-albania"),
 ])
 def test_a_deal_named_plainly_is_matched(analyzer: Analyzer, text: str, agreement: str) -> None:
     assert analyzer.analyze(Story(id="m", title="", text=text)).agreements == [agreement]
+
+
+@pytest.mark.parametrize(("title", "text"), [
+    ("Court throws out case against Eswatini deportations",
+     "A court in Mbabane threw out a lawsuit challenging the deal under which the United States sends "
+     "deportees to Eswatini."),
+    ("Judges reject bid to stop Eswatini transfers",
+     "The High Court rejected a bid by activists to stop the transfer of US deportees to Eswatini."),
+])
+def test_a_challenge_dismissed_leaves_the_deal_running(analyzer: Analyzer, title: str, text: str) -> None:
+    assert stage(analyzer, text, title) == {"us-eswatini": "implementing"}
 
 
 def test_a_headline_alone_keeps_its_agreement(analyzer: Analyzer) -> None:

@@ -60,6 +60,24 @@ LEAD = "The United States has begun deporting migrants to Eswatini under a new a
     (LEAD + "UN experts* today said the transfers could amount to refoulement.", "UN experts"),
     # a noun for the act of speaking: "calls from X", "criticism by X"
     (LEAD + "Calls from rights groups to halt the transfers grew louder this week.", "rights groups"),
+    # the judgment speaks for the court; a breach of the constitution; notice and hearings never given
+    (LEAD + "The ruling said the deportees had been removed without notice.", "court"),
+    (LEAD + "The three judges concluded that the decree breached the constitution.", "judge"),
+    (LEAD + "Judge Tomas Reid said the government had flown the men out without notice.", "Judge Tomas Reid"),
+    # a bare "UN" as the subject of a stance verb; an opposition party
+    (LEAD + "The UN has condemned the transfers as a breach of international law.", "UN"),
+    (LEAD + "The main opposition party slammed the detentions as cruel.", "opposition party"),
+    # a person introduced by what they do rather than a role noun
+    (LEAD + "Kofi Asante, who represents six of the deportees, said they were held without lawyers.", "Kofi Asante"),
+    (LEAD + "Mira Stone, who took over as Amnesty International's director in May, said the camps were "
+     "overcrowded.", "Amnesty International"),
+    # one person named by their role alone: the role is the speaker
+    (LEAD + "Their lawyer said the women had been flown out despite the risk of torture.", "lawyer"),
+    (LEAD + "A lawyer for the families said the children were held without charge.", "lawyer"),
+    # a closing quote attributed to a name, before or after the verb
+    (LEAD + "“Not one of them was given a fair hearing,” said Ruth Okello.", "Ruth Okello"),
+    (LEAD + "“These men are being held incommunicado,” Okello told the BBC.", "Okello"),
+    (LEAD + "“They were removed without notice,” remarked Hal Brandt.", "Hal Brandt"),
 ])
 def test_speaker(analyzer: Analyzer, text: str, by: str) -> None:
     assert speakers(analyzer, text)[:1] == [by]
@@ -160,3 +178,52 @@ def test_a_harm_named_replaces_the_generic_concern(analyzer: Analyzer) -> None:
 def test_a_stance_with_no_harm_named_keeps_the_generic_concern(analyzer: Analyzer) -> None:
     assert warnings_of(analyzer, LEAD + "Amnesty International condemned the agreement on Tuesday.") == [
         ("Amnesty International", "criticism of the arrangement")]
+
+
+def test_a_justice_named_again_by_surname(analyzer: Analyzer) -> None:
+    text = (LEAD + "Justices Ines Varga and Paul Okoro dissented from the order. "
+            "Varga further warns that the order exposes hundreds of people to torture.")
+    assert speakers(analyzer, text) == ["Justice Ines Varga"]
+
+
+def test_a_safe_country_that_cannot_be_treated_as_one(analyzer: Analyzer) -> None:
+    text = LEAD + "The Supreme Court ruled that Eswatini could not be treated as a safe third country."
+    assert warnings_of(analyzer, text) == [("Supreme Court", "refoulement")]
+
+
+def test_a_denial_quoted_is_no_warning(analyzer: Analyzer) -> None:
+    text = LEAD + "“We reject these claims of torture entirely,” Sipho Dube, a government spokesman, said."
+    assert speakers(analyzer, text) == []
+
+
+def test_a_lawyer_for_the_state_is_no_critic(analyzer: Analyzer) -> None:
+    text = LEAD + "A government lawyer told the court the men were dangerous criminals."
+    assert speakers(analyzer, text) == []
+
+
+@pytest.mark.parametrize(("title", "text", "by"), [
+    # the speaker before a colon, with no reporting verb: the quote in the next paragraph …
+    ("", LEAD + "Kofi Asante, a lawyer for six of the deportees, was blunt:\n\n"
+     "“These men are being held without charge.”", "Kofi Asante"),
+    # … or after the colon in the same sentence, as press releases and headlines put it
+    ("", LEAD + "Refugee commissioner Lorna Dee: “The transfers raise concerns about compliance with "
+     "international law.”", "Lorna Dee"),
+    ("Amnesty: deportees to Eswatini held without charge", LEAD, "Amnesty International"),
+])
+def test_a_colon_attributes_what_follows(analyzer: Analyzer, title: str, text: str, by: str) -> None:
+    assert speakers(analyzer, text, title) == [by]
+
+
+def test_a_colon_after_a_topic_is_no_speaker(analyzer: Analyzer) -> None:
+    title = "Eswatini deportations: what we know about the men held without charge"
+    assert speakers(analyzer, LEAD, title) == []
+
+
+def test_according_to_after_a_quote(analyzer: Analyzer) -> None:
+    text = LEAD + "The flights are “a flagrant breach of international law,” according to the UN refugee agency."
+    assert speakers(analyzer, text) == ["UNHCR"]
+
+
+def test_a_headline_attributed_after_its_claim(analyzer: Analyzer) -> None:
+    title = "Eswatini deportees held without charge, say rights groups"
+    assert speakers(analyzer, LEAD, title) == ["rights groups"]

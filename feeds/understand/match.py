@@ -202,7 +202,8 @@ def _pair_named(index: CatalogueIndex, hits: list[Hit], text: str) -> frozenset[
     for h1, h2 in zip(parties, parties[1:], strict=False):
         if h1.key == h2.key or not _PAIR_JOIN.fullmatch(text, h1.end, h2.start):
             continue
-        if not _PAIR_NOUN.match(text, h2.end):
+        # (the second party's hit may be an alias that holds the deal noun: "Italy–Albania protocol")
+        if not _PAIR_NOUN.match(text, h2.end) and not _PAIR_NOUN.search(text, h2.start, h2.end):
             continue
         pair = {h1.key, h2.key}
         for agreement_id in index.by_party.get(h1.key, ()):

@@ -217,7 +217,10 @@ def extract_payments(doc: Doc) -> list[Payment]:
 # headline.
 _RICHER = {"headline": 0, "feed": 1, "article": 2}
 
-_DEAL_VALUE = re.compile(r"\s*(?:[\w-]+\s+){0,2}(?:deal|partnership|package|agreement|programme|plan|pact|"
+# "a €7.4bn deal", "a £120m economic partnership" (the amount qualifies the deal; "£10m under the deal" is
+# money paid or promised under it)
+_DEAL_VALUE = re.compile(r"\s*(?:(?!(?:under|for|in|of|to|from|over|as|with|on|by|into|through|via|at|more|"
+                         r"extra|each|a|an|the|this|that|its|their)\b)[\w-]+\s+){0,2}(?:deal|partnership|package|agreement|programme|plan|pact|"
                          r"fund|facility|envelope|memorandum|treaty)\b", re.I)
 
 

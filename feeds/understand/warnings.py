@@ -86,9 +86,13 @@ def grammar() -> _Grammar:
         concern_rules=rules("concerns"),
         denial=Folded(denial),
         # "Maya Ortiz, the executive director of the Refugee Law Project, said …"
+        # "Tirana Ode, who takes over as the group's director, …", "Sam Lee, who represents the men, …"
         appositive_person=re.compile(
-            rf"(?P<name>{_NAME}),\s+(?:who\s+is\s+|now\s+)?(?:the\s+|a\s+|an\s+)?"
+            rf"(?P<name>{_NAME}),\s+(?:(?:who\s+(?:is|was|has\s+been|serves\s+as|works\s+as|takes\s+over\s+as|"
+            rf"took\s+over\s+as|became)\s+|now\s+)?(?:the\s+|a\s+|an\s+)?"
             rf"(?P<desc>(?:[\w’'.-]+\s+){{0,6}}?{roles}\b[^,;:“\"]{{0,120}})"
+            rf"|who\s+(?P<acts>(?:represents|represented|heads|headed|leads|led|runs|directs|chairs|co-?founded|founded|"
+            rf"advises|works\s+(?:for|with|at))\b[^,;:“\"]{{0,120}}))"
         ),
         # "Greens senator Nick Alder said …", "lawyer Dana Obi told …"
         # (the lookahead lets `re` try the roles only where a word is followed by a capitalised one)
@@ -132,7 +136,7 @@ _SUBJECT_GAP = re.compile(
     re.IGNORECASE,
 )
 _VERB_BEFORE = re.compile(
-    r"(?:\b(?:said|says|added|adds|wrote|writes|told|warned|warns|argued|argues|noted|notes|according\s+to|"
+    r"(?:\b(?:said|says|say|added|adds|wrote|writes|told|warned|warns|argued|argues|noted|notes|remarked|according\s+to|"
     r"by|from|stated)\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,2})$",
     re.IGNORECASE,
 )
@@ -141,6 +145,14 @@ _BY_AGENT = re.compile(r"\bby\s+(?:the\s+)?$", re.IGNORECASE)
 _PRONOUN = re.compile(r"(?:^|[,;“”\"]\s*|\band\s+)(?P<p>[Hh]e|[Ss]he|[Tt]hey|[Ii]t|[Tt]he\s+(?:group|organi[sz]ation|"
                       r"agency|body))\s+(?:\w+\s+){0,2}?$")
 _QUOTE_OPEN = "“\"‘"
+# '“…,” said Jo Ode.', '“…,” Ode added.': whoever a closing quote is attributed to by name is a person
+# (a name introduced earlier in the full story, or one that needs no introduction).
+_QUOTE_NAME = re.compile(
+    rf"[”\"],?\s+(?:(?:said|says|added|adds|remarked|wrote|writes|told\s+\w+)\s+(?P<after>{_NAME}|[A-Z][\w’'-]{{2,}})"
+    rf"(?=\s*[.,]|$)|(?P<before>{_NAME}|[A-Z][\w’'-]{{2,}})\s+(?:said|says|added|adds|remarked|wrote|writes|told)\b)")
+# capitalised words after a quote that are not a person's name
+_NOT_A_NAME = frozenset({"The", "This", "That", "These", "Those", "It", "He", "She", "They", "We", "Officials",
+                         "Police", "Authorities", "Ministers", "Reuters", "AFP", "AP", "Mr", "Mrs", "Ms", "Dr"})
 # A harm the story states in its own voice: enough for an unattributed warning when nobody is named.
 _OWN_VOICE_HARMS = frozenset({"torture and abuse", "detention conditions", "refoulement"})
 
@@ -168,7 +180,7 @@ def _read_speakers(sentence: str) -> tuple[_Speaker, ...]:
         return not any(sp.start < b and a < sp.end for sp in found)
 
     for m in g.appositive_person.finditer(sentence):
-        name, desc = m.group("name"), m.group("desc")
+        name, desc = m.group("name"), m.group("desc") or m.group("acts")
         if name in _STATE_WORDS or _NOT_ORG.match(name) or g.speakers.fullmatch(name):
             continue
         org = _org_in(desc)
@@ -178,6 +190,14 @@ def _read_speakers(sentence: str) -> tuple[_Speaker, ...]:
             continue  # "Judge X", "Justice X": the court's speakers, below
         if free(m.start("name"), m.end("name")) and m.group("name") not in _STATE_WORDS:
             found.append(_Speaker(m.group("name"), "person", m.start(), m.end("name"), persona=True))
+    if "”" in sentence or '"' in sentence:
+        for m in _QUOTE_NAME.finditer(sentence):
+            name = m.group("after") or m.group("before")
+            start = m.start("after") if m.group("after") else m.start("before")
+            if name.split()[0] in _NOT_A_NAME or name in _STATE_WORDS or _NOT_ORG.match(name) \
+                    or g.speakers.fullmatch(name) or not free(start, start + len(name)):
+                continue
+            found.append(_Speaker(name, "person", start, start + len(name), persona=True))
     named = [(m.start(), m.end(), m.lastgroup) for m in g.speakers.finditer(sentence)]
     named += [(m.start(), m.end(), m.lastgroup) for m in g.groups.finditer(sentence)]
     named.sort(key=lambda t: (t[0], -t[1]))  # leftmost, then longest, as one alternation would read them
@@ -196,6 +216,8 @@ def _read_speakers(sentence: str) -> tuple[_Speaker, ...]:
             found.append(_Speaker(name, "court", start, end, persona=bool(re.search(r"\s[A-Z]", name))))
         elif kind == "group":
             name = re.sub(r"^(?:a|an|the)\s+", "", surface if surface.isupper() else surface.lower())
+            if rule.extra.get("head"):
+                name = name.split()[-1]  # "their lawyer", "a lawyer for the men": the lawyer
             found.append(_Speaker(name, "group", start, end))
         else:
             found.append(_Speaker(_canon_org(surface) if canon == "=as-listed" else canon or surface, "org",
@@ -249,10 +271,15 @@ def _org_in(desc: str) -> str | None:
     return None
 
 
+_JUDGMENT = re.compile(r"(?:ruling|judg(?:e)?ment|verdict|opinion|decision)$")
+
+
 def _court_name(surface: str) -> str:
     name = re.sub(r"^(?:a|the|The)\s+", "", surface)
     name = re.sub(r"^(?:[Tt]hree|[Ff]ive|[Ss]even|[Nn]ine)-judge\s+", "", name)
     name = re.sub(r"^Justices(?=\s+[A-Z]\w+\s+[A-Z]\w+(?:,|$))", "Justice", name)
+    if _JUDGMENT.search(name):
+        return "court"  # "the ruling said …", "the court's judgment found …": the court speaks
     if re.match(r"[Jj]udges?\b", name):
         # "a U.S. district judge" and "District Judge Brian Murphy" are one speaker, the judge.
         tail = re.search(r"[Jj]udges?((?:\s+[A-Z][\w.’'-]*){0,3})$", name)
@@ -299,7 +326,7 @@ def _link(sentence: str, speakers: list[_Speaker]) -> tuple[_Speaker, bool] | No
         return None
     for sp in speakers:
         if _OBJECT_POSITION.search(sentence[max(0, sp.start - 30) : sp.start]) \
-                and not re.search(r"(?i:\b(?:by|from|according\s+to)\s+(?:the\s+)?)$", sentence[max(0, sp.start - 16) : sp.start]):
+                and not re.search(r"(?i:\b(?:by|from|according\s+to)\s+(?:the\s+)?)$", sentence[max(0, sp.start - 18) : sp.start]):
             continue
         for v in verbs:
             if v.start() >= sp.end and _SUBJECT_GAP.match(_unquoted(sentence[sp.end : v.start()])):
@@ -313,6 +340,18 @@ def _link(sentence: str, speakers: list[_Speaker]) -> tuple[_Speaker, bool] | No
                     and (sp.start - v.end() < 25 or (sp.start - v.end() < 70
                          and _BY_AGENT.search(sentence, max(0, sp.start - 12), sp.start))):
                 return sp, False
+    return None
+
+
+_COLON_TAIL = re.compile(r",?(?:\s*,[^,:;“”\"]{1,100},)?(?:\s+[\w’'-]+){0,5}?\s*:")
+
+
+def _colon_speaker(sentence: str, speakers: list[_Speaker]) -> _Speaker | None:
+    """The speaker a colon gives the words after it: "Amnesty: deportees face torture", "Lorna Dee, the
+    commissioner, was blunt:" (the speaker leads, and at most a few words stand before the colon)."""
+    for sp in speakers[:1]:
+        if sp.start < 40 and _COLON_TAIL.match(sentence, sp.end):
+            return sp
     return None
 
 
@@ -393,7 +432,7 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
         # the cheaper one, so it goes first.
         quoted = sentence[:1] in _QUOTE_OPEN
         worth = stance or quote_after or quoted or sentence.rstrip().endswith(":") \
-            or (doc.has(g.verbs, i) and doc.has(g.concerns, i))
+            or ((":" in sentence or doc.has(g.verbs, i)) and doc.has(g.concerns, i))
         if not worth:
             # No warning here; a person it introduces ("X, a lawyer for the men, visited …") is looked for
             # only when a later sentence says "she" or names them again (see _introduced).
@@ -417,12 +456,14 @@ def extract_warnings(doc: Doc) -> list[RightsWarning]:
         speakers += _second_references(sentence, speakers, surnames)
         link = _link(sentence, speakers)
         speaker, active = link if link else (None, False)
+        if speaker is None and ":" in sentence:
+            speaker = _colon_speaker(sentence, speakers)
         if speaker is None:
             speaker = _speaker_elsewhere(doc, i, sentence, last_person, last_party, last_body)
         last_person, last_party, last_body = _referents(
             (sp for sp in speakers if sp.start >= cut), i, last_person, last_party, last_body)
-        if speaker is None:
-            continue
+        if speaker is None or g.denial.search(sentence):
+            continue  # '“The claims of torture are lies,” the minister said': a denial warns of nothing
         concerns = _concerns(sentence, [(speaker.start, speaker.end)] if speaker in speakers else [])
         # '"…," said X, an expert. "There is no focus on human rights."': the quote goes on after the
         # speaker's sentence; "X said:" puts the quote in the next paragraph.
@@ -528,7 +569,7 @@ def _introduced(doc: Doc, sentences: range) -> list[tuple[_Speaker, int]]:
 
 def _remember_surname(person: _Speaker, surnames: dict[str, _Speaker]) -> None:
     surname = person.name.split()[-1]
-    if surname[:1].isupper() and len(surname) > 2 and person.kind == "person":
+    if surname[:1].isupper() and len(surname) > 2 and person.kind in ("person", "court"):
         surnames[surname] = person
 
 
@@ -591,7 +632,7 @@ def _speaker_elsewhere(doc: Doc, i: int, sentence: str, last_person: tuple[_Spea
     if sentence[:1] in _QUOTE_OPEN:
         if i > 0 and doc.sentence(i - 1).rstrip().endswith(":"):
             prev = doc.sentence(i - 1)
-            found = _linked(prev, _speakers(prev))
+            found = _linked(prev, _speakers(prev)) or _colon_speaker(prev, _speakers(prev))
             if found:
                 return found
         if i + 1 < len(doc.spans):
