@@ -104,3 +104,31 @@ def test_the_deed_itself_is_still_read(analyzer: Analyzer, text: str) -> None:
 def test_a_demand_over_a_deal_already_scrapped_keeps_its_stage(analyzer: Analyzer) -> None:
     text = "Albania demands €20m from Italy over the scrapped migration protocol." + CENTRES
     assert stage(analyzer, text) == {"italy-albania": "cancelled"}
+
+
+@pytest.mark.parametrize(("title", "text", "expected"), [
+    # money offered is an offer, not a deal signed
+    ("Brussels offers Nouakchott €90m to curb boat departures", "The sum would fund patrols, officials said.",
+     "negotiating"),
+    # people arriving under the deal: it is running
+    ("More deportees arrive in Eswatini on US flight", "", "implementing"),
+    ("Ghana says it has accepted 20 more deportees from the US", "", "implementing"),
+    ("Uganda agrees to receive deportees from the US", "", "signed"),
+    ("Italy reopens its Albanian centres for asylum seekers", "", "implementing"),
+    # a deal that lapses ends; migrants abandoned by guards end no deal
+    ("Australia–Cambodia refugee arrangement quietly expired, officials admit", "", "cancelled"),
+    ("Families challenge the Eswatini deportations in court", "", "legally-challenged"),
+])
+def test_the_main_event_of_a_short_item(analyzer: Analyzer, title: str, text: str, expected: str) -> None:
+    assert set(stage(analyzer, text, title).values()) == {expected}
+
+
+def test_migrants_abandoned_by_guards_are_no_cancelled_deal(analyzer: Analyzer) -> None:
+    text = ("The EU has paid €40m to Tunisia under the migration memorandum. "
+            "Rights groups accused Tunisian guards of abandoning migrants in the desert.")
+    assert stage(analyzer, text).get("eu-tunisia") != "cancelled"
+
+
+def test_an_offered_package_is_proposed(analyzer: Analyzer) -> None:
+    a = analyzer.analyze(Story("o", "Brussels offers Mauritania a €90m migration package", ""))
+    assert [(p.amount, p.status) for p in a.payments] == [(90e6, "proposed")]

@@ -212,11 +212,12 @@ def _pair_named(index: CatalogueIndex, hits: list[Hit], text: str) -> frozenset[
     return frozenset(named)
 
 
-# "the Salvadoran prison deal", "the Eswatini agreement": a deal named by its receiving state alone
+# "the Salvadoran prison deal", "the Eswatini agreement", "the Ghana deportations": a deal named by its
+# receiving state alone
 _RECEIVER_NOUN = re.compile(
     r"[\s-]*(?:(?:migration|migrant|asylum|deportation|deportee|returns?|refugee|transfer|prison|detention|"
     r"resettlement|processing)\s+)?(?:deal|agreement|protocol|pact|accord|memorandum|MoU|scheme|arrangement|"
-    r"partnership|treaty)s?\b", re.IGNORECASE)
+    r"partnership|treaty|deportation|transfer|removal|deportee)s?\b", re.IGNORECASE)
 
 
 def _receiver_named(index: CatalogueIndex, hits: list[Hit], text: str) -> frozenset[str]:

@@ -230,6 +230,7 @@ _STATUS_OF = {f"p{n}": rule.label for n, rule in enumerate(rules("status"))}
 _CLAUSE_STOP = re.compile(r"[;:]|\s[—–]\s|\bbut\b|\bwhile\b|\bwhereas\b|\bafter\b|\bbefore\b", re.I)
 
 
+_OFFERED = re.compile(r"\b(?:offer(?:s|ed|ing)?|propos(?:es|ed|ing))\b(?![^.;]*\b(?:accepted|agreed|signed)\b)", re.I)
 _CHAIN = re.compile(r"\s+(?:to\s+)?(?:\w+ly\s+)?")  # "offered to pay", "proposed paying", "agreed to quickly pay"
 _OTHER_OBJECT = re.compile(r"\b(?:regarding|about|concerning|answers|questions|explanations?|details|information|"
                            r"clarity|inquiry|investigation)\b", re.I)
@@ -239,7 +240,10 @@ def _status(sentence: str, s: int, e: int) -> str:
     """The status the verb governing the amount at [s, e) gives it: the nearest status construction before
     the amount in its clause, else the nearest after it; then a debt one side asserts is its claim."""
     if _DEAL_VALUE.match(sentence, e):
-        # "a €7.4 billion partnership": the value of a deal, promised rather than paid
+        # "a €7.4 billion partnership": the value of a deal, promised rather than paid; offered, it is
+        # only proposed ("Brussels offers Nouakchott a €90m package")
+        if _OFFERED.search(sentence, max(0, s - 45), s):
+            return "proposed"
         before = sentence[max(0, s - 25) : s]
         if not re.search(r"\b(?:paid|spent|received|cost)\b", before, re.I):
             return "pledged"
