@@ -314,3 +314,8 @@ class TestShortItems:
     def test_a_deal_with_the_only_receiving_state_in_a_migration_sentence(self, catalogue: Catalogue) -> None:
         main, _ = about(catalogue, "Reports of migrants abandoned in the desert in Tunisia put the deal under strain.")
         assert main == {"eu-tunisia"}
+
+    def test_people_sent_to_the_only_receiving_state(self, catalogue: Catalogue) -> None:
+        main, _ = about(catalogue, "The agency said it would monitor the transfers.",
+                        title="Watchdog alarmed as more asylum seekers sent to Albania camps")
+        assert main == {"italy-albania"}

@@ -122,3 +122,16 @@ def test_where_people_were_moved_is_not_who_paid(analyzer: Analyzer) -> None:
                   "Four refugees were flown from Nauru to Phnom Penh under the A$40m deal.")
     payments = analyzer.analyze(story).payments
     assert [(p.amount, p.payer, p.payee) for p in payments] == [(40e6, "Australia", "Cambodia")]
+
+
+def test_a_debt_its_creditor_reports_is_a_claim(analyzer: Analyzer) -> None:
+    a = analyzer.analyze(Story("c", "Britain owes Rwanda £20m under axed asylum deal, Kigali says", ""))
+    assert [(p.amount, p.status) for p in a.payments] == [(20e6, "claimed")]
+    # the same debt reported by a neutral source is owed
+    b = analyzer.analyze(Story("d", "Britain owes Rwanda £20m under axed asylum deal, auditors find", ""))
+    assert [(p.amount, p.status) for p in b.payments] == [(20e6, "owed")]
+
+
+def test_a_headline_infinitive_is_money_to_come(analyzer: Analyzer) -> None:
+    a = analyzer.analyze(Story("e", "Nauru to receive A$50m under resettlement deal with Australia", ""))
+    assert [(p.amount, p.status) for p in a.payments] == [(50e6, "pledged")]

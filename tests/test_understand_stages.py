@@ -132,3 +132,14 @@ def test_migrants_abandoned_by_guards_are_no_cancelled_deal(analyzer: Analyzer) 
 def test_an_offered_package_is_proposed(analyzer: Analyzer) -> None:
     a = analyzer.analyze(Story("o", "Brussels offers Mauritania a €90m migration package", ""))
     assert [(p.amount, p.status) for p in a.payments] == [(90e6, "proposed")]
+
+
+@pytest.mark.parametrize(("title", "text", "expected"), [
+    ("Danish government drops its plan to process asylum claims in Rwanda",
+     "Ministers said they had ended talks with Kigali.", "cancelled"),
+    ("Rwanda confirms it will host deportees", "Kigali said it had agreed with the United States to accept 100 people.",
+     "signed"),
+    ("EU-funded Libyan coast guard returns migrants to detention camps", "", "implementing"),
+])
+def test_the_main_event_of_a_short_item_again(analyzer: Analyzer, title: str, text: str, expected: str) -> None:
+    assert set(stage(analyzer, text, title).values()) == {expected}

@@ -227,3 +227,9 @@ def test_according_to_after_a_quote(analyzer: Analyzer) -> None:
 def test_a_headline_attributed_after_its_claim(analyzer: Analyzer) -> None:
     title = "Eswatini deportees held without charge, say rights groups"
     assert speakers(analyzer, LEAD, title) == ["rights groups"]
+
+
+def test_a_legal_team_speaks_as_lawyers(analyzer: Analyzer) -> None:
+    text = ("Deportees flown from the US to Eswatini are being held without charge in a maximum-security prison, "
+            "their legal team said on Monday.")
+    assert speakers(analyzer, text) == ["lawyers"]

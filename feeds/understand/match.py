@@ -248,8 +248,10 @@ def _named(sentence_hits: list[Hit]) -> _Named:
 
 # "deported to Eswatini", "a deportation flight to South Sudan", "halt transfers to South Sudan": the
 # receiving state named as where people are sent
-_SENT_TO = re.compile(r"\b(?:deport\w*|transfer(?:s|red|ring)?|removals?|removed|expel\w*|expulsions?|relocat\w*|"
-                      r"flights?|flown)\s+(?:[\w’'-]+\s+){0,3}?(?:to|into)\s+(?:the\s+)?$", re.IGNORECASE)
+_SENT_TO = re.compile(r"(?:\b(?:deport\w*|transfer(?:s|red|ring)?|removals?|removed|expel\w*|expulsions?|relocat\w*|"
+                      r"flights?|flown)|\b(?:migrants|deportees|asylum[\s-]seekers|refugees|people|men|women|detainees)"
+                      r"\s+(?:(?:being|been|were|was|are|is|first|later|now)\s+)?sent)"
+                      r"\s+(?:[\w’'-]+\s+){0,3}?(?:to|into)\s+(?:the\s+)?$", re.IGNORECASE)
 _SENT_TO_REACH = 60
 
 

@@ -126,6 +126,19 @@ def _about_an_agreement(doc: Doc, i: int) -> bool:
     return _DEFINITE_DEAL.search(doc.sentence(i)) is not None
 
 
+# "Kigali says", "Rwanda's government said", "Accra insists": the state that reports the debt
+_REPORTS = re.compile(r"(?:[’']s\s+(?:\w+\s+)?(?:government|officials?|ministry|president|spokesperson|spokes(?:wo)?man))?"
+                      r"\s+(?:says?|said|insists?|insisted|claims?|claimed|argues?|argued|maintains?|maintained)\b")
+
+
+def _creditor_asserts(doc: Doc, i: int, offset: int, payee: str | None) -> bool:
+    """Whether the sentence's own source for a debt is the side that is owed."""
+    if payee is None:
+        return False
+    return any(h.kind == "party" and h.key == payee and _REPORTS.match(doc.text, h.end)
+               for h in doc.hits[i])
+
+
 def _agreement_with(doc: Doc, states: set[str], every: bool) -> str | None:
     """The story's best matched agreement (main ones first) that has all of `states` as parties, or, if
     not `every`, any of them."""
@@ -195,6 +208,8 @@ def extract_payments(doc: Doc) -> list[Payment]:
                 if currency is None:
                     continue
             status = _status(sentence, s, e)
+            if status == "owed" and _creditor_asserts(doc, i, a, payee):
+                status = "claimed"  # "UK owes Rwanda £50m, Kigali says": a debt its creditor asserts
             after = sentence[e : e + 40]
             kind = "per-person" if _PER_PERSON.search(after) else "tranche" if _TRANCHE.search(
                 sentence[max(0, s - 40) : e + 30]) else "total"

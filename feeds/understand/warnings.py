@@ -218,6 +218,7 @@ def _read_speakers(sentence: str) -> tuple[_Speaker, ...]:
             name = re.sub(r"^(?:a|an|the)\s+", "", surface if surface.isupper() else surface.lower())
             if rule.extra.get("head"):
                 name = name.split()[-1]  # "their lawyer", "a lawyer for the men": the lawyer
+            name = canon or name
             found.append(_Speaker(name, "group", start, end))
         else:
             found.append(_Speaker(_canon_org(surface) if canon == "=as-listed" else canon or surface, "org",
