@@ -208,11 +208,17 @@ class CatalogueIndex:
                     target_set.update(("party", c) for c in own)
         self.targets: dict[str, tuple[tuple[str, str], ...]] = {k: tuple(sorted(v)) for k, v in targets.items()}
         # the aliases that name a party ("Rwanda scheme"): in a headline with its sender, the deal itself
-        party_aliases = [patterns[surface] for surface in patterns
+        # (one trie of the forms, in their own case, as `re` reads an alternation branch by branch; a form
+        # in lower case or with a guard keeps its own pattern)
+        party_aliases = [surface for surface in patterns
                          if _norm(surface) in self.named_surfaces
                          and any(kind == "alias" for kind, _ in self.targets[_norm(surface)])]
-        self.party_alias_rx: re.Pattern[str] | None = (
-            re.compile("|".join(f"(?:{p})" for p in party_aliases)) if party_aliases else None)
+        plain = [f for f in party_aliases if f != f.lower() and f[:1].isalnum() and not f.endswith(".")
+                 and f not in _FORM_GUARDS]
+        spaced = [" ".join(re.split(r"[\s\-]+", f)) for f in plain]
+        sources = [r"(?<![\w.])" + trie_pattern(spaced, r"[\s\-]+") + r"(?![\w])"] if plain else []
+        sources += [patterns[f] for f in party_aliases if f not in plain]
+        self.party_alias_rx: re.Pattern[str] | None = re.compile("|".join(sources)) if sources else None
         # One big alternation costs milliseconds a story in `re`; instead each form is filed under its
         # first run of letters, and only the forms whose first word is at hand are tried there.
         # Longest first so "South Sudan" wins over "Sudan" and "Manus Island" over "Manus".
