@@ -319,3 +319,17 @@ class TestShortItems:
         main, _ = about(catalogue, "The agency said it would monitor the transfers.",
                         title="Watchdog alarmed as more asylum seekers sent to Albania camps")
         assert main == {"italy-albania"}
+
+    def test_the_headline_names_one_side_and_the_body_the_other_beside_a_cue(self, catalogue: Catalogue) -> None:
+        main, _ = about(catalogue, "“Sending asylum claims to Rwanda breaks the convention,” the group's director said.",
+                        title="Copenhagen charity warns against offshore asylum")
+        assert main == {"denmark-rwanda"}
+        main, _ = about(catalogue, "The Home Office said more deportation flights would follow.",
+                        title="Kigali hostel for deportees stands empty")
+        assert main == {"uk-rwanda"}
+
+    def test_deportees_in_the_only_receiving_state_and_countries_such_as_it(self, catalogue: Catalogue) -> None:
+        assert about(catalogue, "", title="Deportees in Eswatini go on hunger strike")[0] == {"us-eswatini"}
+        main, _ = about(catalogue, "Officials may now remove migrants before they are heard, after being sent to "
+                        "countries such as South Sudan.", title="Trump wins appeal on third-country removals")
+        assert main == {"us-south-sudan"}

@@ -248,10 +248,13 @@ def _named(sentence_hits: list[Hit]) -> _Named:
 
 # "deported to Eswatini", "a deportation flight to South Sudan", "halt transfers to South Sudan": the
 # receiving state named as where people are sent
-_SENT_TO = re.compile(r"(?:\b(?:deport\w*|transfer(?:s|red|ring)?|removals?|removed|expel\w*|expulsions?|relocat\w*|"
-                      r"flights?|flown)|\b(?:migrants|deportees|asylum[\s-]seekers|refugees|people|men|women|detainees)"
-                      r"\s+(?:(?:being|been|were|was|are|is|first|later|now)\s+)?sent)"
-                      r"\s+(?:[\w’'-]+\s+){0,3}?(?:to|into)\s+(?:the\s+)?$", re.IGNORECASE)
+_SENT_TO = re.compile(
+    r"(?:(?:\b(?:deport\w*|transfer(?:s|red|ring)?|removals?|removed|expel\w*|expulsions?|relocat\w*|flights?|flown)"
+    r"|\b(?:migrants|deportees|asylum[\s-]seekers|refugees|people|men|women|detainees|being|been)"
+    r"\s+(?:(?:being|been|were|was|are|is|first|later|now)\s+)?sent)"
+    r"\s+(?:[\w’'-]+\s+){0,3}?(?:to|into)\s+(?:the\s+)?(?:(?:third\s+)?countries\s+(?:such\s+as|including|like)\s+)?"
+    # "deportees in Eswatini", "deportees held at Juba": where the deportees are is where they were sent
+    r"|\bdeportees\s+(?:(?:held|detained|jailed|stranded|living)\s+)?(?:in|at)\s+(?:the\s+)?)$", re.IGNORECASE)
 _SENT_TO_REACH = 60
 
 
@@ -432,15 +435,20 @@ def match_story(doc: Doc) -> list[Match]:
             score += 1.5 if doc_cues else 0.5
         elif title_level == 2 and doc_cues:
             score += 0.5
-        elif title_level == 1 and doc_cues and score > 0:
-            score += 0.5
+        elif title_level == 1 and doc_cues:
+            if score > 0:
+                score += 0.5
             # "Court rules Rwanda deportation plan unlawful" over a body that names the sender beside a
-            # migration cue: the title's receiving state and the body's sender are one deal.
+            # migration cue, or "Danish council warns against offshore asylum plans" over one that names the
+            # receiving state beside one: the headline's state and the body's are one deal.
             title_countries = _named(doc.title_hits)[0]
-            if (rest and first not in title_countries and any(p in title_countries for p in rest)
-                    and STRONG_CUE.search(doc.title)
-                    and any(doc.cue[i] and first in countries[i] for i in naming)):
-                score += 2.0
+            receiver_in_title = any(p in title_countries for p in rest)
+            if rest and STRONG_CUE.search(doc.title) and (
+                    (first not in title_countries and receiver_in_title
+                     and any(doc.cue[i] and first in countries[i] for i in naming))
+                    or (title_countries == {first}
+                        and any(doc.cue[i] and any(p in countries[i] for p in rest) for i in naming))):
+                score += 2.0 if score > 0 else STRONG
         # Spread evidence: both sides in several migration sentences, and the story is about transfers.
         # (a sentence naming a party of the agreement is one of `naming`: only those need reading)
         if rest and doc_transfer and score < MAIN:
