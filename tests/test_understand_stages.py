@@ -143,3 +143,17 @@ def test_an_offered_package_is_proposed(analyzer: Analyzer) -> None:
 ])
 def test_the_main_event_of_a_short_item_again(analyzer: Analyzer, title: str, text: str, expected: str) -> None:
     assert set(stage(analyzer, text, title).values()) == {expected}
+
+
+def test_an_event_is_dated_when_it_happened_not_when_it_was_reported(analyzer: Analyzer) -> None:
+    from datetime import UTC, datetime
+
+    text = ("Britain's deal to send asylum seekers to Rwanda was ruled unlawful by the Supreme Court in a "
+            "November 2023 ruling. The new government scrapped the deal in July. "
+            "Rwanda says it is still owed money over the cancelled deal.")
+    a = analyzer.analyze(Story("d", "", text, published=datetime(2025, 5, 5, tzinfo=UTC)))
+    events = [(e.stage, e.when) for e in a.stages if e.agreement_id == "uk-rwanda"]
+    # "in July" in a story of May 2025 is July 2024; "the cancelled deal" retells that cancellation
+    assert ("struck-down", "2023-11") in events
+    assert events[-1] == ("cancelled", "2024-07")
+    assert all(when for _, when in events)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from feeds.models import STAGES, Payment, StageEvent
 from feeds.understand.clauses import (
@@ -110,21 +111,45 @@ def _date_value(m: re.Match[str]) -> str:
     return value
 
 
-def _attach_dates(sentence: str, cues: list[tuple[int, int]]) -> dict[int, str]:
+# "in July" with no year, "last year": dated from the story's own date (a past month is this year's when it
+# is not later than the story's month, else last year's: "scrapped the deal in July" in May 2025 is July 2024)
+_MONTH_ONLY = re.compile(r"\b(?:in|since|by|until|from|on|early|late|mid-?|last)\s+(?P<month>January|February|March|"
+                         r"April|May|June|July|August|September|October|November|December)\b"
+                         r"(?!\s+(?:\d{1,2},?\s+)?(?:19|20)\d\d)")
+_RELATIVE_YEAR = re.compile(r"\b(?P<rel>last|this|previous)\s+year\b|\ba\s+year\s+(?P<ago>ago|earlier)\b",
+                            re.IGNORECASE)
+
+
+def _dates_in(sentence: str, published: datetime | None) -> list[tuple[int, int, str]]:
+    """(start, end, date) of every date the sentence gives: "July 2024", "2023", and, with the story's
+    date, "in July" and "last year"."""
+    found = [(m.start(), m.end(), _date_value(m)) for m in _YEAR.finditer(sentence)]
+    if published is not None:
+        for m in _MONTH_ONLY.finditer(sentence):
+            month = _MONTHS[m.group("month")]
+            year = published.year if month <= published.month else published.year - 1
+            found.append((m.start("month"), m.end(), f"{year}-{month:02d}"))
+        for m in _RELATIVE_YEAR.finditer(sentence):
+            year = published.year if (m.group("rel") or "").lower() == "this" else published.year - 1
+            found.append((m.start(), m.end(), str(year)))
+    return found
+
+
+def _attach_dates(sentence: str, cues: list[tuple[int, int]], published: datetime | None = None) -> dict[int, str]:
     """Each date the sentence gives, attached to the nearest stage cue (a date after its verb preferred,
     never across a full stop or semicolon): "ruled unlawful by the court and later scrapped in July 2024"
     dates the scrapping, not the ruling. Returns {cue index: date}."""
     out: dict[int, tuple[float, str]] = {}
-    for m in _YEAR.finditer(sentence):
+    for m_start, m_end, value in _dates_in(sentence, published):
         best: tuple[float, int] | None = None
         for k, (start, end) in enumerate(cues):
-            if m.start() >= end:
-                distance = float(m.start() - end)
-                if re.search(r"[;]", sentence[end : m.start()]):
+            if m_start >= end:
+                distance = float(m_start - end)
+                if re.search(r"[;]", sentence[end : m_start]):
                     continue
-            elif m.end() <= start:
-                distance = (start - m.end()) * 1.5
-                if re.search(r"[;.]", sentence[m.end() : start]):
+            elif m_end <= start:
+                distance = (start - m_end) * 1.5
+                if re.search(r"[;.]", sentence[m_end : start]):
                     continue
             else:
                 continue
@@ -133,7 +158,7 @@ def _attach_dates(sentence: str, cues: list[tuple[int, int]]) -> dict[int, str]:
             if best is None or distance < best[0]:
                 best = (distance, k)
         if best is not None and (best[1] not in out or best[0] < out[best[1]][0]):
-            out[best[1]] = (best[0], _date_value(m))
+            out[best[1]] = (best[0], value)
     return {k: v for k, (_, v) in out.items()}
 
 
@@ -179,7 +204,7 @@ def extract_stages(doc: Doc) -> list[StageEvent]:
     for i, cues in by_sentence.items():
         a, _ = doc.spans[i]
         sentence = doc.sentence(i)
-        dates = _attach_dates(sentence, [(m.start() - a, m.end() - a) for m in cues])
+        dates = _attach_dates(sentence, [(m.start() - a, m.end() - a) for m in cues], doc.story.published)
         for k, m in enumerate(cues):
             s, e = m.start() - a, m.end() - a
             stage, background = _stage_of(_GROUPS[m.lastgroup or ""], sentence, s, e)
@@ -214,12 +239,21 @@ def extract_stages(doc: Doc) -> list[StageEvent]:
         if h.agreement_id not in chosen or key >= best_key[h.agreement_id]:
             chosen[h.agreement_id] = h
             best_key[h.agreement_id] = key
+    # An undated event takes the date its sentence gives another ("deemed unlawful by the court in a November
+    # 2023 ruling"), else the date the story gives the same stage ("the cancelled deal" after "scrapped the
+    # deal in July"): a retelling, not news of the story's own day. (The choice above is made already.)
+    sentence_date = {(h.agreement_id, h.sentence): h.when for h in hits if h.when and not h.background}
+    stage_date: dict[tuple[str, str], str] = {}
+    for h in hits:
+        if h.when and not h.background:
+            stage_date[(h.agreement_id, h.stage)] = max(stage_date.get((h.agreement_id, h.stage), ""), h.when)
     events: list[StageEvent] = []
     seen: set[tuple[str, str, int]] = set()
     last: list[StageEvent] = []
     for h in hits:
         ident = (h.agreement_id, h.stage, h.sentence)
-        event = StageEvent(h.agreement_id, h.stage, doc.evidence(h.sentence), h.when)
+        when = h.when or sentence_date.get((h.agreement_id, h.sentence)) or stage_date.get((h.agreement_id, h.stage))
+        event = StageEvent(h.agreement_id, h.stage, doc.evidence(h.sentence), when)
         if chosen[h.agreement_id] is h:
             last.append(event)
             continue
