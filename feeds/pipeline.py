@@ -147,6 +147,8 @@ def schedule_success(interval: float, max_age: float | None, ttl: float | None) 
 def schedule_failure(interval: float, failures: int) -> tuple[float, str]:
     factor = 2 ** min(max(failures - 1, 0), 10)
     delay = min(interval * factor, MAX_BACKOFF)
+    if factor == 1:
+        return delay, "1 failure: the interval, then backoff ×2 each"
     return delay, f"backoff ×{factor} after {plural(failures, 'failure')}"
 
 

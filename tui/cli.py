@@ -373,8 +373,11 @@ def cmd_poll(args: argparse.Namespace) -> int:
                         print(f"migwatch poll: fetching {plural(pending, 'article')} (one at a time per site)",
                               flush=True)
                     await poller.finish_articles()
-                    if poller.articles.summary() and not args.quiet:
-                        print(f"migwatch poll: {poller.articles.summary()}", flush=True)
+                    if not args.quiet:
+                        summary = poller.articles.summary() or (
+                            "articles: none needed (no new story with a short feed text about migration)"
+                            if settings.poll.full_text != "never" else "articles: none (full_text = never)")
+                        print(f"migwatch poll: {summary}", flush=True)
                     # cron mails on a non-zero exit: say so when not a single feed could be read.
                     all_failed = result.polled > 0 and result.errors == result.polled
                     return 1 if all_failed else 0

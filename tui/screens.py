@@ -90,8 +90,8 @@ class FeedHealthScreen(Screen[None]):
             yield table
             yield Static(id="feeds-detail")
             failed = sum(h.count for h in self.article_hosts)
-            yield Label(Content(f"Articles not fetched, by site — {failed:,}" if failed
-                                else "Articles: no site refused or failed"), id="articles-label")
+            yield Label(Content(f"Stories left with their feed text (no usable article), by site — {failed:,}"
+                                if failed else "Articles: no site refused or failed"), id="articles-label")
             hosts: DataTable = DataTable(id="articles-table", cursor_type="row")
             yield hosts
         yield Footer()
@@ -103,7 +103,7 @@ class FeedHealthScreen(Screen[None]):
         table.add_column("Fails", key="failures", width=5)
         table.add_column("Last polled", key="polled", width=12)
         table.add_column("Next poll", key="next", width=12)
-        table.add_column("Why", key="why", width=24)
+        table.add_column("Why", key="why", width=30)
         table.add_column("Error", key="error")
         for i, s in enumerate(self.states):
             table.add_row(
@@ -111,7 +111,8 @@ class FeedHealthScreen(Screen[None]):
                 _result_text(s),
                 Text(str(s.failures), style="red" if s.failures else "dim"),
                 Text(format_when(s.last_polled_at, self.now)),
-                Text("retired" if s.retired else format_when(s.next_poll_at, self.now)),
+                Text("retired" if s.retired else "due now" if s.next_poll_at and s.next_poll_at <= self.now
+                     else format_when(s.next_poll_at, self.now)),
                 lit(s.next_poll_why, "dim"),
                 lit(s.last_error or "", "red"),
                 key=str(i),

@@ -66,7 +66,11 @@ def render_story(story: StoryDetail, titles: dict[str, str], *, focus: FactRow |
         _mark_span(texts.get(f.ev_source, texts["feed"]), f.ev_start, f.ev_end, _FACT_STYLES.get(f.kind, "reverse"))
     if focus is not None:
         _mark_span(texts.get(focus.ev_source, texts["feed"]), focus.ev_start, focus.ev_end, "bold reverse")
-    out.append_text(texts["feed"])
+    if _feed_repeats_article(story):
+        # The feed's summary is the article's own opening: shown once, in the article.
+        out.append("The feed's summary is the article's opening.", "dim italic")
+    else:
+        out.append_text(texts["feed"])
     out.append("\n\n")
     out.append_text(article_part(story, texts["article"]))
     if any(f.ev_source == "headline" and f.ev_start is not None for f in (*story.facts, *story.matches)):
@@ -90,6 +94,17 @@ def render_story(story: StoryDetail, titles: dict[str, str], *, focus: FactRow |
 def _mark_span(text: Text, start: int | None, end: int | None, style: str) -> None:
     if start is not None and end is not None and 0 <= start < end <= len(text.plain):
         text.stylize(style, start, end)
+
+
+def _feed_repeats_article(story: StoryDetail) -> bool:
+    """Whether the feed text says nothing the fetched article does not open with (and holds no evidence)."""
+    if story.article_status != "ok" or not story.article or not story.text:
+        return False
+    if any(getattr(x, "ev_source", "feed") == "feed" for x in (*story.facts, *story.matches)):
+        return False
+    feed = " ".join(story.text.split())
+    head = " ".join(story.article[: len(story.text) * 2 + 200].split())
+    return feed in head
 
 
 def article_words(story: StoryDetail) -> str:
