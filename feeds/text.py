@@ -51,13 +51,16 @@ def _squeeze_spaces(text: str) -> str:
 
 
 def strip_controls(text: str) -> str:
-    """Remove control characters (keeping tab and newline); \r becomes a newline."""
+    """Remove control characters (keeping tab and newline); \r becomes a newline, and ESC is shown as the
+    visible "␛", so a title carrying a terminal sequence reads as written ("␛[31mRED") and does nothing."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     # Every character _CONTROL removes is one str.isprintable() refuses, and that test runs far faster than
     # the regex: most text is printable but for its line breaks and tabs, and needs no substitution.
     if text.replace("\n", "").replace("\t", "").isprintable():
         return text
+    if "\x1b" in text:
+        text = text.replace("\x1b", "\u241b")
     return _CONTROL.sub("", text)
 
 

@@ -24,9 +24,11 @@ def test_payment_line() -> None:
     assert format_payment(fact) == "UK → Rwanda £50m claimed"
 
 
-def test_lit_keeps_markup_and_drops_escapes() -> None:
+def test_lit_keeps_markup_and_shows_escapes_literally() -> None:
     hostile = "[bold]x[/] [@click=app.quit]z[/] [/ \x1b]0;title\x07\x1b[31mred"
     text = lit(hostile)
-    assert text.plain == "[bold]x[/] [@click=app.quit]z[/] [/ ]0;title[31mred"
+    # ESC shows as the visible ␛ (the sequence reads as written and does nothing); BEL is dropped
+    assert text.plain == "[bold]x[/] [@click=app.quit]z[/] [/ ␛]0;title␛[31mred"
+    assert "\x1b" not in text.plain and "\x07" not in text.plain
     assert not text.spans
     assert clean("a\nb\tc") == "a b c"
