@@ -444,6 +444,16 @@ async def test_q_quits(db: Path) -> None:
         assert not app.is_running
 
 
+async def test_ctrl_c_quits_with_130(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert not app.is_running
+    assert app.return_code == 130
+
+
 async def test_keys_are_remapped_from_config(db: Path) -> None:
     app = make_app(db, settings=settings(keys={"triage.star": "S", "nav.down": "n"}))
     async with app.run_test(size=SIZE) as pilot:

@@ -169,6 +169,8 @@ class MigwatchApp(App[int]):
 
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
+        # Ctrl-C ends the dashboard as it ends every command, with 130 (Textual would only say how to quit)
+        Binding("ctrl+c", "interrupt", "Quit", show=False, id="app.interrupt"),
         Binding("r", "refresh", "Refresh", id="app.refresh"),
         Binding("slash", "search", "Search", id="app.search"),
         Binding("f", "filter", "Filter", id="app.filter"),
@@ -916,6 +918,8 @@ class MigwatchApp(App[int]):
         words = {"ok": "article fetched", "pending": "the article is queued"}.get(status, f"no article: {status}")
         self._last_saved = f"{words} — “{clean(title, limit=40)}”"
         self._status_dirty = True
+        self.notify(f"{words}: {clean(title, limit=60)}", title="Article", markup=False, timeout=3,
+                    severity="information" if status in ("ok", "pending") else "warning")
         self.reload(inbox=False)
         if self.preview.story_id == story_id:
             self.show_preview(story_id)
@@ -1167,14 +1171,25 @@ class MigwatchApp(App[int]):
             if len(matched) > MAX_NOTIFICATIONS:
                 lines.append(f"… and {len(matched) - MAX_NOTIFICATIONS} more")
             title = "New matched story" if len(matched) == 1 else f"{len(matched)} new matched stories"
-            self.notify("\n".join(lines), title=title, markup=False)
+            if self.size.width < 120:
+                # a small screen: one line, briefly, so the toast never hides a pane for long
+                self.notify(lines[0] if len(matched) == 1 else "in the inbox, newest first", title=title,
+                            markup=False, timeout=3)
+            else:
+                self.notify("\n".join(lines), title=title, markup=False)
 
     def on_migwatch_app_round_failed(self, message: RoundFailed) -> None:
         self._poll_error = clean(message.error, limit=200)
         self._status_dirty = True
         self._update_status()
 
+    def action_interrupt(self) -> None:
+        self.exit(return_code=130)
+
     # ----------------------------------------------------------------------------------- status
+
+    def on_resize(self) -> None:
+        self._tick()  # the status line's words depend on the width
 
     def _tick(self) -> None:
         self._status_dirty = True
@@ -1188,38 +1203,50 @@ class MigwatchApp(App[int]):
             return
         self._status_dirty = False
         now = self.clock()
+        # Below 140 columns the words are shortened and the last action comes first, so what the user just
+        # did (a save, the article A fetched) and the article counts are seen at 80 columns too.
+        narrow = self.size.width < 140
         parts: list[Text | str] = []
+        if self._writes_in_flight:
+            parts.append(Text("saving…", style="yellow"))
+        elif self._last_saved and narrow:
+            parts.append(Text(self._last_saved, style="green"))
         p = self._progress
         if self._polling:
             if p is not None:
-                parts.append(Text(f"⟳ polling {p.done}/{plural(p.total, 'feed')} · {p.new} new · "
+                parts.append(Text(f"⟳ {p.done}/{p.total} feeds · {p.new} new" if narrow else
+                                  f"⟳ polling {p.done}/{plural(p.total, 'feed')} · {p.new} new · "
                                   f"{plural(p.errors, 'error')}", style="bold"))
             else:
                 parts.append(Text("⟳ polling…", style="bold"))
         elif self._last_round is not None:
             r = self._last_round
             if r.polled:
-                parts.append(f"last round: {plural(r.polled, 'feed')} · {r.new} new · {plural(r.errors, 'error')}")
+                errors = f" · {plural(r.errors, 'error')}" if r.errors or not narrow else ""
+                parts.append(f"{'' if narrow else 'last round: '}{plural(r.polled, 'feed')} · {r.new} new{errors}")
             else:
-                parts.append("last round: no feed was due")
+                parts.append("no feed was due" if narrow else "last round: no feed was due")
         if self._poll_error:
             parts.append(lit(self._poll_error, "red"))
         if not self._polling and self._next_poll_at is not None:
-            parts.append(f"next poll {format_when(self._next_poll_at, now)}")
+            parts.append(f"{'next' if narrow else 'next poll'} {format_when(self._next_poll_at, now)}")
         elif not self._polling and self._last_round is None and not self._poll_error:
             parts.append("next poll —")
-        if self.counts is not None:
-            c = self.counts
-            health = plural(c.feeds, "feed") + (f", {c.unhealthy} unhealthy (h)" if c.unhealthy else "")
-            parts.append(Text(health, style="red" if c.unhealthy else ""))
         a = self.article_counts
         if any(a.get(k) for k in ("ok", "pending", "blocked", "robots", "failed")):
             refused = a.get("blocked", 0) + a.get("robots", 0)
-            line = f"articles: {a.get('ok', 0):,} fetched · {a.get('pending', 0):,} pending · {refused:,} blocked"
+            line = (f"articles {a.get('ok', 0):,}✓ {a.get('pending', 0):,}… {refused:,} blocked" if narrow else
+                    f"articles: {a.get('ok', 0):,} fetched · {a.get('pending', 0):,} pending · {refused:,} blocked")
             parts.append(Text(line, style="yellow" if refused else ""))
-        if self._writes_in_flight:
-            parts.append(Text("saving…", style="yellow"))
-        elif self._last_saved:
+        if self.counts is not None:
+            c = self.counts
+            if narrow:
+                if c.unhealthy:
+                    parts.append(Text(f"{c.unhealthy} unhealthy (h)", style="red"))
+            else:
+                health = plural(c.feeds, "feed") + (f", {c.unhealthy} unhealthy (h)" if c.unhealthy else "")
+                parts.append(Text(health, style="red" if c.unhealthy else ""))
+        if self._last_saved and not narrow and not self._writes_in_flight:
             parts.append(Text(self._last_saved, style="green"))
         self.main_query_one("#status", StatusLine).show(parts)
 
