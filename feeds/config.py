@@ -226,7 +226,11 @@ class _Reader:
                 shown = key if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", key) else json.dumps(key)[:66]
                 name = f"{where}.{shown}" if where else shown
                 hint = ", ".join(sorted(allowed))
-                raise self.error(name, f"unknown key (expected one of: {hint})")
+                import difflib
+
+                close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+                meant = f"did you mean {close[0]}? " if close else ""
+                raise self.error(name, f"unknown key ({meant}expected one of: {hint})")
 
     def get(self, data: Mapping[str, Any], where: str, key: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
         if key not in data:
