@@ -116,6 +116,8 @@ def _minhash_class():  # type: ignore[no-untyped-def]
     which import scipy: half a second of CPU in every process that fingerprints, a poller's workers included.
     When datasketch is not imported yet, its package is registered without running that __init__ and only
     `datasketch.minhash` (numpy and hashlib) is loaded."""
+    if _MINHASH:
+        return _MINHASH[0]
     import sys
 
     if "datasketch" not in sys.modules:
@@ -126,9 +128,11 @@ def _minhash_class():  # type: ignore[no-untyped-def]
             sys.modules["datasketch"] = importlib.util.module_from_spec(spec)
     from datasketch.minhash import MinHash
 
+    _MINHASH.append(MinHash)
     return MinHash
 
 
+_MINHASH: list[Any] = []  # the class, once imported (looked up once a story otherwise)
 _PERMUTATIONS: dict[tuple[int, int], tuple[Any, str | None]] = {}
 
 
