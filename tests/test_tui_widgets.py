@@ -32,3 +32,11 @@ def test_lit_keeps_markup_and_shows_escapes_literally() -> None:
     assert "\x1b" not in text.plain and "\x07" not in text.plain
     assert not text.spans
     assert clean("a\nb\tc") == "a b c"
+
+
+def test_a_storys_agreements_are_never_cut_to_a_few_letters() -> None:
+    from tui.panes.inbox import agreements_cell
+
+    assert agreements_cell(["uk-rwanda"], 16) == "uk-rwanda"
+    assert agreements_cell(["uk-rwanda", "us-rwanda"], 16) == "uk-rwanda +1"
+    assert agreements_cell(["eu-tunisia", "eu-libya", "eu-egypt"], 16) == "eu-tunisia +2"

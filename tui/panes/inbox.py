@@ -46,7 +46,7 @@ class InboxTable(PagedTable):
         return (
             flags_text(row),
             lit(row.title, title_style),
-            lit(" ".join(row.agreements), "cyan"),
+            lit(agreements_cell(row.agreements, 16), "cyan"),
             sources_text(row),
             Text(format_date(row.published or row.first_seen)),
         )
@@ -101,3 +101,11 @@ class InboxTable(PagedTable):
                 self.move_cursor(row=0, animate=False)
         self.exhausted = len(self.shown) >= len(self.ids)
 
+
+def agreements_cell(agreements: Sequence[str], width: int) -> str:
+    """The story's agreements in a cell `width` wide: all when they fit, else the first whole and how many
+    more ("uk-rwanda +2"), never a second id cut to a few letters."""
+    joined = " ".join(agreements)
+    if len(joined) <= width or len(agreements) < 2:
+        return joined
+    return f"{agreements[0]} +{len(agreements) - 1}"
