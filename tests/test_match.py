@@ -333,3 +333,13 @@ class TestShortItems:
         main, _ = about(catalogue, "Officials may now remove migrants before they are heard, after being sent to "
                         "countries such as South Sudan.", title="Trump wins appeal on third-country removals")
         assert main == {"us-south-sudan"}
+
+    def test_money_handed_over_and_a_deals_keyword_under_a_headline_naming_it(self, catalogue: Catalogue) -> None:
+        assert about(catalogue, "Aid groups said the money rewarded a crackdown.",
+                     title="EU hands Tunisia €60m for migration control")[0] == {"eu-tunisia"}
+        main, _ = about(catalogue, "Only 40 people went back from the Greek islands in the spring.",
+                        title="EU and Turkey deal stalls")
+        assert main == {"eu-turkey"}
+        main, _ = about(catalogue, "Critics say the deal with the US was never put to parliament.",
+                        title="Ghana judges hear case against deportee accord")
+        assert main == {"us-ghana"}

@@ -182,7 +182,8 @@ def pair_hinted(text: str) -> bool:
 # Money changing hands between two states: a paying verb and an amount with its currency.
 _MONEY_MOVES = re.compile(r"\b(?:pa(?:y|ys|id|ying|yments?)|owe[sd]?|owing|fund(?:s|ed|ing)?|gives?|gave|"
                           r"pledg\w+|promis\w+|demand\w*|seek\w*|claims?|offer(?:s|ed|ing)?|propos\w+|"
-                          r"commit(?:s|ted|ting)?|allocat\w+|earmark\w*|grant(?:s|ed)?|receiv\w+|gets?|getting)\b", re.IGNORECASE)
+                          r"commit(?:s|ted|ting)?|allocat\w+|earmark\w*|grant(?:s|ed)?|receiv\w+|gets?|getting|hand(?:s|ed|ing)|"
+                          r"disburs\w+|releas(?:es|ed|ing))\b", re.IGNORECASE)
 _AMOUNT = re.compile(r"[£€$]\s?\d|\b\d[\d.,]*\s?(?:m|bn|mln|million|billion)\b", re.IGNORECASE)
 # "the UK–Rwanda deal", "the Italy-Albania protocol", "an EU/Tunisia memorandum": two parties joined by a dash
 # before a deal noun name the agreement itself, cue or no cue. A trade or peace deal between them is not it.
@@ -433,6 +434,10 @@ def match_story(doc: Doc) -> list[Match]:
                 score += 2.0
         elif title_level == 2 and doc.title_deal:
             score += 1.5 if doc_cues else 0.5
+            # "Greece and Turkey: EU deal returns slow" over "… sent back from the Greek islands": the body
+            # speaks of the deal the headline names by one of its own keywords
+            if any(agreement_id in named[i][2] for i in naming if body[i]):
+                score += STRONG
         elif title_level == 2 and doc_cues:
             score += 0.5
         elif title_level == 1 and doc_cues:
@@ -445,7 +450,7 @@ def match_story(doc: Doc) -> list[Match]:
             receiver_in_title = any(p in title_countries for p in rest)
             if rest and STRONG_CUE.search(doc.title) and (
                     (first not in title_countries and receiver_in_title
-                     and any(doc.cue[i] and first in countries[i] for i in naming))
+                     and any((doc.cue[i] or doc.deal[i]) and first in countries[i] for i in naming))
                     or (title_countries == {first}
                         and any(doc.cue[i] and any(p in countries[i] for p in rest) for i in naming))):
                 score += 2.0 if score > 0 else STRONG

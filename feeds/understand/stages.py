@@ -239,10 +239,9 @@ def extract_stages(doc: Doc) -> list[StageEvent]:
         if h.agreement_id not in chosen or key >= best_key[h.agreement_id]:
             chosen[h.agreement_id] = h
             best_key[h.agreement_id] = key
-    # An undated event takes the date its sentence gives another ("deemed unlawful by the court in a November
-    # 2023 ruling"), else the date the story gives the same stage ("the cancelled deal" after "scrapped the
-    # deal in July"): a retelling, not news of the story's own day. (The choice above is made already.)
-    sentence_date = {(h.agreement_id, h.sentence): h.when for h in hits if h.when and not h.background}
+    # An undated event takes the date the story gives the same stage elsewhere ("the cancelled deal" after
+    # "scrapped the deal in July"): a retelling, not news of the story's own day. (Not another event's date in
+    # its own sentence: "scrapped the scheme, which was signed in April 2022" dates only the signing.)
     stage_date: dict[tuple[str, str], str] = {}
     for h in hits:
         if h.when and not h.background:
@@ -252,7 +251,7 @@ def extract_stages(doc: Doc) -> list[StageEvent]:
     last: list[StageEvent] = []
     for h in hits:
         ident = (h.agreement_id, h.stage, h.sentence)
-        when = h.when or sentence_date.get((h.agreement_id, h.sentence)) or stage_date.get((h.agreement_id, h.stage))
+        when = h.when or stage_date.get((h.agreement_id, h.stage))
         event = StageEvent(h.agreement_id, h.stage, doc.evidence(h.sentence), when)
         if chosen[h.agreement_id] is h:
             last.append(event)
