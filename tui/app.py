@@ -1210,7 +1210,11 @@ class MigwatchApp(App[int]):
         if self._writes_in_flight:
             parts.append(Text("saving…", style="yellow"))
         elif self._last_saved and narrow:
-            parts.append(Text(self._last_saved, style="green"))
+            saved = clean(self._last_saved)
+            parts.append(Text(saved if len(saved) <= 34 else saved[:33] + "…", style="green"))
+        articles = self._article_part(narrow)
+        if articles is not None and narrow:
+            parts.append(articles)
         p = self._progress
         if self._polling:
             if p is not None:
@@ -1232,12 +1236,8 @@ class MigwatchApp(App[int]):
             parts.append(f"{'next' if narrow else 'next poll'} {format_when(self._next_poll_at, now)}")
         elif not self._polling and self._last_round is None and not self._poll_error:
             parts.append("next poll —")
-        a = self.article_counts
-        if any(a.get(k) for k in ("ok", "pending", "blocked", "robots", "failed")):
-            refused = a.get("blocked", 0) + a.get("robots", 0)
-            line = (f"articles {a.get('ok', 0):,}✓ {a.get('pending', 0):,}… {refused:,} blocked" if narrow else
-                    f"articles: {a.get('ok', 0):,} fetched · {a.get('pending', 0):,} pending · {refused:,} blocked")
-            parts.append(Text(line, style="yellow" if refused else ""))
+        if articles is not None and not narrow:
+            parts.append(articles)
         if self.counts is not None:
             c = self.counts
             if narrow:
@@ -1249,6 +1249,16 @@ class MigwatchApp(App[int]):
         if self._last_saved and not narrow and not self._writes_in_flight:
             parts.append(Text(self._last_saved, style="green"))
         self.main_query_one("#status", StatusLine).show(parts)
+
+    def _article_part(self, narrow: bool) -> Text | None:
+        """The article counts of the status line (fetched, pending, blocked), or None before any."""
+        a = self.article_counts
+        if not any(a.get(k) for k in ("ok", "pending", "blocked", "robots", "failed")):
+            return None
+        refused = a.get("blocked", 0) + a.get("robots", 0)
+        line = (f"articles {a.get('ok', 0):,}✓ {a.get('pending', 0):,}… {refused:,} blocked" if narrow else
+                f"articles: {a.get('ok', 0):,} fetched · {a.get('pending', 0):,} pending · {refused:,} blocked")
+        return Text(line, style="yellow" if refused else "")
 
 
 def _start_forkserver() -> None:
