@@ -17,10 +17,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from feeds.models import TimelineEvent
 from store import Dossier, DossierItem, FactRow, InboxRow, StoryDetail
+from tui.footer import Footer
 from tui.format import (
     _STAGE_STYLES,
     clean,
