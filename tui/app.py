@@ -12,7 +12,6 @@ Threads and connections (SQLite connections belong to the thread that opened the
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
 import webbrowser
 from collections.abc import Callable, Iterable, Sequence
@@ -160,22 +159,6 @@ PANE_NAMES = {"inbox": "Inbox", "preview": "Preview", "negotiations": "Negotiati
 
 LEDGER_TABS = (("negotiations", "Negotiations"), ("payments", "Payments"), ("warnings", "Rights warnings"))
 NARROW = 150  # columns: below, the ledger panes are tabs and the inbox and preview take turns
-
-
-_heap_frozen = False
-
-
-def freeze_heap() -> None:
-    """Once a process, when the first whole inbox is on screen: what is alive then (Textual, the inbox of
-    every story, the panes) lives as long as the dashboard, yet every full garbage collection walked all of
-    it again: 50-100 ms, now and then in the middle of a dossier's first paint or a key. Collected once,
-    then frozen out of the collector's walk (`gc.freeze`); what is made later is collected as before."""
-    global _heap_frozen
-    if _heap_frozen:
-        return
-    _heap_frozen = True
-    gc.collect()
-    gc.freeze()
 
 
 class MigwatchApp(App[int]):
@@ -439,8 +422,6 @@ class MigwatchApp(App[int]):
         if self.loaded is not None and (self.inbox.row_count or not snap.ids):
             self.loaded.set()
         if self.ordered is not None and not keep_inbox and not partial_inbox:
-            if not self.ordered.is_set():
-                self.call_after_refresh(freeze_heap)
             self.ordered.set()
 
     def _update_titles(self) -> None:
