@@ -244,6 +244,27 @@ async def test_dossier_opens_fast_enough_to_feel_instant(db: Path) -> None:
         await asyncio.sleep(0)
 
 
+async def test_the_reused_dossier_screen_is_refocused_restyled_when_the_theme_changed_and_its_footer_current(
+        db: Path) -> None:
+    app = make_app(db, settings=settings(keys={"fact.confirm": "C"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        screen = await open_dossier(app, pilot)
+        first = screen.focused
+        assert isinstance(first, DossierTable) and first.row_count
+        keys = {k.key for k in screen.query("FooterKey")}
+        assert "C" in keys and "c" not in keys  # the footer shows the remapped key
+        surface = screen.styles.background, screen.query_one("#dossier-body").styles.border_top
+        await pilot.press("escape")
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await pilot.pause()
+        again = await open_dossier(app, pilot, "italy-albania")
+        assert again is screen and again.focused is not None and isinstance(again.focused, DossierTable)
+        assert "Albania" in str(again.query_one("#dossier-head").render())
+        await until(pilot, lambda: (again.styles.background, again.query_one("#dossier-body").styles.border_top) != surface, "the new theme")
+        assert "C" in {k.key for k in again.query("FooterKey")}
+
+
 # ------------------------------------------------------------------------------------------- articles (issue 11.7)
 
 

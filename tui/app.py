@@ -33,12 +33,13 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Tab, Tabs
+from textual.widgets import Header, Tab, Tabs
 
 from feeds.config import Settings
 from feeds.text import MAX_LINK, link_was_cut, plural
 from store import Counts, DossierItem, FactRow, InboxRow, LedgerRow, Negotiation, Store, StoreError
 from store.corrections import CorrectionError
+from tui.footer import Footer
 from tui.panes import negotiations as negotiations_pane
 from tui.panes import payments as payments_pane
 from tui.panes import warnings as warnings_pane

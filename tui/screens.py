@@ -11,11 +11,12 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Label, Markdown, OptionList, Static
+from textual.widgets import DataTable, Input, Label, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from feeds.models import FeedState
 from store import ArticleHostRow
+from tui.footer import Footer
 from tui.widgets import NAV_BINDINGS, clean, format_when, lit
 
 # ------------------------------------------------------------------------------------------- help

@@ -124,10 +124,10 @@ class PagedTable(DataTable):
             return None
         return key.value
 
-    def move_to_key(self, key: str | None) -> bool:
+    def move_to_key(self, key: str | None, *, scroll: bool = True) -> bool:
         if key is None or key not in self.rows:
             return False
-        self.move_cursor(row=self.get_row_index(key), animate=False, scroll=True)
+        self.move_cursor(row=self.get_row_index(key), animate=False, scroll=scroll)
         return True
 
 

@@ -12,15 +12,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from feeds.models import TimelineEvent
 from store import Dossier, DossierItem, FactRow, InboxRow, StoryDetail
+from tui.footer import Footer
 from tui.format import (
     _STAGE_STYLES,
     clean,
@@ -71,8 +74,10 @@ class DossierTable(PagedTable):
         for key, item, cells in rows:
             self.item_of[key] = item
             self.add_row(*cells, key=key)
-        if not self.move_to_key(cursor) and self.row_count:
-            self.move_cursor(row=0, animate=False)
+        # clear() left the cursor on the first row and the table scrolled to the top: a cursor kept on the first
+        # row needs no scrolling (a scroll forced after the first paint would paint the table twice).
+        if cursor is not None and cursor in self.rows:
+            self.move_to_key(cursor, scroll=self.get_row_index(cursor) > 0)
         self.call_after_refresh(self.fit_columns)
 
 
@@ -185,6 +190,21 @@ class DossierScreen(Screen[None]):
         self.agreement_id = agreement_id
         self.dossier: Dossier | None = None
         self._pending_show: tuple[Dossier, Sequence[TimelineEvent]] | None = None
+        # The app's CSS generation and terminal focus when this screen was last on screen, styled.
+        self._styled_at: tuple[int, bool] | None = None
+
+    def post_message(self, message: Message) -> bool:
+        # Pushed again: Textual restyles every node of a pushed screen (each table's component styles too), and
+        # each restyled node repaints again after the first paint. The styles of this screen, styled while it
+        # was last on screen, are stale only if the app's CSS changed since (a theme: Textual counts those) or the
+        # terminal's focus did (Textual restyles the current screen alone for that).
+        if isinstance(message, events.ScreenResume) and message.refresh_styles \
+                and self._styled_at == (self.app._css_update_count, self.app.app_focus):
+            message = events.ScreenResume(refresh_styles=False)
+        return super().post_message(message)
+
+    def on_screen_suspend(self) -> None:
+        self._styled_at = (self.app._css_update_count, self.app.app_focus)
 
     def on_mount(self) -> None:
         if self._pending_show is not None:
@@ -216,8 +236,6 @@ class DossierScreen(Screen[None]):
         if not self.query("#dossier-head"):  # installed, not yet composed: on_mount fills it
             self._pending_show = (d, timeline)
             return
-        if fresh:
-            self.set_focus(None)
         self.dossier = d
         self.query_one("#dossier-body").border_title = Content.assemble("Dossier — ", Content(clean(d.title, limit=60)))
         self.query_one("#dossier-head", Static).update(render_head(d, timeline))
@@ -244,13 +262,15 @@ class DossierScreen(Screen[None]):
                 rejected.append("\n")
         self.query_one("#dossier-rejected", Static).update(rejected)
         focused = self.focused
-        if not isinstance(focused, DossierTable):
+        if fresh or not isinstance(focused, DossierTable):
+            # Focus once, after the content is in: the first table with rows (a screen reused for another
+            # agreement starts there too). Set directly, not cleared first: each focus change refreshes the
+            # screen's bindings, and the same table focused again changes nothing.
             first = next((t for t in self.query(DossierTable) if t.row_count), None)
             # The head (stage, conflicts, totals) stays in view: focus without scrolling to the table.
-            (first or self.query_one("#dossier-stories", DossierTable)).focus(scroll_visible=False)
+            self.set_focus(first or self.query_one("#dossier-stories", DossierTable), scroll_visible=False)
             body = self.query_one("#dossier-body", VerticalScroll)
-            body.scroll_home(animate=False)
-            self.call_after_refresh(body.scroll_home, animate=False)  # after the tables' cursors settle
+            body.scroll_to(0, 0, animate=False, immediate=True)
 
     def current(self) -> DossierItem | InboxRow | None:
         focused = self.focused
