@@ -162,3 +162,21 @@ def test_an_article_that_is_not_text_is_refused() -> None:
 
     with pytest.raises(InputError, match="line 1"):
         list(analyze_jsonl([json.dumps({"id": "x", "text": "t", "article": ["no"]})]))
+
+
+def test_a_reader_that_goes_away_is_no_error() -> None:
+    """`migwatch analyze … | head -1`: the pipe closes early; no traceback, exit 0, as any Unix filter."""
+    lines = "".join(json.dumps({"id": f"s{i}", "title": "UK paid Rwanda £1m under the asylum deal",
+                                "text": "The Home Office paid Rwanda £1m under the migration deal. " * 20}) + "\n"
+                    for i in range(3000))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main())", "analyze", "-"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    proc.stdin.write(lines.encode())
+    proc.stdin.close()
+    assert proc.stdout.readline().startswith(b'{"id": "s0"')
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err

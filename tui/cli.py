@@ -103,9 +103,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "feeds": cmd_feeds,
     }
     try:
-        return handlers[args.command](args)
+        code = handlers[args.command](args)
+        sys.stdout.flush()  # a reader that went away is found here, not in Python's flush at exit
+        return code
     except UsageError as exc:
         return _fail(str(exc))
+    except BrokenPipeError:
+        # `migwatch analyze … | head`: the reader went away, as with any Unix filter; that is not an error.
+        # stdout is pointed at /dev/null so that Python's own flush at exit does not raise it again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except Exception as exc:
         fault = _database_fault(exc, args)
         if fault is None:
@@ -115,10 +123,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fault.exit_code
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        # `migwatch export … | head`: the reader went away; that is not an error.
-        sys.stderr.close()
-        return 0
 
 
 def _database_fault(exc: BaseException, args: argparse.Namespace):  # type: ignore[no-untyped-def]
