@@ -58,6 +58,16 @@ def totals_of(payments: Iterable[DossierItem]) -> list[tuple[str, str, float]]:
     return [(s, c, v) for (s, c), v in sorted(sums.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][1]))]
 
 
+def user_total_keys(payments: Iterable[DossierItem],
+                    rejected: Iterable[DossierItem] = ()) -> tuple[tuple[str, str], ...]:
+    """The (status, currency) keys of totals_of that a correction of the user's touched."""
+    keys = {((p.fact.status or "?"), (p.fact.currency or "").upper()) for p in payments
+            if p.fact.user in USER_SET and p.fact.amount is not None and p.fact.amount_kind != "per-person"}
+    keys |= {((p.fact.status or "?"), (p.fact.currency or "").upper()) for p in rejected
+             if p.fact.kind == "payment" and p.fact.amount is not None}
+    return tuple(sorted(keys))
+
+
 def _parsed(value: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(value) if value else None
@@ -193,6 +203,7 @@ class DossierMixin:
             bucket.sort(key=lambda i: (i.when[:10], i.fact.id), reverse=True)
         counts = event_count, len(payments), len(warnings)
         totals = totals_of(payments)
+        user_totals = user_total_keys(payments, rejected)
         if lines is not None:
             events, payments, warnings = events[:lines], payments[:lines], warnings[:lines]
         with_outlets = self._with_outlets([*events, *payments, *warnings, *conflicts, *rejected,
@@ -205,7 +216,7 @@ class DossierMixin:
                        payments=tuple(map(with_outlets, payments)), totals=tuple(totals),
                        warnings=tuple(map(with_outlets, warnings)), rejected=tuple(map(with_outlets, rejected)),
                        stories=tuple(stories), story_count=story_count, event_count=counts[0], payment_count=counts[1],
-                       warning_count=counts[2])
+                       warning_count=counts[2], user_totals=user_totals)
 
     def _by_ids(self, kind: str, agreement_id: str, ids: Sequence[int]) -> dict[int, DossierItem]:
         """These facts as dossier lines (as `_items` makes them, outlets empty), by id."""

@@ -200,3 +200,6 @@ class Dossier:
     event_count: int = 0
     payment_count: int = 0
     warning_count: int = 0
+    # The (status, currency) totals a correction of the user's went into (an edited, confirmed or added payment,
+    # or a rejected one taken out): the screen marks those totals ✎ as the rows are.
+    user_totals: tuple[tuple[str, str], ...] = ()

@@ -357,3 +357,127 @@ async def test_feed_health_lists_the_sites_that_gave_no_article(db: Path) -> Non
         hosts = app.screen.query_one("#articles-table")
         rows = table_texts(hosts)
         assert rows == ["coastline.example | blocked | 1 | 1h00m ago | HTTP 403 [b]Forbidden[/b]"]
+
+
+# ------------------------------------------------------------------ the dossier at 80×24 and 100×30 (issue 13)
+
+
+def detail_text(screen: DossierScreen) -> str:
+    return str(screen.query_one("#dossier-detail").render())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_a_narrow_dossier_drops_the_expendable_columns_and_the_strip_has_the_whole_evidence(
+        db: Path, size: tuple[int, int]) -> None:
+    app = make_app(db)
+    async with app.run_test(size=size) as pilot:
+        await ready(app, pilot)
+        screen = await open_dossier(app, pilot)
+        payments = screen.query_one("#dossier-payments", DossierTable)
+        payments.focus()
+        await pilot.pause()
+        payments.fit_columns()
+        await pilot.pause()
+        keys = [c[1] for c in payments.COLUMNS]
+        assert "outlet" not in keys and {"amount", "status", "parties", "evidence"} <= set(keys)
+        # No header and no cell of the kept columns is cut.
+        for label, key, _w, _f in payments.COLUMNS:
+            width = payments.columns[key].width  # type: ignore[index]
+            if key != "evidence":
+                assert width >= len(label), (key, width)
+                assert all(payments.get_cell(r, key).cell_len <= width for r in payments.rows), key
+        item = payments.current_item()
+        evidence = item.fact.evidence
+        assert evidence and evidence in detail_text(screen) and item.when[:10] in detail_text(screen)
+        strip = screen.query_one("#dossier-detail")
+        assert strip.region.bottom <= size[1] - 1 and strip.size.height >= 2  # on screen, above the footer
+        # The strip follows the cursor and the focus.
+        events = screen.query_one("#dossier-events", DossierTable)
+        events.focus()
+        await pilot.pause()
+        assert events.current_item().fact.evidence in detail_text(screen)
+        # Enter still opens the story at the evidence.
+        payments.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, StoryScreen), "the story")
+        assert app.screen.focus_fact.evidence == evidence
+
+
+async def test_the_strip_follows_the_cursor(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        screen = await open_dossier(app, pilot)
+        events = screen.query_one("#dossier-events", DossierTable)
+        events.focus()
+        await pilot.pause()
+        first = events.current_item()
+        assert first.fact.evidence in detail_text(screen)
+        if events.row_count > 1:
+            await pilot.press("j")
+            await pilot.pause()
+            assert events.current_item().fact.evidence in detail_text(screen)
+
+
+async def test_the_header_total_carries_the_users_mark_after_a_correction(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        screen = await open_dossier(app, pilot)
+        assert "✎" not in str(screen.query_one("#dossier-head").render())
+        screen.query_one("#dossier-payments", DossierTable).focus()
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, FactForm), "the form")
+        app.screen.query_one("#field-status", Select).value = "owed"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, DossierScreen), "the dossier again")
+        await settle(app, pilot)
+        await until(pilot, lambda: "✎ owed £50m" in str(app.screen.query_one("#dossier-head").render()), "✎ total")
+
+
+async def test_the_edit_form_holds_the_facts_date(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        screen = await open_dossier(app, pilot)
+        payments = screen.query_one("#dossier-payments", DossierTable)
+        payments.focus()
+        when = payments.current_item().when
+        assert when
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, FactForm), "the form")
+        assert app.screen.query_one("#field-happened", Input).value == when
+
+
+async def test_enter_offers_the_dossier_only_on_a_story_with_an_agreement(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+
+        def offers_dossier() -> bool:
+            return any(b.binding.description == "Dossier" and b.binding.key == "enter"
+                       for b in app.screen.active_bindings.values())
+
+        await pilot.press("j", "j", "j", "j")  # the unmatched storm story
+        assert app.inbox.current_key() == "s-weather"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is app.preview and not offers_dossier()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, (DossierScreen, PickerScreen))
+        await pilot.press("escape")
+        await pilot.press("k")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is app.preview and offers_dossier()
+
+
+@pytest.mark.parametrize(("size", "reports", "title"), [((80, 24), 12, 20), ((120, 40), 20, 30)])
+async def test_the_inbox_gives_reports_a_typical_outlet_from_100_columns(
+        db: Path, size: tuple[int, int], reports: int, title: int) -> None:
+    app = make_app(db)
+    async with app.run_test(size=size) as pilot:
+        await ready(app, pilot)
+        assert app.inbox.columns["sources"].width >= reports  # type: ignore[index]
+        assert app.inbox.columns["title"].width >= title  # type: ignore[index]

@@ -161,6 +161,20 @@ LEDGER_TABS = (("negotiations", "Negotiations"), ("payments", "Payments"), ("war
 NARROW = 150  # columns: below, the ledger panes are tabs and the inbox and preview take turns
 
 
+def _row_date(row: Any, fact: FactRow | None) -> str | None:
+    """The date a fact row shows: the fact's own, else its story's (a dossier line, a ledger row, the
+    Negotiations row's `since`)."""
+    if fact is not None and fact.happened:
+        return fact.happened
+    if isinstance(row, DossierItem):
+        return row.when or None
+    if isinstance(row, LedgerRow):
+        return row.published.date().isoformat() if row.published else None
+    if isinstance(row, Negotiation):
+        return row.since or None
+    return None
+
+
 class MigwatchApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "migwatch"
@@ -784,7 +798,8 @@ class MigwatchApp(App[int]):
             return
         form_result: dict[str, Any] | None = None
         if what in ("edit", "add"):
-            form = FactForm(kind, values=initial_values(fact, kind) if what == "edit" else {},
+            when = _row_date(row, fact)  # the date the row shows, for a fact that names none
+            form = FactForm(kind, values=initial_values(fact, kind, when) if what == "edit" else {},
                             adding=what == "add", agreements=sorted(self._agreement_choices(),
                                                                     key=lambda c: c[1].lower()),
                             agreement=agreement, note=fact.note if fact is not None and what == "edit" else "",

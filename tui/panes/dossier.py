@@ -51,34 +51,89 @@ def outlet_text(item: DossierItem) -> Text:
 
 
 class DossierTable(PagedTable):
-    """One section of the dossier; its rows are DossierItems (facts) or InboxRows (stories)."""
+    """One section of the dossier; its rows are DossierItems (facts) or InboxRows (stories).
+
+    The detail strip under the dossier shows the highlighted row's date, outlet and whole evidence, so a pane
+    too narrow for every column drops those (DROP, in order) rather than cut the rest to a few letters; the
+    columns that say what the fact is (WHOLE) are as wide as their longest cell."""
 
     BINDINGS = [*NAV_BINDINGS, Binding("enter", "app.dossier_open", "Open story", id="dossier.open"),
                 *FACT_BINDINGS]
+    DROP = ("outlet", "denied", "date")  # the detail strip shows them; dropped in this order when narrow
+    WHOLE = frozenset({"stage", "amount", "status", "parties", "who", "concern"})
+    WHOLE_MAX = 28  # a cell longer than this is cut (the strip has it whole)
+    EVIDENCE_MIN = 30  # the evidence column narrower than this: drop the next expendable column
 
     def __init__(self, kind: str, columns: tuple[tuple[str, str, int, int], ...], *, id: str | None = None) -> None:
+        self.SPEC = columns
         self.COLUMNS = columns
-        self.KEEP = frozenset({"date", "stage", "amount", "status"})  # whole at any width; the evidence gives way
+        self.KEEP = frozenset({"date", "stage", "amount", "status"} | self.WHOLE)  # the evidence gives way
         super().__init__(id=id, classes="dossier-table")
         self.kind = kind
         self.item_of: dict[str, DossierItem | InboxRow] = {}
+        self._rows: list[tuple[str, tuple[Text, ...]]] = []  # every column's cells, shown or not
 
     def current_item(self) -> DossierItem | InboxRow | None:
         key = self.current_key()
         return self.item_of.get(key) if key else None
 
+    def _shown(self, cells: tuple[Text, ...]) -> tuple[Text, ...]:
+        if self.COLUMNS is self.SPEC:
+            return cells
+        keys = {c[1] for c in self.COLUMNS}
+        return tuple(cell for (_l, key, _w, _f), cell in zip(self.SPEC, cells, strict=True) if key in keys)
+
     def fill(self, rows: Sequence[tuple[str, DossierItem | InboxRow, tuple[Text, ...]]]) -> None:
         cursor = self.current_key()
         self.clear()
         self.item_of = {}
+        self._rows = []
         for key, item, cells in rows:
             self.item_of[key] = item
-            self.add_row(*cells, key=key)
+            self._rows.append((key, cells))
+            self.add_row(*self._shown(cells), key=key)
         # clear() left the cursor on the first row and the table scrolled to the top: a cursor kept on the first
         # row needs no scrolling (a scroll forced after the first paint would paint the table twice).
         if cursor is not None and cursor in self.rows:
             self.move_to_key(cursor, scroll=self.get_row_index(cursor) > 0)
         self.call_after_refresh(self.fit_columns)
+
+    def _columns_for(self, room: int) -> tuple[tuple[str, str, int, int], ...]:
+        """The columns that fit `room`: the WHOLE ones as wide as their cells, the expendable ones dropped
+        while the evidence would be narrower than EVIDENCE_MIN."""
+        content: dict[str, int] = {}
+        for index, (label, key, width, _flex) in enumerate(self.SPEC):
+            if key in self.WHOLE:
+                longest = max((self._rows[n][1][index].cell_len for n in range(len(self._rows))), default=0)
+                content[key] = max(width, len(label), min(longest, self.WHOLE_MAX))
+        columns = [(label, key, content.get(key, width), 0 if key in self.WHOLE else flex)
+                   for label, key, width, flex in self.SPEC]
+        if not any(key == "evidence" for _l, key, _w, _f in columns):
+            return tuple(columns)
+        for drop in self.DROP:
+            fixed = sum(w + 2 * self.cell_padding for _l, k, w, _f in columns if k != "evidence")
+            if room - fixed - 2 * self.cell_padding >= self.EVIDENCE_MIN:
+                break
+            columns = [c for c in columns if c[1] != drop]
+        return tuple(columns)
+
+    def fit_columns(self) -> None:
+        if not self.size.width:
+            return
+        columns = self._columns_for(self.scrollable_content_region.width)
+        if [c[1] for c in columns] != [c[1] for c in self.COLUMNS]:
+            cursor = self.current_key()
+            self.COLUMNS = columns
+            self.clear(columns=True)
+            for label, key, width, _flex in columns:
+                self.add_column(label, key=key, width=width)
+            for key, cells in self._rows:
+                self.add_row(*self._shown(cells), key=key)
+            if cursor is not None and cursor in self.rows:
+                self.move_to_key(cursor, scroll=False)
+        else:
+            self.COLUMNS = columns
+        super().fit_columns()
 
 
 def _fact_cells(item: DossierItem) -> tuple[Text, ...]:
@@ -105,6 +160,38 @@ def _story_cells(row: InboxRow) -> tuple[Text, ...]:
         lit(row.feeds[0] if row.feeds else "", "dim")
     return (Text(format_date(row.published or row.first_seen)), flags_text(row),
             lit(row.title, "bold" if row.unread else ""), outlet)
+
+
+def render_detail(item: DossierItem | InboxRow | None) -> Text:
+    """The detail strip: the highlighted row whole — its date, outlet, and evidence sentence (wrapped)."""
+    out = Text()
+    if item is None:
+        return out
+    if isinstance(item, InboxRow):
+        out.append_text(lit(item.title, "bold"))
+        out.append("\n")
+        out.append(format_date(item.published or item.first_seen), "dim")
+        out.append(" · ", "dim")
+        out.append_text(lit(", ".join(item.feeds) or "—", "dim"))
+        return out
+    f = item.fact
+    out.append(item.when[:10] or "—", "bold")
+    out.append(" · ", "dim")
+    out.append_text(outlet_text(item))
+    if f.kind == "warning" and f.denied_by:
+        out.append(" · denied by ", "dim")
+        out.append_text(lit(f.denied_by))
+    out.append("\n")
+    evidence = f.evidence or f.note or ""
+    if evidence:
+        out.append("“", "dim")
+        out.append_text(lit(evidence, "italic"))
+        out.append("”", "dim")
+    else:
+        out.append("no evidence sentence", "dim")
+    if f.user == "added" and f.user_link:
+        out.append_text(lit(f" {f.user_link}", "underline dim"))
+    return out
 
 
 def render_head(d: Dossier, timeline: Sequence[TimelineEvent]) -> Text:
@@ -142,7 +229,15 @@ def render_head(d: Dossier, timeline: Sequence[TimelineEvent]) -> Text:
                             f"the known timeline: {c.fact.known}"))
     out.append("\n")
     out.append("Payments: ", "bold")
-    out.append(format_totals(d.totals) or "none reported", "" if d.totals else "dim")
+    if not d.totals:
+        out.append("none reported", "dim")
+    user = set(d.user_totals)
+    for n, (status, currency, amount) in enumerate(d.totals):
+        if n:
+            out.append(" · ")
+        if (status, currency) in user:  # a correction of the user's went into this total, as the rows say
+            out.append_text(user_mark("edited"))
+        out.append(f"{status} {format_amount(amount, currency)}")
     payments = max(d.payment_count, len(d.payments))  # the count: the screen's dossier holds the first lines
     if payments:
         out.append(f"  ({payments} payment{'s' if payments != 1 else ''}, each counted once)", "dim")
@@ -229,6 +324,7 @@ class DossierScreen(Screen[None]):
             yield Label(Content("Stories"), id="dossier-stories-label", classes="dossier-section")
             yield DossierTable("story", STORY_COLUMNS, id="dossier-stories")
             yield Static(id="dossier-rejected")
+        yield Static(id="dossier-detail")
         yield Footer()
 
     def show(self, d: Dossier, timeline: Sequence[TimelineEvent], *, fresh: bool = False) -> None:
@@ -272,9 +368,22 @@ class DossierScreen(Screen[None]):
             body = self.query_one("#dossier-body", VerticalScroll)
             body.scroll_to(0, 0, animate=False, immediate=True)
 
+        self.update_detail()
+
     def current(self) -> DossierItem | InboxRow | None:
         focused = self.focused
         return focused.current_item() if isinstance(focused, DossierTable) else None
+
+    def update_detail(self) -> None:
+        """The detail strip follows the focused table's cursor."""
+        if self.query("#dossier-detail"):
+            self.query_one("#dossier-detail", Static).update(render_detail(self.current()))
+
+    def on_data_table_row_highlighted(self) -> None:
+        self.update_detail()
+
+    def on_descendant_focus(self) -> None:
+        self.update_detail()
 
 
 def _describe(item: DossierItem) -> str:

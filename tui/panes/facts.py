@@ -28,10 +28,15 @@ _HINTS = {"happened": "YYYY, YYYY-MM or YYYY-MM-DD", "amount": "50m, 1.2bn or 50
 _CHOICES: dict[str, Sequence[str]] = {"stage": STAGES, "status": PAYMENT_STATUSES, "amount_kind": AMOUNT_KINDS}
 
 
-def initial_values(fact: FactRow | None, kind: str) -> dict[str, Any]:
+def initial_values(fact: FactRow | None, kind: str, when: str | None = None) -> dict[str, Any]:
+    """The form's fields as the fact has them; the date, when the fact names none, the one its row shows (its
+    story's date: `when`)."""
     if fact is None:
         return {}
-    return {name: getattr(fact, name) for name in EDITABLE[kind]}
+    values = {name: getattr(fact, name) for name in EDITABLE[kind]}
+    if not values.get("happened") and when:
+        values["happened"] = when
+    return values
 
 
 def _shown(name: str, value: Any) -> str:

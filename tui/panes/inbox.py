@@ -24,6 +24,17 @@ class InboxTable(PagedTable):
     PAGE = 300
     COLUMNS = (("", "flags", 5, 0), ("Title", "title", 20, 4), ("Agreements", "agreements", 16, 0),
                ("Reports", "sources", 12, 0), ("Date", "date", 10, 0))
+    # From WIDE_AT columns of table on, Reports takes a typical outlet's name whole ("Demo Courts & Policy")
+    # from the title's room; narrower, the title keeps it.
+    WIDE_COLUMNS = (("", "flags", 5, 0), ("Title", "title", 20, 4), ("Agreements", "agreements", 16, 0),
+                    ("Reports", "sources", 20, 0), ("Date", "date", 10, 0))
+    WIDE_AT = 90
+
+    def fit_columns(self) -> None:
+        if self.size.width:
+            wide = self.scrollable_content_region.width >= self.WIDE_AT
+            self.COLUMNS = self.WIDE_COLUMNS if wide else type(self).COLUMNS
+        super().fit_columns()
 
     class NeedAll(Message):
         """G or End with rows still unloaded: the app loads the rest, then the cursor goes to the last."""

@@ -178,7 +178,7 @@ class Preview(VerticalScroll):
     BINDINGS = [
         Binding("j", "scroll_down", "Down", show=False, id="preview.down"),
         Binding("k", "scroll_up", "Up", show=False, id="preview.up"),
-        Binding("enter", "app.dossier", "Dossier", id="preview.dossier"),
+        Binding("enter", "dossier", "Dossier", id="preview.dossier"),
         Binding("escape", "back", "Back to inbox", show=False, id="preview.back"),
         *TRIAGE_BINDINGS,
     ]
@@ -194,6 +194,16 @@ class Preview(VerticalScroll):
     def on_blur(self) -> None:
         if self.parent is not None and self.screen.is_current:
             self.parent.remove_class("-reading")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """⏎ Dossier only on a story linked to an agreement (l links one)."""
+        if action == "dossier":
+            row = self.app._story_row()  # type: ignore[attr-defined]
+            return bool(row is not None and row.agreements)
+        return True
+
+    def action_dossier(self) -> None:
+        self.app.action_dossier()  # type: ignore[attr-defined]
 
     def action_back(self) -> None:
         """esc: back to the inbox (narrow: the inbox comes back in the preview's place)."""
@@ -211,9 +221,11 @@ class Preview(VerticalScroll):
         if story is None:
             self.story_id = None
             body.update(Text("No story selected.", style="dim"))
+            self.refresh_bindings()
             return
         if story.id != self.story_id:
             self.scroll_home(animate=False)
         self.story_id = story.id
         body.update(render_story(story, titles))
+        self.refresh_bindings()  # ⏎ Dossier comes and goes with the story's agreement
 
