@@ -135,3 +135,8 @@ def test_a_debt_its_creditor_reports_is_a_claim(analyzer: Analyzer) -> None:
 def test_a_headline_infinitive_is_money_to_come(analyzer: Analyzer) -> None:
     a = analyzer.analyze(Story("e", "Nauru to receive A$50m under resettlement deal with Australia", ""))
     assert [(p.amount, p.status) for p in a.payments] == [(50e6, "pledged")]
+
+
+def test_money_handed_over_in_a_headline(analyzer: Analyzer) -> None:
+    a = analyzer.analyze(Story("h", "EU hands Tunisia €60m despite concerns over abuses of migrants", ""))
+    assert [(p.amount, p.payer, p.payee) for p in a.payments] == [(60e6, "European Union", "Tunisia")]

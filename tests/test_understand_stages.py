@@ -157,3 +157,12 @@ def test_an_event_is_dated_when_it_happened_not_when_it_was_reported(analyzer: A
     assert ("struck-down", "2023-11") in events
     assert events[-1] == ("cancelled", "2024-07")
     assert all(when for stage, when in events if stage != "legally-challenged")
+
+
+@pytest.mark.parametrize(("title", "text", "expected"), [
+    ("Mauritania's coastguard receives four EU patrol boats under migration pact", "", "implementing"),
+    ("Italy extends its Albania migrant protocol to people awaiting deportation", "", "implementing"),
+])
+def test_equipment_delivered_and_a_deal_extended_are_the_deal_running(analyzer: Analyzer, title: str, text: str,
+                                                                     expected: str) -> None:
+    assert set(stage(analyzer, text, title).values()) == {expected}

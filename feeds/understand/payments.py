@@ -17,7 +17,7 @@ _PAY_CONTEXT = re.compile(
     r"costs?|costing|spen[dt]\w*|worth|budget\w*|package|envelope|instal+ments?|tranches?|wired?|"
     r"disburs\w*|transfer\w*|ow(?:e|es|ed|ing)|debt|seek\w*|sought|demand\w*|compensat\w*|grants?|"
     r"money|deal|agreement|arrangement|partnership|pact|memorandum|accord|treaty|contract\w*|allocat\w*|earmark\w*|bill|price|receiv\w*|given|gave|offer\w*|"
-    r"handed|release\w*|reimburs\w*|refund\w*|claim\w*|asking|trust\s+fund|fee|fees|investment|"
+    r"hand(?:s|ed|ing)|release\w*|reimburs\w*|refund\w*|claim\w*|asking|trust\s+fund|fee|fees|investment|"
     r"upfront|annually|million|billion)\b",
     re.IGNORECASE,
 )
@@ -36,7 +36,7 @@ _PEOPLE_MOVED = re.compile(r"\b(?:moved|moving|flown|flew|deported|relocated|res
 _TO = re.compile(r"\b(?:to|for)\s+(?:the\s+)?$", re.I)
 _SUBJECT_VERBS = re.compile(
     r"\b(?:pa(?:y|ys|id|ying)|pledg\w+|promis\w+|commit\w+|spen[dt]\w*|gave|give[ns]?|wired|offer\w*|"
-    r"provid\w+|fund\w*|owes?)\b", re.I)
+    r"provid\w+|fund\w*|owes?|hand(?:s|ed|ing))\b", re.I)
 _RECEIVE_VERBS = re.compile(r"\b(?:receiv\w+|seek\w*|sought|demand\w*|claim\w*|get|gets|got|wants?|asking|"
                             r"asked|(?:is|are|was|were|being)\s+(?:still\s+)?owed)\b", re.I)
 # "Rwanda says it is still owed £50m", "… a claim London disputes": one side's demand, not an agreed debt
